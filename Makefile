@@ -1,0 +1,31 @@
+# Two commands after cloning: `make demo` and `make test`. Each creates or updates .venv itself.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+BOOTSTRAP_PYTHON ?= python3
+
+.PHONY: test lint compose-check bench venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+lint: venv
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+compose-check:
+	scripts/check-compose
+
+test: venv lint compose-check
+	scripts/with-test-servers $(VENV)/bin/pytest
+
+bench: venv
+	scripts/with-test-servers $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: each measures a figure beside a raw bound taken in the same run."""

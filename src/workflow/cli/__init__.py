@@ -1,0 +1,1 @@
+"""The ``workflow`` admin commands: thin translations of arguments into service calls."""

@@ -1,0 +1,49 @@
+"""The one clock every command, service and job reads: the system's, fixed, or simulated."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from workflow.errors import SettingsError
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """Always the same moment (``WORKFLOW_NOW``); tests and simulations move it by hand."""
+
+    def __init__(self, at: datetime):
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = at.astimezone(UTC)
+
+
+def parse_now(text: str, tz: ZoneInfo) -> datetime:
+    """``WORKFLOW_NOW``: an ISO date (midnight, local time) or datetime (local if naive)."""
+    try:
+        if "T" in text or " " in text.strip():
+            parsed = datetime.fromisoformat(text)
+        else:
+            parsed = datetime.combine(date.fromisoformat(text), time())
+    except ValueError:
+        raise SettingsError(
+            f"WORKFLOW_NOW: {text!r} is not an ISO 8601 date or datetime (e.g. 2025-09-01)"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)

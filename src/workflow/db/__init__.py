@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine factory, unit of work and Alembic migrations."""

@@ -1,0 +1,275 @@
+"""The database schema as SQLAlchemy 2.0 typed declarative models.
+
+Money is integer pence (``BigInteger``); days are integer half-days; timestamps
+are UTC (see ``types.UTCDateTime``); dates (due dates, event days) are plain dates.
+The audit log and the funding ledger are append-only: no code path updates or
+deletes their rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from workflow.db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Hub(Base):
+    __tablename__ = "hubs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(100))
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    rules_name: Mapped[str] = mapped_column(String(100))
+    # The rules as loaded when the cohort was created: a cohort keeps them for life.
+    rules: Mapped[dict[str, Any]]
+    start_date: Mapped[date] = mapped_column(Date)
+
+
+class HubAllocation(Base):
+    __tablename__ = "hub_allocations"
+    __table_args__ = (
+        UniqueConstraint("hub_id", "cohort_id"),
+        CheckConstraint("places >= 0", name="places_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    places: Mapped[int]
+
+
+class School(Base):
+    __tablename__ = "schools"
+    __table_args__ = (CheckConstraint("length(urn) = 6", name="urn_six_digits"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    urn: Mapped[str] = mapped_column(String(6), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phase: Mapped[str] = mapped_column(String(20))
+    state_funded: Mapped[bool] = mapped_column(Boolean)
+    head_name: Mapped[str] = mapped_column(String(200))
+    head_email: Mapped[str] = mapped_column(String(320))
+    finance_email: Mapped[str | None] = mapped_column(String(320))
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), index=True)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id"))
+    token_hash: Mapped[str] = mapped_column(String(200))
+    # A short, non-secret prefix of the token, to find the row before the slow hash check.
+    token_lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Specialist(Base):
+    __tablename__ = "specialists"
+    __table_args__ = (Index(None, "cohort_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    qts: Mapped[bool] = mapped_column(Boolean)
+    teaching_since: Mapped[date] = mapped_column(Date)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    state: Mapped[str] = mapped_column(String(20))
+    # The state a deferred specialist left, so that resume can go back to it.
+    resume_state: Mapped[str | None] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditEntry(Base):
+    """One transition or milestone. Append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "transition" or "milestone"
+    name: Mapped[str] = mapped_column(String(40))  # the trigger or the milestone kind
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    half_days: Mapped[int | None]  # milestones measured in days
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    programme_year: Mapped[int | None]
+    actor: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    override: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OutboxMessage(Base):
+    """A message committed with the change that caused it; the relay publishes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FundingEntry(Base):
+    """One instalment of a specialist's funding for a programme year."""
+
+    __tablename__ = "funding_entries"
+    __table_args__ = (
+        UniqueConstraint("specialist_id", "programme_year", "instalment"),
+        CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
+        Index(None, "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    programme_year: Mapped[int]
+    instalment: Mapped[int]
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # scheduled, released, cancelled
+    created_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+
+
+class LedgerEntry(Base):
+    """Money actually owed to a school: releases and adjustments. Append-only."""
+
+    __tablename__ = "ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    programme_year: Mapped[int]
+    funding_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("funding_entries.id"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # release, adjustment
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    actor: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class EmailLog(Base):
+    """One email, recorded under its idempotency key before it is sent."""
+
+    __tablename__ = "email_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    template: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))  # pending, sent, dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider_message_id: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class DueItem(Base):
+    """Something that must happen at a time: a reminder, a release, a cohort advancement."""
+
+    __tablename__ = "due_items"
+    __table_args__ = (Index(None, "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+    claimed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+
+class DeadLetter(Base):
+    """A message that failed for good; kept until re-driven (never expires)."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), index=True)
+    queue: Mapped[str] = mapped_column(String(80))
+    actor: Mapped[str] = mapped_column(String(80))
+    args: Mapped[dict[str, Any]]
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int]
+    created_at: Mapped[datetime]
+    retried_at: Mapped[datetime | None]
+
+
+class MessageAttempt(Base):
+    """How often handling a message has started; one that keeps killing its worker is stopped."""
+
+    __tablename__ = "message_attempts"
+
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    attempts: Mapped[int]
+    last_started_at: Mapped[datetime]
+
+
+class Refusal(Base):
+    """A refused attempt (not permitted, not found to this actor), with who tried."""
+
+    __tablename__ = "refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    command: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]

@@ -1,0 +1,52 @@
+"""The unit of work: one database transaction per service call, committed explicitly."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflow.errors import Conflict
+
+
+class UnitOfWork:
+    """``with uow: ...; uow.commit()``. Leaving the block without commit rolls back.
+
+    A concurrent change to a versioned row surfaces as ``Conflict`` at flush or commit.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._session_factory = session_factory
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        assert self.session is not None
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+
+    def flush(self) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            raise Conflict(
+                "someone else changed this specialist at the same time; try again"
+            ) from exc
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except StaleDataError as exc:
+            raise Conflict(
+                "someone else changed this specialist at the same time; try again"
+            ) from exc
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
