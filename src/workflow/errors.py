@@ -58,3 +58,15 @@ class RulesError(WorkflowError):
     """A cohort rules file is invalid: names the file, the field and the problem."""
 
     exit_code = 1
+
+
+class DeliveryError(WorkflowError):
+    """An email could not be handed to the mail server."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying later: SMTP 4xx, a refused or dropped connection."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying will not help: SMTP 5xx, an invalid address. Goes to the dead letters."""

@@ -1,0 +1,1 @@
+"""The service layer: one function per command, each one unit of work (one transaction)."""

@@ -1,0 +1,57 @@
+"""Writing outbox rows: what must follow a change, committed in the same transaction.
+
+Messages carry ids and plain values only. Two topics exist:
+
+- ``send_email``: ``{"key", "template", "specialist_id", "to", "extra"}`` where ``to`` is a
+  recipient role (``specialist``, ``headteacher``, ``finance``, ``hub_lead``) or an address,
+  and ``key`` is the email's idempotency key (specialist, template, recipient, occurrence).
+- ``release_funding``: ``{"funding_entry_id"}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from workflow.db.models import OutboxMessage
+
+SEND_EMAIL = "send_email"
+RELEASE_FUNDING = "release_funding"
+TOPICS = (SEND_EMAIL, RELEASE_FUNDING)
+
+
+def emit(session: Session, topic: str, payload: dict[str, Any], now: datetime) -> None:
+    if topic not in TOPICS:
+        raise ValueError(f"unknown outbox topic {topic!r}")
+    session.add(OutboxMessage(topic=topic, payload=payload, created_at=now, attempts=0))
+
+
+def email_key(specialist_id: int | None, template: str, to: str, occurrence: str = "1") -> str:
+    return f"{specialist_id or '-'}:{template}:{to}:{occurrence}"
+
+
+def emit_email(
+    session: Session,
+    now: datetime,
+    *,
+    template: str,
+    specialist_id: int | None,
+    to: str,
+    occurrence: str = "1",
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Queue one email, keyed so that however often the message arrives it is sent once."""
+    emit(
+        session,
+        SEND_EMAIL,
+        {
+            "key": email_key(specialist_id, template, to, occurrence),
+            "template": template,
+            "specialist_id": specialist_id,
+            "to": to,
+            "extra": extra or {},
+        },
+        now,
+    )
