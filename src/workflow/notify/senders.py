@@ -1,0 +1,45 @@
+"""Senders hand a finished ``EmailMessage`` to the world and return its provider message id.
+
+``FileSender`` (the embedded default) writes one .eml file per message. The SMTP sender
+lives in ``notify/smtp.py``. A sender raises ``TransientDeliveryError`` when retrying may
+help and ``PermanentDeliveryError`` when it will not.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Protocol
+
+
+class Sender(Protocol):
+    def send(self, message: EmailMessage) -> str:
+        """Deliver ``message``; return the provider's message id."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class FileSender:
+    """Writes each message to ``<folder>/<message-id>.eml``, atomically (no half files)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if "Message-ID" not in message:
+            message["Message-ID"] = make_msgid(domain="mastery.local")
+        message_id = message["Message-ID"].strip("<>")
+        safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in message_id)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message.as_bytes())
+        os.replace(tmp, self.folder / f"{safe}.eml")
+        return message_id
+
+    def close(self) -> None:
+        pass
