@@ -1,0 +1,68 @@
+"""Who is acting and what their role lets them do, checked in the service layer.
+
+A hub's staff see only their own hub: another hub's specialist is "not found" to them,
+so that existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from workflow.errors import NotFound, NotPermitted
+
+
+class Role(StrEnum):
+    NATIONAL_ADMIN = "national_admin"
+    HUB_LEAD = "hub_lead"
+    HUB_STAFF = "hub_staff"
+    VIEWER = "viewer"
+    SYSTEM = "system"  # the scheduler and workers
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    NOMINATE = "nominate"
+    RECORD = "record"
+    DECIDE = "decide"  # select, decline, advance, withdraw, defer, resume
+    OVERRIDE = "override"
+    SETUP = "setup"  # hubs, schools, cohorts, allocations, staff
+
+
+ALLOWED: dict[Role, set[Action]] = {
+    Role.NATIONAL_ADMIN: set(Action),
+    Role.SYSTEM: set(Action),
+    Role.HUB_LEAD: {Action.VIEW, Action.NOMINATE, Action.RECORD, Action.DECIDE, Action.OVERRIDE},
+    Role.HUB_STAFF: {Action.VIEW, Action.NOMINATE, Action.RECORD},
+    Role.VIEWER: {Action.VIEW},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    email: str
+    role: Role
+    hub_id: int | None = None
+
+    @property
+    def national(self) -> bool:
+        return self.role in (Role.NATIONAL_ADMIN, Role.SYSTEM)
+
+    def sees_hub(self, hub_id: int) -> bool:
+        return self.national or self.hub_id == hub_id
+
+
+SYSTEM = Actor("system", Role.SYSTEM)
+
+
+def authorize(actor: Actor, action: Action, hub_id: int | None = None) -> None:
+    """Refuse unless ``actor`` may do ``action`` (in ``hub_id`` when given)."""
+    if action not in ALLOWED[actor.role]:
+        raise NotPermitted(f"a {actor.role.value.replace('_', ' ')} may not {action.value}")
+    if hub_id is not None and not actor.sees_hub(hub_id):
+        raise NotPermitted("that belongs to another hub")
+
+
+def not_found_unless_visible(actor: Actor, hub_id: int, what: str) -> None:
+    if not actor.sees_hub(hub_id):
+        raise NotFound(f"{what} not found")

@@ -1,0 +1,92 @@
+"""Read-side helpers the services share: places used, the facts the guards judge."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflow.db.models import AuditEntry, Cohort, HubAllocation, School, Specialist
+from workflow.states.guards import Facts
+from workflow.states.lifecycle import HOLDS_PLACE
+from workflow.states.rules import CohortRules, rules_from_snapshot
+
+MILESTONE = "milestone"
+TRANSITION = "transition"
+
+
+def places_used(session: Session, hub_id: int, cohort_id: int) -> int:
+    return session.scalar(
+        select(func.count(Specialist.id))
+        .join(School, School.id == Specialist.school_id)
+        .where(
+            School.hub_id == hub_id,
+            Specialist.cohort_id == cohort_id,
+            Specialist.state.in_([s.value for s in HOLDS_PLACE]),
+        )
+    )
+
+
+def places(session: Session, hub_id: int, cohort_id: int, lock: bool = False) -> int:
+    query = select(HubAllocation.places).where(
+        HubAllocation.hub_id == hub_id, HubAllocation.cohort_id == cohort_id
+    )
+    if lock:  # serialises selections within one hub and cohort (PostgreSQL)
+        query = query.with_for_update()
+    return session.scalar(query) or 0
+
+
+def cohort_rules(session: Session, cohort_id: int) -> CohortRules:
+    return rules_from_snapshot(session.get(Cohort, cohort_id).rules)
+
+
+def milestone_totals(session: Session, specialist_ids: list[int], programme_year: int) -> dict:
+    """``{specialist_id: {milestone: half-days or count}}`` for one programme year."""
+    rows = session.execute(
+        select(
+            AuditEntry.specialist_id,
+            AuditEntry.name,
+            func.coalesce(func.sum(AuditEntry.half_days), 0),
+            func.count(AuditEntry.id),
+        )
+        .where(
+            AuditEntry.specialist_id.in_(specialist_ids),
+            AuditEntry.kind == MILESTONE,
+            AuditEntry.programme_year == programme_year,
+        )
+        .group_by(AuditEntry.specialist_id, AuditEntry.name)
+    )
+    totals: dict[int, dict[str, int]] = {i: {} for i in specialist_ids}
+    for specialist_id, name, half_days, count in rows:
+        totals[specialist_id][name] = half_days if half_days else count
+    return totals
+
+
+def ever_recorded(session: Session, specialist_ids: list[int], name: str) -> set[int]:
+    return set(
+        session.scalars(
+            select(AuditEntry.specialist_id).where(
+                AuditEntry.specialist_id.in_(specialist_ids),
+                AuditEntry.kind == MILESTONE,
+                AuditEntry.name == name,
+            )
+        )
+    )
+
+
+def facts_for(
+    session: Session, specialists: list[Specialist], rules: CohortRules
+) -> dict[int, Facts]:
+    """The guard facts of several specialists of one cohort, in three queries."""
+    ids = [s.id for s in specialists]
+    year1 = milestone_totals(session, ids, 1)
+    accredited = ever_recorded(session, ids, "accreditation")
+    launch = ever_recorded(session, ids, "launch_attended")
+    return {
+        s.id: Facts(
+            year1_half_days=year1[s.id],
+            launch_attended=s.id in launch,
+            accredited=s.id in accredited,
+            rules=rules,
+        )
+        for s in specialists
+    }

@@ -1,0 +1,139 @@
+"""Setting up the programme: hubs, their allocations, schools and cohorts (national admins)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from workflow.db.models import Cohort, Hub, HubAllocation, School
+from workflow.db.uow import UnitOfWork
+from workflow.errors import DomainError, InvalidInput, NotFound
+from workflow.services.auth import Action, Actor, authorize
+from workflow.states.rules import load_rules, rules_snapshot
+
+PHASES = ("primary", "secondary", "all-through", "16-plus")
+FUNDING = ("state", "independent")
+URN = re.compile(r"^\d{6}$")
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def hub_by_code(session, code: str) -> Hub:
+    hub = session.scalar(select(Hub).where(Hub.code == code))
+    if hub is None:
+        raise NotFound(f"hub {code!r} not found")
+    return hub
+
+
+def cohort_by_number(session, number: int) -> Cohort:
+    cohort = session.scalar(select(Cohort).where(Cohort.number == number))
+    if cohort is None:
+        raise NotFound(f"cohort {number} not found")
+    return cohort
+
+
+def school_by_urn(session, urn: str) -> School:
+    school = session.scalar(select(School).where(School.urn == urn))
+    if school is None:
+        raise NotFound(f"school with URN {urn} not found")
+    return school
+
+
+def add_hub(uow: UnitOfWork, actor: Actor, code: str, name: str, region: str | None = None) -> int:
+    authorize(actor, Action.SETUP)
+    if not CODE.match(code):
+        raise InvalidInput(f"hub code {code!r}: use lower-case letters, digits and dashes")
+    if not name.strip():
+        raise InvalidInput("hub name is empty")
+    with uow:
+        if uow.session.scalar(select(Hub.id).where(Hub.code == code)):
+            raise DomainError(f"hub {code!r} already exists")
+        hub = Hub(code=code, name=name.strip(), region=region)
+        uow.session.add(hub)
+        uow.commit()
+        return hub.id
+
+
+def allocate(uow: UnitOfWork, actor: Actor, hub_code: str, cohort_number: int, places: int) -> None:
+    """Set the hub's number of places in a cohort (never below the places already used)."""
+    from workflow.services.queries import places_used
+
+    authorize(actor, Action.SETUP)
+    if places < 0:
+        raise InvalidInput("places cannot be negative")
+    with uow:
+        hub = hub_by_code(uow.session, hub_code)
+        cohort = cohort_by_number(uow.session, cohort_number)
+        used = places_used(uow.session, hub.id, cohort.id)
+        if places < used:
+            raise DomainError(f"{used} places are already used; cannot allocate only {places}")
+        allocation = uow.session.scalar(
+            select(HubAllocation).where(
+                HubAllocation.hub_id == hub.id, HubAllocation.cohort_id == cohort.id
+            )
+        )
+        if allocation is None:
+            uow.session.add(HubAllocation(hub_id=hub.id, cohort_id=cohort.id, places=places))
+        else:
+            allocation.places = places
+        uow.commit()
+
+
+def add_school(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    urn: str,
+    name: str,
+    hub_code: str,
+    phase: str,
+    funding: str,
+    head_name: str,
+    head_email: str,
+    finance_email: str | None = None,
+) -> int:
+    from workflow.services.validation import clean_email, clean_name
+
+    authorize(actor, Action.SETUP)
+    if not URN.match(urn):
+        raise InvalidInput(f"URN {urn!r} is not six digits")
+    if phase not in PHASES:
+        raise InvalidInput(f"phase {phase!r}: expected one of {', '.join(PHASES)}")
+    if funding not in FUNDING:
+        raise InvalidInput(f"funding {funding!r}: expected one of {', '.join(FUNDING)}")
+    school = School(
+        urn=urn,
+        name=clean_name(name, "school name"),
+        phase=phase,
+        state_funded=funding == "state",
+        head_name=clean_name(head_name, "headteacher's name"),
+        head_email=clean_email(head_email),
+        finance_email=clean_email(finance_email) if finance_email else None,
+    )
+    with uow:
+        school.hub_id = hub_by_code(uow.session, hub_code).id
+        if uow.session.scalar(select(School.id).where(School.urn == urn)):
+            raise DomainError(f"a school with URN {urn} already exists")
+        uow.session.add(school)
+        uow.commit()
+        return school.id
+
+
+def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: str) -> int:
+    """Create a cohort, keeping a copy of its rules for life."""
+    authorize(actor, Action.SETUP)
+    rules = load_rules(rules_name_or_file)
+    if rules.cohort != number:
+        raise InvalidInput(f"the rules {rules.name!r} are for cohort {rules.cohort}, not {number}")
+    with uow:
+        if uow.session.scalar(select(Cohort.id).where(Cohort.number == number)):
+            raise DomainError(f"cohort {number} already exists")
+        cohort = Cohort(
+            number=number,
+            rules_name=rules.name,
+            rules=rules_snapshot(rules),
+            start_date=rules.dates.year1_start,
+        )
+        uow.session.add(cohort)
+        uow.commit()
+        return cohort.id

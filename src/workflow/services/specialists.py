@@ -1,0 +1,323 @@
+"""The lifecycle services: nominate, fire a trigger, record a milestone, read a specialist.
+
+Each is one unit of work: load (version checked), let the machine decide, append to the
+audit log, queue the consequences in the outbox, commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.db.models import AuditEntry, School, Specialist
+from workflow.db.uow import UnitOfWork
+from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
+from workflow.services import effects
+from workflow.services.auth import Action, Actor, authorize, not_found_unless_visible
+from workflow.services.queries import (
+    MILESTONE,
+    TRANSITION,
+    cohort_rules,
+    facts_for,
+    places,
+    places_used,
+)
+from workflow.services.setup import cohort_by_number, school_by_urn
+from workflow.services.validation import clean_email, clean_name
+from workflow.states.guards import Facts, Nomination, nomination_reasons
+from workflow.states.lifecycle import ACTIVE, NEXT_YEAR_TRIGGER, Outcome, State, fire
+
+# Milestones: the states they may be recorded in, and whether they are measured in half-days.
+MILESTONES: dict[str, tuple[tuple[State, ...], bool]] = {
+    "launch_attended": ((State.SELECTED, State.YEAR1), False),
+    "central_day": ((State.YEAR1, State.YEAR2), True),
+    "development_day": ((State.YEAR1, State.YEAR2), True),
+    "hub_support": ((State.YEAR1, State.YEAR2), True),
+    "accreditation": ((State.YEAR1, State.YEAR2), False),
+}
+ONCE_ONLY = ("launch_attended", "accreditation")
+PROGRAMME_YEAR = {State.SELECTED: 1, State.YEAR1: 1, State.YEAR2: 2}
+MAX_HALF_DAYS = 40
+
+
+@dataclass(frozen=True)
+class NominationRequest:
+    cohort: int
+    school_urn: str
+    name: str
+    email: str
+    qts: bool
+    teaching_since: date
+
+
+def nominate(uow: UnitOfWork, actor: Actor, request: NominationRequest, now: datetime) -> int:
+    """Store an eligible nomination, or refuse it with every reason and store nothing."""
+    with uow:
+        session = uow.session
+        reasons, school, cohort = check_nomination(session, actor, request)
+        if reasons:
+            raise GuardFailed(reasons)
+        specialist = Specialist(
+            name=request.name.strip(),
+            email=clean_email(request.email),
+            qts=request.qts,
+            teaching_since=request.teaching_since,
+            school_id=school.id,
+            cohort_id=cohort.id,
+            state=State.NOMINATED.value,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(specialist)
+        uow.flush()
+        _audit(session, specialist, "nominate", "none", State.NOMINATED, actor, now)
+        effects.on_nominated(session, specialist, now)
+        uow.commit()
+        return specialist.id
+
+
+def check_nomination(session: Session, actor: Actor, request: NominationRequest):
+    """Every reason the nomination is refused (empty when eligible), with school and cohort."""
+    school = school_by_urn(session, request.school_urn)
+    not_found_unless_visible(actor, school.hub_id, f"school with URN {request.school_urn}")
+    authorize(actor, Action.NOMINATE, school.hub_id)
+    cohort = cohort_by_number(session, request.cohort)
+    reasons = []
+    try:
+        clean_name(request.name, "the teacher's name")
+    except InvalidInput as exc:
+        reasons.append(str(exc))
+    try:
+        email = clean_email(request.email)
+    except InvalidInput as exc:
+        reasons.append(str(exc))
+        email = request.email
+    already_active = session.scalar(
+        select(Specialist.id).where(
+            Specialist.email == email, Specialist.state.in_([s.value for s in ACTIVE])
+        )
+    )
+    reasons += nomination_reasons(
+        Nomination(
+            name=request.name,
+            email=email if "@" in email else "valid@placeholder.example",
+            qts=request.qts,
+            teaching_since=request.teaching_since,
+            school_phase=school.phase,
+            school_state_funded=school.state_funded,
+            cohort_start=cohort.start_date,
+            already_active=already_active is not None,
+        )
+    )
+    return reasons, school, cohort
+
+
+def load_specialist(session: Session, actor: Actor, specialist_id: int) -> Specialist:
+    """The specialist, or NotFound when missing or in a hub the actor cannot see."""
+    specialist = session.get(Specialist, specialist_id)
+    if specialist is None:
+        raise NotFound(f"specialist {specialist_id} not found")
+    hub_id = session.scalar(select(School.hub_id).where(School.id == specialist.school_id))
+    not_found_unless_visible(actor, hub_id, f"specialist {specialist_id}")
+    return specialist
+
+
+def hub_of(session: Session, specialist: Specialist) -> int:
+    return session.scalar(select(School.hub_id).where(School.id == specialist.school_id))
+
+
+def transition(
+    uow: UnitOfWork,
+    actor: Actor,
+    specialist_id: int,
+    trigger: str,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    override: bool = False,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Fire ``trigger`` for one specialist; raises a domain error and writes nothing if refused."""
+    if override and not (reason or "").strip():
+        raise InvalidInput("an override needs a written reason (--reason)")
+    with uow:
+        session = uow.session
+        specialist = load_specialist(session, actor, specialist_id)
+        hub_id = hub_of(session, specialist)
+        authorize(actor, Action.OVERRIDE if override else Action.DECIDE, hub_id)
+        if expected_version is not None and specialist.version != expected_version:
+            raise Conflict(
+                f"specialist {specialist_id} changed since version {expected_version} "
+                f"(now version {specialist.version}); look again and retry"
+            )
+        facts = _facts(session, specialist, trigger, hub_id)
+        outcome = fire(
+            specialist.state,
+            trigger,
+            facts,
+            resume_state=specialist.resume_state,
+            override=override,
+        )
+        apply_outcome(session, specialist, trigger, outcome, actor, now, reason)
+        uow.commit()
+        return outcome
+
+
+def advance(uow: UnitOfWork, actor: Actor, specialist_id: int, now: datetime, **kwargs) -> Outcome:
+    """Fire the trigger that moves the specialist into their next programme year."""
+    with uow:
+        specialist = load_specialist(uow.session, actor, specialist_id)
+        state = State(specialist.state)
+    trigger = NEXT_YEAR_TRIGGER.get(state)
+    if trigger is None:
+        raise DomainError(f"specialist {specialist_id} is {state.value}: there is no next year")
+    return transition(uow, actor, specialist_id, trigger, now, **kwargs)
+
+
+def apply_outcome(
+    session: Session,
+    specialist: Specialist,
+    trigger: str,
+    outcome: Outcome,
+    actor: Actor,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    """Write a decided transition: state, audit entry, consequences (same transaction)."""
+    if outcome.dest == State.DEFERRED:
+        specialist.resume_state = outcome.source.value
+    elif outcome.source == State.DEFERRED:
+        specialist.resume_state = None
+    specialist.state = outcome.dest.value
+    specialist.updated_at = now
+    if outcome.overridden:
+        reason = f"{reason} (overrode: {'; '.join(outcome.overridden)})"
+    entry = _audit(
+        session,
+        specialist,
+        trigger,
+        outcome.source,
+        outcome.dest,
+        actor,
+        now,
+        reason=reason,
+        override=bool(outcome.overridden),
+    )
+    session.flush()  # the version check happens here: a concurrent change raises Conflict
+    effects.on_transition(
+        session, specialist, trigger, outcome, now, occurrence=f"a{entry.id}", reason=reason
+    )
+
+
+def record_milestone(
+    uow: UnitOfWork,
+    actor: Actor,
+    specialist_id: int,
+    kind: str,
+    now: datetime,
+    *,
+    half_days: int | None = None,
+    on: date | None = None,
+) -> None:
+    if kind not in MILESTONES:
+        raise InvalidInput(f"unknown milestone {kind!r}; expected one of {', '.join(MILESTONES)}")
+    states, measured = MILESTONES[kind]
+    if measured and (half_days is None or not 0 < half_days <= MAX_HALF_DAYS):
+        raise InvalidInput(f"{kind.replace('_', ' ')}: give between 0.5 and {MAX_HALF_DAYS // 2}")
+    with uow:
+        session = uow.session
+        specialist = load_specialist(session, actor, specialist_id)
+        authorize(actor, Action.RECORD, hub_of(session, specialist))
+        state = State(specialist.state)
+        if state not in states:
+            allowed = " or ".join(s.value for s in states)
+            raise DomainError(
+                f"cannot record {kind.replace('_', ' ')} for a specialist who is "
+                f"{state.value} (only when {allowed})"
+            )
+        if kind in ONCE_ONLY and session.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.specialist_id == specialist.id,
+                AuditEntry.kind == MILESTONE,
+                AuditEntry.name == kind,
+            )
+        ):
+            raise DomainError(f"{kind.replace('_', ' ')} is already recorded")
+        _audit(
+            session,
+            specialist,
+            kind,
+            state,
+            state,
+            actor,
+            now,
+            kind=MILESTONE,
+            half_days=half_days if measured else None,
+            occurred_on=on or now.date(),
+            programme_year=PROGRAMME_YEAR[state],
+        )
+        # A milestone changes what the guards see: bump the version so that a decision
+        # taken concurrently on the old facts conflicts instead of slipping through.
+        specialist.updated_at = now
+        session.flush()
+        uow.commit()
+
+
+def _facts(session: Session, specialist: Specialist, trigger: str, hub_id: int) -> Facts:
+    if trigger == "select":
+        return Facts(
+            places=places(session, hub_id, specialist.cohort_id, lock=True),
+            places_used=places_used(session, hub_id, specialist.cohort_id),
+        )
+    if trigger in ("start_year2", "start_work_group"):
+        rules = cohort_rules(session, specialist.cohort_id)
+        return facts_for(session, [specialist], rules)[specialist.id]
+    return Facts()
+
+
+def _audit(
+    session: Session,
+    specialist: Specialist,
+    name: str,
+    source: State | str,
+    dest: State | str,
+    actor: Actor,
+    now: datetime,
+    *,
+    kind: str = TRANSITION,
+    reason: str | None = None,
+    override: bool = False,
+    half_days: int | None = None,
+    occurred_on: date | None = None,
+    programme_year: int | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        specialist_id=specialist.id,
+        kind=kind,
+        name=name,
+        from_state=str(source),
+        to_state=str(dest),
+        half_days=half_days,
+        occurred_on=occurred_on,
+        programme_year=programme_year,
+        actor=actor.email,
+        at=now,
+        reason=reason,
+        override=override,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def history(session: Session, specialist_id: int) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.specialist_id == specialist_id)
+            .order_by(AuditEntry.id)
+        )
+    )

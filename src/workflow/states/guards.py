@@ -1,0 +1,109 @@
+"""The guards: pure checks of plain facts, each refusal a sentence a hub lead understands.
+
+The services gather the facts from the database; the guards only judge them. Every
+guard returns all its reasons at once (an empty list means allowed).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from workflow.states.rules import CohortRules
+
+SECONDARY_PHASES = ("secondary", "all-through")
+# Deliberately simple; the notify layer checks addresses properly before anything is sent.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a guard may need to know; the services fill in what applies."""
+
+    places: int = 0
+    places_used: int = 0
+    year1_half_days: dict[str, int] = field(default_factory=dict)
+    launch_attended: bool = False
+    accredited: bool = False
+    rules: CohortRules | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Nomination:
+    name: str
+    email: str
+    qts: bool
+    teaching_since: date
+    school_phase: str
+    school_state_funded: bool
+    cohort_start: date
+    already_active: bool
+
+
+def full_years_between(start: date, end: date) -> int:
+    years = end.year - start.year
+    if (end.month, end.day) < (start.month, start.day):
+        years -= 1
+    return years
+
+
+def nomination_reasons(n: Nomination) -> list[str]:
+    reasons = []
+    if not n.name.strip():
+        reasons.append("the teacher's name is empty")
+    if not EMAIL.match(n.email or ""):
+        reasons.append(f"{n.email!r} is not a valid email address")
+    if not n.qts:
+        reasons.append("the teacher does not have qualified teacher status (QTS)")
+    if not n.school_state_funded:
+        reasons.append("the school is not state-funded")
+    if n.school_phase not in SECONDARY_PHASES:
+        reasons.append(f"the school is {n.school_phase}, not secondary or all-through")
+    years = full_years_between(n.teaching_since, n.cohort_start)
+    if years < 2:
+        reasons.append(
+            f"the teacher will have {max(years, 0)} full year(s) of teaching by the cohort's "
+            f"start on {n.cohort_start.isoformat()}; at least 2 are required "
+            "(early-career teachers are not eligible)"
+        )
+    if n.already_active:
+        reasons.append("the teacher is already an active specialist in a cohort")
+    return reasons
+
+
+def _select(f: Facts) -> list[str]:
+    if f.places_used >= f.places:
+        used = f"{f.places_used} of {f.places} places used"
+        return [f"the hub's allocation for this cohort is full ({used})"]
+    return []
+
+
+def _year1_complete(f: Facts) -> list[str]:
+    if f.rules is None:
+        return ["the cohort's rules are unknown"]
+    need = f.rules.year1
+    reasons = []
+    if need.launch_attendance_required and not f.launch_attended:
+        reasons.append("the headteacher's attendance at the launch event is not recorded")
+    for kind, required in (
+        ("central_day", need.central_half_days),
+        ("development_day", need.development_half_days),
+    ):
+        done = f.year1_half_days.get(kind, 0)
+        if done < required:
+            label = kind.replace("_", " ")
+            reasons.append(f"{label}s recorded in Year 1: {done / 2:g} of {required / 2:g}")
+    return reasons
+
+
+def _accredited(f: Facts) -> list[str]:
+    return [] if f.accredited else ["PD Lead accreditation is not recorded"]
+
+
+GUARDS = {"select": _select, "start_year2": _year1_complete, "start_work_group": _accredited}
+
+
+def guard_reasons(trigger: str, facts: Facts) -> list[str]:
+    check = GUARDS.get(trigger)
+    return check(facts) if check else []
