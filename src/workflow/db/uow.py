@@ -24,12 +24,10 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        # Closing rolls back whatever was not committed; objects already loaded stay readable.
         assert self.session is not None
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
-            self.session = None
+        self.session.close()
+        self.session = None
 
     def flush(self) -> None:
         try:

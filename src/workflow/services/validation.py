@@ -27,6 +27,7 @@ def clean_email(value: str) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise InvalidInput(f"email {value.strip()!r} contains a line break or control character")
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        # Lower-cased whole: one teacher, one address, however a spreadsheet capitalised it.
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise InvalidInput(f"{value.strip()!r} is not a valid email address: {exc}") from None

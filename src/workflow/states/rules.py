@@ -20,6 +20,8 @@ from workflow.errors import RulesError
 
 
 def to_half_days(value: Decimal | float | int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Decimal | float | int):
+        raise ValueError(f"{value!r} is not a number of days")
     doubled = Decimal(str(value)) * 2
     if doubled != doubled.to_integral_value() or doubled < 0:
         raise ValueError(f"{value} is not a whole number of half-days")
@@ -51,7 +53,10 @@ class YearRules(_Strict):
             data = dict(data)
             for name in ("funded", "central", "development"):
                 if f"{name}_days" in data:
-                    data[f"{name}_half_days"] = to_half_days(data.pop(f"{name}_days"))
+                    try:
+                        data[f"{name}_half_days"] = to_half_days(data.pop(f"{name}_days"))
+                    except (ValueError, ArithmeticError) as exc:
+                        raise ValueError(f"{name}_days: {exc}") from None
         return data
 
     @model_validator(mode="after")

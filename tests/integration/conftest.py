@@ -1,0 +1,64 @@
+"""Fixtures for tests over real databases: a small programme set up through the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from workflow.services import setup
+from workflow.services.auth import Actor, Role
+from workflow.services.specialists import NominationRequest, nominate
+
+ADMIN = Actor("admin@mathshubs.example", Role.NATIONAL_ADMIN)
+
+
+@dataclass
+class World:
+    runtime: object
+    clock: object
+    hub: str = "north"
+    other_hub: str = "south"
+    school: str = "100001"
+    other_school: str = "200001"
+    cohort: int = 9
+
+    def nominate(self, n: int = 1, school: str | None = None, **fields) -> list[int]:
+        ids = []
+        for i in range(n):
+            values = dict(
+                cohort=self.cohort,
+                school_urn=school or self.school,
+                name=f"Teacher {i}",
+                email=f"teacher{i}.{school or self.school}@school.example",
+                qts=True,
+                teaching_since=date(2019, 9, 1),
+            )
+            values.update(fields)
+            ids.append(
+                nominate(self.runtime.uow(), ADMIN, NominationRequest(**values), self.clock.now())
+            )
+        return ids
+
+
+@pytest.fixture
+def world(runtime, clock) -> World:
+    uow = runtime.uow
+    setup.add_cohort(uow(), ADMIN, 9, "cohort-9")
+    for code, urn in (("north", "100001"), ("south", "200001")):
+        setup.add_hub(uow(), ADMIN, code, f"{code.title()} Maths Hub", "North West")
+        setup.allocate(uow(), ADMIN, code, 9, 4)
+        setup.add_school(
+            uow(),
+            ADMIN,
+            urn=urn,
+            name=f"{code.title()} Academy",
+            hub_code=code,
+            phase="secondary",
+            funding="state",
+            head_name="Alex Head",
+            head_email=f"head@{code}.example",
+            finance_email=f"finance@{code}.example",
+        )
+    return World(runtime=runtime, clock=clock)
