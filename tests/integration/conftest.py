@@ -44,6 +44,11 @@ class World:
 
 @pytest.fixture
 def world(runtime, clock) -> World:
+    return build_world(runtime, clock)
+
+
+def build_world(runtime, clock) -> World:
+    """Cohort 9; hubs north and south with 4 places each and one state secondary school each."""
     uow = runtime.uow
     setup.add_cohort(uow(), ADMIN, 9, "cohort-9")
     for code, urn in (("north", "100001"), ("south", "200001")):

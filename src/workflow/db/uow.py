@@ -12,7 +12,8 @@ from workflow.errors import Conflict
 class UnitOfWork:
     """``with uow: ...; uow.commit()``. Leaving the block without commit rolls back.
 
-    A concurrent change to a versioned row surfaces as ``Conflict`` at flush or commit.
+    A concurrent change to a versioned row (SQLAlchemy's ``StaleDataError``, raised at any
+    flush inside the block) leaves it as ``Conflict``.
     """
 
     def __init__(self, session_factory: sessionmaker[Session]):
@@ -23,27 +24,29 @@ class UnitOfWork:
         self.session = self._session_factory()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, exc, traceback) -> None:
         # Closing rolls back whatever was not committed; objects already loaded stay readable.
         assert self.session is not None
         self.session.close()
         self.session = None
+        if isinstance(exc, StaleDataError):
+            raise _conflict() from exc
 
     def flush(self) -> None:
         try:
             self.session.flush()
         except StaleDataError as exc:
-            raise Conflict(
-                "someone else changed this specialist at the same time; try again"
-            ) from exc
+            raise _conflict() from exc
 
     def commit(self) -> None:
         try:
             self.session.commit()
         except StaleDataError as exc:
-            raise Conflict(
-                "someone else changed this specialist at the same time; try again"
-            ) from exc
+            raise _conflict() from exc
+
+
+def _conflict() -> Conflict:
+    return Conflict("someone else changed this specialist at the same time; nothing was saved")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
