@@ -167,9 +167,9 @@ def default_year(year: int) -> AcademicYear:
 
     Easter: the two-week Easter holiday sits around Easter Sunday (E) by how early it is:
       E on or before 31 March:  spring ends the Thursday before Good Friday (E-3),
-                                summer starts the second Monday after Easter (E+15);
+                                summer starts two weeks after Easter Monday (E+15);
       E from 1 to 14 April:     spring ends the Friday a week before Good Friday (E-9),
-                                summer starts the Monday a week after Easter Monday (E+8);
+                                summer starts a week after Easter Monday (E+8);
       E on or after 15 April:   spring ends the Friday two weeks before Good Friday (E-16),
                                 summer starts the Tuesday after Easter Monday (E+2).
     """
