@@ -1,23 +1,25 @@
-"""What must follow a transition, written to the outbox in the same transaction.
+"""What must follow a transition, as outbox rows written in the same transaction.
 
 This is the one table of consequences: which emails each trigger sends and to whom.
-Funding schedules and due items hook in here too, so every path that changes state
-(a single command, a bulk advancement, a replay of the rules) has the same effects.
+Single commands and bulk advancement both take their rows from here, so every path
+that changes state has the same effects.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from workflow.db.models import Specialist
-from workflow.services.outbox import emit_email
-from workflow.states.lifecycle import Outcome
+from workflow.db.models import OutboxMessage
+from workflow.services.outbox import SEND_EMAIL, email_key
 
 SPECIALIST_AND_HEAD = ("specialist", "headteacher")
 
 EMAILS_BY_TRIGGER: dict[str, tuple[str, tuple[str, ...]]] = {
+    "nominate": ("nomination_received", SPECIALIST_AND_HEAD),
     "select": ("selected", SPECIALIST_AND_HEAD),
     "decline": ("not_selected", SPECIALIST_AND_HEAD),
     "start_year2": ("year2_started", SPECIALIST_AND_HEAD),
@@ -27,31 +29,40 @@ EMAILS_BY_TRIGGER: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def on_nominated(session: Session, specialist: Specialist, now: datetime) -> None:
-    for to in SPECIALIST_AND_HEAD:
-        emit_email(session, now, template="nomination_received", specialist_id=specialist.id, to=to)
+def email_row(
+    now: datetime,
+    template: str,
+    specialist_id: int | None,
+    to: str,
+    occurrence: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    payload = {
+        "key": email_key(specialist_id, template, to, occurrence),
+        "template": template,
+        "specialist_id": specialist_id,
+        "to": to,
+        "extra": extra or {},
+    }
+    return {"topic": SEND_EMAIL, "payload": payload, "created_at": now, "attempts": 0}
 
 
-def on_transition(
-    session: Session,
-    specialist: Specialist,
+def transition_rows(
+    specialist_id: int,
     trigger: str,
-    outcome: Outcome,
     now: datetime,
     occurrence: str,
     reason: str | None = None,
-) -> None:
-    """Queue the consequences of one transition; ``occurrence`` tells repeats apart."""
+) -> list[dict[str, Any]]:
+    """The outbox rows one transition causes; ``occurrence`` tells repeats apart."""
     template_and_recipients = EMAILS_BY_TRIGGER.get(trigger)
-    if template_and_recipients:
-        template, recipients = template_and_recipients
-        for to in recipients:
-            emit_email(
-                session,
-                now,
-                template=template,
-                specialist_id=specialist.id,
-                to=to,
-                occurrence=occurrence,
-                extra={"reason": reason} if reason else None,
-            )
+    if not template_and_recipients:
+        return []
+    template, recipients = template_and_recipients
+    extra = {"reason": reason} if reason else None
+    return [email_row(now, template, specialist_id, to, occurrence, extra) for to in recipients]
+
+
+def write(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(OutboxMessage), rows)

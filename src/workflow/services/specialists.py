@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.db.uow import UnitOfWork
@@ -74,7 +75,7 @@ def nominate(uow: UnitOfWork, actor: Actor, request: NominationRequest, now: dat
         session.add(specialist)
         uow.flush()
         _audit(session, specialist, "nominate", "none", State.NOMINATED, actor, now)
-        effects.on_nominated(session, specialist, now)
+        effects.write(session, effects.transition_rows(specialist.id, "nominate", now, "v1"))
         uow.commit()
         return specialist.id
 
@@ -187,6 +188,7 @@ def apply_outcome(
     reason: str | None,
 ) -> None:
     """Write a decided transition: state, audit entry, consequences (same transaction)."""
+    occurrence = f"v{specialist.version}"  # the version it changed from: unique per change
     if outcome.dest == State.DEFERRED:
         specialist.resume_state = outcome.source.value
     elif outcome.source == State.DEFERRED:
@@ -195,7 +197,7 @@ def apply_outcome(
     specialist.updated_at = now
     if outcome.overridden:
         reason = f"{reason} (overrode: {'; '.join(outcome.overridden)})"
-    entry = _audit(
+    _audit(
         session,
         specialist,
         trigger,
@@ -207,9 +209,7 @@ def apply_outcome(
         override=bool(outcome.overridden),
     )
     session.flush()  # the version check happens here: a concurrent change raises Conflict
-    effects.on_transition(
-        session, specialist, trigger, outcome, now, occurrence=f"a{entry.id}", reason=reason
-    )
+    effects.write(session, effects.transition_rows(specialist.id, trigger, now, occurrence, reason))
 
 
 def record_milestone(
@@ -262,6 +262,7 @@ def record_milestone(
         # A milestone changes what the guards see: bump the version so that a decision
         # taken concurrently on the old facts conflicts instead of slipping through.
         specialist.updated_at = now
+        flag_modified(specialist, "updated_at")  # an UPDATE (and new version) even if equal
         session.flush()
         uow.commit()
 

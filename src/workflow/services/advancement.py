@@ -1,0 +1,180 @@
+"""Advancing a whole cohort at a term start, in batches of bounded size.
+
+Each batch is one transaction: lock the batch's rows, let the machine decide each
+specialist (the same ``fire`` as a single command), then write states, audit entries
+and outbox rows with bulk statements. Those whose guards refuse stay where they are;
+each hub's lead gets one email listing them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+
+from workflow.db.models import AuditEntry, School, Specialist
+from workflow.errors import GuardFailed, InvalidInput
+from workflow.services import effects
+from workflow.services.auth import Action, Actor, authorize
+from workflow.services.queries import TRANSITION, facts_for
+from workflow.services.setup import cohort_by_number
+from workflow.states.lifecycle import NEXT_YEAR_TRIGGER, State, fire
+from workflow.states.rules import rules_from_snapshot
+
+SOURCE_OF = {trigger: state for state, trigger in NEXT_YEAR_TRIGGER.items()}
+
+
+@dataclass
+class Stuck:
+    specialist_id: int
+    name: str
+    hub_id: int
+    reasons: list[str]
+
+
+@dataclass
+class AdvanceReport:
+    trigger: str
+    advanced: int = 0
+    stuck: list[Stuck] = field(default_factory=list)
+
+
+def advance_cohort(
+    uow_factory: Callable,
+    actor: Actor,
+    cohort_number: int,
+    trigger: str,
+    now: datetime,
+    *,
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> AdvanceReport:
+    """Fire ``trigger`` (start_year1, start_year2 or start_work_group) for the whole cohort."""
+    authorize(actor, Action.DECIDE)
+    if trigger not in SOURCE_OF:
+        raise InvalidInput(f"{trigger!r} is not a year trigger: {', '.join(SOURCE_OF)}")
+    source = SOURCE_OF[trigger]
+    with uow_factory() as uow:
+        cohort = cohort_by_number(uow.session, cohort_number)
+        cohort_id, rules = cohort.id, rules_from_snapshot(cohort.rules)
+    report = AdvanceReport(trigger=trigger)
+    after_id = 0
+    while True:
+        with uow_factory() as uow:
+            batch = _advance_batch(
+                uow.session, actor, cohort_id, rules, source, trigger, now, after_id, batch_size
+            )
+            if batch is None:
+                break
+            after_id, advanced, stuck = batch
+            uow.commit()
+        report.advanced += advanced
+        report.stuck += stuck
+        if progress:
+            progress(advanced + len(stuck))
+    if report.stuck:
+        with uow_factory() as uow:
+            effects.write(uow.session, _stuck_emails(report, cohort_number, now))
+            uow.commit()
+    return report
+
+
+def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after_id, size):
+    rows = session.execute(
+        select(Specialist.id, Specialist.name, Specialist.version, School.hub_id)
+        .join(School, School.id == Specialist.school_id)
+        .where(
+            Specialist.cohort_id == cohort_id,
+            Specialist.state == source.value,
+            Specialist.id > after_id,
+        )
+        .order_by(Specialist.id)
+        .limit(size)
+        .with_for_update(of=Specialist)
+    ).all()
+    if not rows:
+        return None
+    facts = facts_for(session, rows, rules) if trigger != "start_year1" else {}
+    moved, audit, outbox, stuck = [], [], [], []
+    for row in rows:
+        try:
+            outcome = fire(source, trigger, facts.get(row.id))
+        except GuardFailed as refused:
+            stuck.append(Stuck(row.id, row.name, row.hub_id, refused.reasons))
+            continue
+        moved.append({"b_id": row.id, "b_version": row.version, "b_state": outcome.dest.value})
+        audit.append(
+            {
+                "specialist_id": row.id,
+                "kind": TRANSITION,
+                "name": trigger,
+                "from_state": source.value,
+                "to_state": outcome.dest.value,
+                "actor": actor.email,
+                "at": now,
+                "override": False,
+            }
+        )
+        outbox += effects.transition_rows(row.id, trigger, now, f"v{row.version}")
+    if moved:
+        # The rows are locked (FOR UPDATE; SQLite: one writer), so the versions read hold.
+        table = Specialist.__table__
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(state=bindparam("b_state"), version=table.c.version + 1, updated_at=now),
+            moved,
+        )
+        session.execute(insert(AuditEntry), audit)
+        effects.write(session, outbox)
+    return rows[-1].id, len(moved), stuck
+
+
+def _stuck_emails(report: AdvanceReport, cohort_number: int, now: datetime) -> list[dict]:
+    by_hub: dict[int, list[Stuck]] = defaultdict(list)
+    for stuck in report.stuck:
+        by_hub[stuck.hub_id].append(stuck)
+    rows = []
+    for hub_id, people in sorted(by_hub.items()):
+        listing = [{"id": p.specialist_id, "name": p.name, "reasons": p.reasons} for p in people]
+        rows.append(
+            effects.email_row(
+                now,
+                "stuck_specialists",
+                None,
+                "hub_lead",
+                f"cohort{cohort_number}-{report.trigger}-hub{hub_id}",
+                {"hub_id": hub_id, "cohort": cohort_number, "specialists": listing},
+            )
+        )
+    return rows
+
+
+def stuck_for_next_term(session, actor: Actor, cohort_id: int, state: State) -> list[Stuck]:
+    """Who would stay behind if the cohort advanced now, and why (``list --stuck``)."""
+    trigger = NEXT_YEAR_TRIGGER.get(state)
+    if trigger is None or trigger == "start_year1":
+        return []
+    from workflow.services.queries import cohort_rules
+
+    rules = cohort_rules(session, cohort_id)
+    query = (
+        select(Specialist.id, Specialist.name, Specialist.version, School.hub_id)
+        .join(School, School.id == Specialist.school_id)
+        .where(Specialist.cohort_id == cohort_id, Specialist.state == state.value)
+        .order_by(Specialist.id)
+    )
+    if not actor.national:
+        query = query.where(School.hub_id == actor.hub_id)
+    rows = session.execute(query).all()
+    facts = facts_for(session, rows, rules)
+    stuck = []
+    for row in rows:
+        try:
+            fire(state, trigger, facts[row.id])
+        except GuardFailed as refused:
+            stuck.append(Stuck(row.id, row.name, row.hub_id, refused.reasons))
+    return stuck

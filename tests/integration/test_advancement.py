@@ -1,0 +1,75 @@
+"""Advancing a whole cohort in batches: the ready move, the rest stay and are listed."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.integration.conftest import ADMIN
+from workflow.db.models import AuditEntry, OutboxMessage, Specialist
+from workflow.services.advancement import advance_cohort, stuck_for_next_term
+from workflow.services.specialists import history, record_milestone, transition
+from workflow.states.lifecycle import State, replay
+
+
+def states(runtime) -> dict[int, str]:
+    with runtime.uow() as uow:
+        return dict(uow.session.execute(select(Specialist.id, Specialist.state)).all())
+
+
+def test_a_cohort_advances_in_batches_and_the_unready_stay(world):
+    rt, now = world.runtime, world.clock.now
+    ids = world.nominate(4) + world.nominate(3, school=world.other_school)
+    for sid in ids:
+        transition(rt.uow(), ADMIN, sid, "select", now())
+        record_milestone(rt.uow(), ADMIN, sid, "launch_attended", now())
+    seen = []
+    report = advance_cohort(
+        rt.uow, ADMIN, 9, "start_year1", now(), batch_size=3, progress=seen.append
+    )
+    assert report.advanced == 7 and report.stuck == []
+    assert sum(seen) == 7 and len(seen) == 3
+    assert set(states(rt).values()) == {"year1"}
+
+    ready = ids[:5]
+    for sid in ready:
+        record_milestone(rt.uow(), ADMIN, sid, "central_day", now(), half_days=11)
+        record_milestone(rt.uow(), ADMIN, sid, "development_day", now(), half_days=4)
+    with rt.uow() as uow:
+        preview = stuck_for_next_term(uow.session, ADMIN, 1, State.YEAR1)
+    assert sorted(s.specialist_id for s in preview) == sorted(ids[5:])
+
+    report = advance_cohort(rt.uow, ADMIN, 9, "start_year2", now(), batch_size=2)
+    assert report.advanced == 5
+    assert sorted(s.specialist_id for s in report.stuck) == sorted(ids[5:])
+    assert all("central days recorded in Year 1: 0 of 5.5" in s.reasons for s in report.stuck)
+    after = states(rt)
+    assert [after[i] for i in ids] == ["year2"] * 5 + ["year1"] * 2
+
+    with rt.uow() as uow:
+        for sid in ids:
+            trail = [(e.name, e.from_state, e.to_state) for e in history(uow.session, sid)
+                     if e.kind == "transition"]  # fmt: skip
+            assert replay(trail) == after[sid]
+        versions = dict(uow.session.execute(select(Specialist.id, Specialist.version)).all())
+        emails = list(uow.session.scalars(select(OutboxMessage.payload)))
+    # nominate v1, select v2, launch v3, start_year1 v4, 2 milestones v6, start_year2 v7
+    assert [versions[i] for i in ids[:5]] == [7] * 5
+    year2 = [e for e in emails if e["template"] == "year2_started"]
+    assert len(year2) == 10  # specialist and headteacher, for each of five
+    stuck_mail = [e for e in emails if e["template"] == "stuck_specialists"]
+    assert len(stuck_mail) == 1  # both unready are in the south hub: one email to its lead
+    assert [p["id"] for p in stuck_mail[0]["extra"]["specialists"]] == ids[5:]
+
+
+def test_advancing_twice_changes_nothing_the_second_time(world):
+    rt, now = world.runtime, world.clock.now
+    ids = world.nominate(2)
+    for sid in ids:
+        transition(rt.uow(), ADMIN, sid, "select", now())
+    advance_cohort(rt.uow, ADMIN, 9, "start_year1", now())
+    with rt.uow() as uow:
+        audit = uow.session.scalar(select(func.count(AuditEntry.id)))
+    again = advance_cohort(rt.uow, ADMIN, 9, "start_year1", now())
+    assert again.advanced == 0
+    with rt.uow() as uow:
+        assert uow.session.scalar(select(func.count(AuditEntry.id))) == audit
