@@ -43,6 +43,15 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+def _register() -> None:
+    from workflow.cli.diagram import diagram
+
+    cli.add_command(diagram)
+
+
+_register()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line, turning every expected failure into one line on stderr."""
     try:

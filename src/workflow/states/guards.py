@@ -102,6 +102,12 @@ def _accredited(f: Facts) -> list[str]:
 
 
 GUARDS = {"select": _select, "start_year2": _year1_complete, "start_work_group": _accredited}
+# How each guard reads on the diagram.
+GUARD_LABELS = {
+    "select": "a place is free",
+    "start_year2": "Year 1 requirements met",
+    "start_work_group": "PD Lead accredited",
+}
 
 
 def guard_reasons(trigger: str, facts: Facts) -> list[str]:
