@@ -20,6 +20,10 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.session: Session | None = None
 
+    def fresh(self) -> UnitOfWork:
+        """Another, independent unit of work on the same database."""
+        return UnitOfWork(self._session_factory)
+
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         return self

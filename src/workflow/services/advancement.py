@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, insert, select, update
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.errors import GuardFailed, InvalidInput
 from workflow.services import effects
-from workflow.services.auth import Action, Actor, authorize
+from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.queries import TRANSITION, facts_for
 from workflow.services.setup import cohort_by_number
 from workflow.states.lifecycle import NEXT_YEAR_TRIGGER, State, fire
@@ -42,6 +42,7 @@ class AdvanceReport:
     stuck: list[Stuck] = field(default_factory=list)
 
 
+@logs_refusals("advance_cohort")
 def advance_cohort(
     uow_factory: Callable,
     actor: Actor,

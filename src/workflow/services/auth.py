@@ -6,7 +6,10 @@ so that existence does not leak.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from workflow.errors import NotFound, NotPermitted
@@ -66,3 +69,44 @@ def authorize(actor: Actor, action: Action, hub_id: int | None = None) -> None:
 def not_found_unless_visible(actor: Actor, hub_id: int, what: str) -> None:
     if not actor.sees_hub(hub_id):
         raise NotFound(f"{what} not found")
+
+
+def logs_refusals(command: str) -> Callable:
+    """Decorate a service ``f(uow, actor, target, ...)``: a refusal (not permitted, not
+    found) is recorded with the actor in its own transaction, then raised as before."""
+
+    def decorate(service: Callable) -> Callable:
+        @functools.wraps(service)
+        def wrapper(uow, actor: Actor, *args, **kwargs):
+            try:
+                return service(uow, actor, *args, **kwargs)
+            except (NotPermitted, NotFound) as refusal:
+                target = str(args[0]) if args else None
+                # The service's own "now" (the injected clock) when it has one.
+                given = [a for a in (*args, *kwargs.values()) if isinstance(a, datetime)]
+                at = given[0] if given else datetime.now(UTC)
+                record_refusal(uow, actor, command, target, str(refusal), at)
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+def record_refusal(
+    uow, actor: Actor, command: str, target: str | None, reason: str, at: datetime
+) -> None:
+    from workflow.db.models import Refusal
+
+    fresh = uow() if callable(uow) else uow.fresh()
+    with fresh:
+        fresh.session.add(
+            Refusal(
+                actor=actor.email,
+                command=command,
+                target=(target or "")[:200] or None,
+                reason=reason,
+                at=at,
+            )
+        )
+        fresh.commit()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from workflow.db.models import Cohort, Hub, HubAllocation, School
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
-from workflow.services.auth import Action, Actor, authorize
+from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.states.rules import load_rules, rules_snapshot
 
 PHASES = ("primary", "secondary", "all-through", "16-plus")
@@ -39,6 +39,7 @@ def school_by_urn(session, urn: str) -> School:
     return school
 
 
+@logs_refusals("add_hub")
 def add_hub(uow: UnitOfWork, actor: Actor, code: str, name: str, region: str | None = None) -> int:
     authorize(actor, Action.SETUP)
     if not CODE.match(code):
@@ -54,6 +55,7 @@ def add_hub(uow: UnitOfWork, actor: Actor, code: str, name: str, region: str | N
         return hub.id
 
 
+@logs_refusals("allocate")
 def allocate(uow: UnitOfWork, actor: Actor, hub_code: str, cohort_number: int, places: int) -> None:
     """Set the hub's number of places in a cohort (never below the places already used)."""
     from workflow.services.queries import places_used
@@ -79,6 +81,7 @@ def allocate(uow: UnitOfWork, actor: Actor, hub_code: str, cohort_number: int, p
         uow.commit()
 
 
+@logs_refusals("add_school")
 def add_school(
     uow: UnitOfWork,
     actor: Actor,
@@ -119,6 +122,7 @@ def add_school(
         return school.id
 
 
+@logs_refusals("add_cohort")
 def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: str) -> int:
     """Create a cohort, keeping a copy of its rules for life."""
     authorize(actor, Action.SETUP)

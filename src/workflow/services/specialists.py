@@ -17,7 +17,13 @@ from workflow.db.models import AuditEntry, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
 from workflow.services import effects
-from workflow.services.auth import Action, Actor, authorize, not_found_unless_visible
+from workflow.services.auth import (
+    Action,
+    Actor,
+    authorize,
+    logs_refusals,
+    not_found_unless_visible,
+)
 from workflow.services.queries import (
     MILESTONE,
     TRANSITION,
@@ -54,6 +60,7 @@ class NominationRequest:
     teaching_since: date
 
 
+@logs_refusals("nominate")
 def nominate(uow: UnitOfWork, actor: Actor, request: NominationRequest, now: datetime) -> int:
     """Store an eligible nomination, or refuse it with every reason and store nothing."""
     with uow:
@@ -130,6 +137,7 @@ def hub_of(session: Session, specialist: Specialist) -> int:
     return session.scalar(select(School.hub_id).where(School.id == specialist.school_id))
 
 
+@logs_refusals("transition")
 def transition(
     uow: UnitOfWork,
     actor: Actor,
@@ -167,6 +175,7 @@ def transition(
         return outcome
 
 
+@logs_refusals("advance")
 def advance(uow: UnitOfWork, actor: Actor, specialist_id: int, now: datetime, **kwargs) -> Outcome:
     """Fire the trigger that moves the specialist into their next programme year."""
     with uow:
@@ -212,6 +221,7 @@ def apply_outcome(
     effects.write(session, effects.transition_rows(specialist.id, trigger, now, occurrence, reason))
 
 
+@logs_refusals("record")
 def record_milestone(
     uow: UnitOfWork,
     actor: Actor,
