@@ -20,8 +20,20 @@ def _fail(message: str, code: int) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
-    """Run the Secondary Mastery Specialist programme for a Maths Hub."""
+@click.option(
+    "--token",
+    metavar="TOKEN",
+    help="Your staff token (default: the WORKFLOW_TOKEN environment variable).",
+)
+@click.pass_context
+def cli(ctx: click.Context, token: str | None) -> None:
+    """Run the Secondary Mastery Specialist programme for Maths Hubs.
+
+    Set WORKFLOW_TOKEN to the token you were given; `workflow init` creates the first one.
+    """
+    from workflow.cli.context import Env
+
+    ctx.obj = Env(token)
 
 
 @cli.group()
@@ -44,9 +56,11 @@ def db_upgrade() -> None:
 
 
 def _register() -> None:
+    from workflow.cli import setup, specialists
     from workflow.cli.diagram import diagram
 
-    cli.add_command(diagram)
+    for command in [*setup.COMMANDS, *specialists.COMMANDS, diagram]:
+        cli.add_command(command)
 
 
 _register()

@@ -1,0 +1,144 @@
+"""Setting up: ``init``, ``staff add``, ``hub add|allocate``, ``school add``, ``cohort add``."""
+
+from __future__ import annotations
+
+import click
+
+from workflow.cli.context import Env, json_option, pass_env
+from workflow.cli.output import emit_json
+
+
+def _token_out(token: str, as_json: bool) -> None:
+    if as_json:
+        emit_json({"token": token})
+    else:
+        click.echo("Keep this token safe; it is shown only once:", err=True)
+        click.echo(token)
+
+
+@click.command()
+@click.option("--email", required=True, help="The first national admin's email address.")
+@click.option("--name", required=True, help="Their full name.")
+@json_option
+@pass_env
+def init(env: Env, email: str, name: str, as_json: bool) -> None:
+    """Create the first national admin and print their token (once only)."""
+    from workflow.db.migrate import upgrade
+    from workflow.services.staff import init as init_staff
+
+    upgrade(env.runtime.engine)
+    _token_out(init_staff(env.uow(), email, name, env.now()), as_json)
+
+
+@click.group()
+def staff() -> None:
+    """Staff who use this system."""
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["national_admin", "hub_lead", "hub_staff", "viewer"]),
+    help="national_admin: every hub; hub_lead: all of their hub's work; "
+    "hub_staff: nominate, import, record; viewer: read only.",
+)
+@click.option("--hub", "hub_code", help="The hub code (every role but national_admin).")
+@json_option
+@pass_env
+def staff_add(env: Env, email, name, role, hub_code, as_json) -> None:
+    """Add a member of staff and print their token (shown once)."""
+    from workflow.services.staff import add_staff
+
+    _token_out(add_staff(env.uow(), env.actor, email, name, role, hub_code, env.now()), as_json)
+
+
+@click.group()
+def hub() -> None:
+    """Maths Hubs and their places."""
+
+
+@hub.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="e.g. 'Great North Maths Hub'.")
+@click.option("--region", help="e.g. 'North East'.")
+@json_option
+@pass_env
+def hub_add(env: Env, code, name, region, as_json) -> None:
+    """Add a Maths Hub with a short code (lower case, dashes)."""
+    from workflow.services.setup import add_hub
+
+    hub_id = add_hub(env.uow(), env.actor, code, name, region)
+    emit_json({"id": hub_id, "code": code}) if as_json else click.echo(f"hub {code} added")
+
+
+@hub.command("allocate")
+@click.argument("code")
+@click.option("--cohort", type=int, required=True, help="Cohort number.")
+@click.option("--places", type=click.IntRange(min=0), required=True, help="Number of places.")
+@json_option
+@pass_env
+def hub_allocate(env: Env, code, cohort, places, as_json) -> None:
+    """Set how many places the hub has in a cohort."""
+    from workflow.services.setup import allocate
+
+    allocate(env.uow(), env.actor, code, cohort, places)
+    if as_json:
+        emit_json({"hub": code, "cohort": cohort, "places": places})
+    else:
+        click.echo(f"hub {code}: {places} places in cohort {cohort}")
+
+
+@click.group()
+def school() -> None:
+    """Schools."""
+
+
+@school.command("add")
+@click.argument("urn")
+@click.option("--name", required=True)
+@click.option("--hub", "hub_code", required=True, help="The school's Maths Hub code.")
+@click.option(
+    "--phase", required=True, type=click.Choice(["primary", "secondary", "all-through", "16-plus"])
+)
+@click.option("--funding", required=True, type=click.Choice(["state", "independent"]))
+@click.option("--head-name", required=True, help="The headteacher's name.")
+@click.option("--head-email", required=True, help="The headteacher's email.")
+@click.option("--finance-email", help="Where funding notices go.")
+@json_option
+@pass_env
+def school_add(env: Env, urn, name, hub_code, phase, funding, head_name, head_email,
+               finance_email, as_json) -> None:  # fmt: skip
+    """Add a school by its six-digit URN."""
+    from workflow.services.setup import add_school
+
+    school_id = add_school(
+        env.uow(), env.actor, urn=urn, name=name, hub_code=hub_code, phase=phase,
+        funding=funding, head_name=head_name, head_email=head_email, finance_email=finance_email,
+    )  # fmt: skip
+    emit_json({"id": school_id, "urn": urn}) if as_json else click.echo(f"school {urn} added")
+
+
+@click.group()
+def cohort() -> None:
+    """Cohorts and their rules."""
+
+
+@cohort.command("add")
+@click.argument("number", type=int)
+@click.option("--rules", required=True, help="A shipped rules name (cohort-9) or a .toml file.")
+@json_option
+@pass_env
+def cohort_add(env: Env, number, rules, as_json) -> None:
+    """Add a cohort; it keeps a copy of its rules for life."""
+    from workflow.services.setup import add_cohort
+
+    cohort_id = add_cohort(env.uow(), env.actor, number, rules)
+    emit_json({"id": cohort_id, "number": number}) if as_json else click.echo(
+        f"cohort {number} added"
+    )
+
+
+COMMANDS = [init, staff, hub, school, cohort]

@@ -1,0 +1,204 @@
+"""Read models for staff: one specialist in full, lists, and the cohort report.
+
+Plain dicts in the shapes of the CLI contract (../shared/cli.md), scoped to the
+actor's hub: another hub's specialists are not there for a hub's staff.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.db.models import (
+    AuditEntry,
+    Cohort,
+    EmailLog,
+    FundingEntry,
+    Hub,
+    HubAllocation,
+    School,
+    Specialist,
+)
+from workflow.services.auth import Action, Actor, authorize
+from workflow.services.queries import MILESTONE, TRANSITION
+from workflow.services.setup import cohort_by_number, hub_by_code
+from workflow.services.specialists import load_specialist
+from workflow.states.lifecycle import State
+
+
+def show(session: Session, actor: Actor, specialist_id: int) -> dict:
+    specialist = load_specialist(session, actor, specialist_id)
+    authorize(actor, Action.VIEW)
+    school = session.get(School, specialist.school_id)
+    hub = session.get(Hub, school.hub_id)
+    cohort = session.get(Cohort, specialist.cohort_id)
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.specialist_id == specialist.id).order_by(AuditEntry.id)
+    ).all()
+    funding = session.scalars(
+        select(FundingEntry)
+        .where(FundingEntry.specialist_id == specialist.id)
+        .order_by(FundingEntry.programme_year, FundingEntry.instalment)
+    ).all()
+    emails = session.scalars(
+        select(EmailLog).where(EmailLog.specialist_id == specialist.id).order_by(EmailLog.id)
+    ).all()
+    return {
+        "id": specialist.id,
+        "name": specialist.name,
+        "email": specialist.email,
+        "state": specialist.state,
+        "cohort": cohort.number,
+        "rules": cohort.rules_name,
+        "hub": hub.code,
+        "school_urn": school.urn,
+        "school": school.name,
+        "version": specialist.version,
+        "history": [
+            {
+                "trigger": e.name,
+                "from": e.from_state,
+                "to": e.to_state,
+                "actor": e.actor,
+                "at": e.at.isoformat(),
+                "reason": e.reason,
+                "override": e.override,
+            }
+            for e in entries
+            if e.kind == TRANSITION
+        ],
+        "milestones": [
+            {
+                "kind": e.name,
+                "amount": e.half_days / 2 if e.half_days is not None else None,
+                "date": e.occurred_on.isoformat() if e.occurred_on else None,
+                "programme_year": e.programme_year,
+                "actor": e.actor,
+            }
+            for e in entries
+            if e.kind == MILESTONE
+        ],
+        "funding": [
+            {
+                "year": f.programme_year,
+                "instalment": f.instalment,
+                "amount_pence": f.amount_pence,
+                "due": f.due_date.isoformat(),
+                "status": f.status,
+            }
+            for f in funding
+        ],
+        "emails": [{"template": e.template, "to": e.recipient, "status": e.status} for e in emails],
+    }
+
+
+def list_specialists(
+    session: Session,
+    actor: Actor,
+    *,
+    cohort: int | None = None,
+    hub: str | None = None,
+    state: str | None = None,
+) -> list[dict]:
+    authorize(actor, Action.VIEW)
+    query = (
+        select(
+            Specialist.id, Specialist.name, Specialist.state, Cohort.number, Hub.code, School.urn
+        )
+        .join(School, School.id == Specialist.school_id)
+        .join(Hub, Hub.id == School.hub_id)
+        .join(Cohort, Cohort.id == Specialist.cohort_id)
+        .order_by(Specialist.id)
+    )
+    if not actor.national:
+        query = query.where(School.hub_id == actor.hub_id)
+    if cohort is not None:
+        query = query.where(Cohort.number == cohort)
+    if hub is not None:
+        query = query.where(Hub.code == hub)
+    if state is not None:
+        query = query.where(Specialist.state == State(state).value)
+    return [
+        {"id": i, "name": n, "state": s, "cohort": c, "hub": h, "school_urn": u}
+        for i, n, s, c, h, u in session.execute(query)
+    ]
+
+
+def cohort_report(session: Session, actor: Actor, number: int, hub: str | None = None) -> dict:
+    authorize(actor, Action.VIEW)
+    cohort = cohort_by_number(session, number)
+    hubs = select(Hub).order_by(Hub.code)
+    if not actor.national:
+        hubs = hubs.where(Hub.id == actor.hub_id)
+    if hub:
+        hubs = hubs.where(Hub.id == hub_by_code(session, hub).id)
+    places = dict(
+        session.execute(
+            select(HubAllocation.hub_id, HubAllocation.places).where(
+                HubAllocation.cohort_id == cohort.id
+            )
+        ).all()
+    )
+    counts = Counter(
+        session.execute(
+            select(School.hub_id, Specialist.state)
+            .join(School, School.id == Specialist.school_id)
+            .where(Specialist.cohort_id == cohort.id)
+        ).all()
+    )
+    from workflow.states.lifecycle import HOLDS_PLACE
+
+    result = []
+    for h in session.scalars(hubs):
+        by_state = {s.value: counts.get((h.id, s.value), 0) for s in State}
+        if not places.get(h.id) and not any(by_state.values()):
+            continue
+        result.append(
+            {
+                "hub": h.code,
+                "name": h.name,
+                "places": places.get(h.id, 0),
+                "used": sum(by_state[s.value] for s in HOLDS_PLACE),
+                "by_state": by_state,
+            }
+        )
+    return {"cohort": number, "hubs": result}
+
+
+def stuck_specialists(
+    session: Session, actor: Actor, *, cohort: int | None = None, hub: str | None = None
+) -> list[dict]:
+    """Who would stay behind at the next term start, with every reason."""
+    from workflow.services.advancement import stuck_for_next_term
+
+    authorize(actor, Action.VIEW)
+    cohorts = select(Cohort).order_by(Cohort.number)
+    if cohort is not None:
+        cohorts = cohorts.where(Cohort.id == cohort_by_number(session, cohort).id)
+    hub_id = hub_by_code(session, hub).id if hub else None
+    codes = dict(session.execute(select(Hub.id, Hub.code)).all())
+    rows = []
+    for c in session.scalars(cohorts).all():
+        for state in (State.YEAR1, State.YEAR2):
+            for stuck in stuck_for_next_term(session, actor, c.id, state):
+                if hub_id is not None and stuck.hub_id != hub_id:
+                    continue
+                urn = session.scalar(
+                    select(School.urn)
+                    .join(Specialist, Specialist.school_id == School.id)
+                    .where(Specialist.id == stuck.specialist_id)
+                )
+                rows.append(
+                    {
+                        "id": stuck.specialist_id,
+                        "name": stuck.name,
+                        "state": state.value,
+                        "cohort": c.number,
+                        "hub": codes[stuck.hub_id],
+                        "school_urn": urn,
+                        "reasons": stuck.reasons,
+                    }
+                )
+    return rows
