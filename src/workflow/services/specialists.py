@@ -64,27 +64,32 @@ class NominationRequest:
 def nominate(uow: UnitOfWork, actor: Actor, request: NominationRequest, now: datetime) -> int:
     """Store an eligible nomination, or refuse it with every reason and store nothing."""
     with uow:
-        session = uow.session
-        reasons, school, cohort = check_nomination(session, actor, request)
+        reasons, school, cohort = check_nomination(uow.session, actor, request)
         if reasons:
             raise GuardFailed(reasons)
-        specialist = Specialist(
-            name=request.name.strip(),
-            email=clean_email(request.email),
-            qts=request.qts,
-            teaching_since=request.teaching_since,
-            school_id=school.id,
-            cohort_id=cohort.id,
-            state=State.NOMINATED.value,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(specialist)
-        uow.flush()
-        _audit(session, specialist, "nominate", "none", State.NOMINATED, actor, now)
-        effects.write(session, effects.transition_rows(specialist.id, "nominate", now, "v1"))
+        specialist_id = store_nomination(uow.session, actor, request, school, cohort, now)
         uow.commit()
-        return specialist.id
+        return specialist_id
+
+
+def store_nomination(session, actor, request, school, cohort, now: datetime) -> int:
+    """Write a checked nomination: the specialist, the audit entry, the emails."""
+    specialist = Specialist(
+        name=request.name.strip(),
+        email=clean_email(request.email),
+        qts=request.qts,
+        teaching_since=request.teaching_since,
+        school_id=school.id,
+        cohort_id=cohort.id,
+        state=State.NOMINATED.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(specialist)
+    session.flush()
+    _audit(session, specialist, "nominate", "none", State.NOMINATED, actor, now)
+    effects.write(session, effects.transition_rows(specialist.id, "nominate", now, "v1"))
+    return specialist.id
 
 
 def check_nomination(session: Session, actor: Actor, request: NominationRequest):
@@ -93,25 +98,25 @@ def check_nomination(session: Session, actor: Actor, request: NominationRequest)
     not_found_unless_visible(actor, school.hub_id, f"school with URN {request.school_urn}")
     authorize(actor, Action.NOMINATE, school.hub_id)
     cohort = cohort_by_number(session, request.cohort)
-    reasons = []
+    name_problem = email_problem = None
+    email = request.email
     try:
         clean_name(request.name, "the teacher's name")
     except InvalidInput as exc:
-        reasons.append(str(exc))
+        name_problem = str(exc)
     try:
         email = clean_email(request.email)
     except InvalidInput as exc:
-        reasons.append(str(exc))
-        email = request.email
+        email_problem = str(exc)
     already_active = session.scalar(
         select(Specialist.id).where(
             Specialist.email == email, Specialist.state.in_([s.value for s in ACTIVE])
         )
     )
-    reasons += nomination_reasons(
+    reasons = nomination_reasons(
         Nomination(
-            name=request.name,
-            email=email if "@" in email else "valid@placeholder.example",
+            name_problem=name_problem,
+            email_problem=email_problem,
             qts=request.qts,
             teaching_since=request.teaching_since,
             school_phase=school.phase,

@@ -6,15 +6,12 @@ guard returns all its reasons at once (an empty list means allowed).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from workflow.states.rules import CohortRules
 
 SECONDARY_PHASES = ("secondary", "all-through")
-# Deliberately simple; the notify layer checks addresses properly before anything is sent.
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +28,10 @@ class Facts:
 
 @dataclass(frozen=True, slots=True)
 class Nomination:
-    name: str
-    email: str
+    """A nomination's facts; ``name_problem``/``email_problem`` come from the input checks."""
+
+    name_problem: str | None
+    email_problem: str | None
     qts: bool
     teaching_since: date
     school_phase: str
@@ -49,11 +48,7 @@ def full_years_between(start: date, end: date) -> int:
 
 
 def nomination_reasons(n: Nomination) -> list[str]:
-    reasons = []
-    if not n.name.strip():
-        reasons.append("the teacher's name is empty")
-    if not EMAIL.match(n.email or ""):
-        reasons.append(f"{n.email!r} is not a valid email address")
+    reasons = [problem for problem in (n.name_problem, n.email_problem) if problem]
     if not n.qts:
         reasons.append("the teacher does not have qualified teacher status (QTS)")
     if not n.school_state_funded:
