@@ -56,10 +56,10 @@ def db_upgrade() -> None:
 
 
 def _register() -> None:
-    from workflow.cli import setup, specialists
+    from workflow.cli import imports, setup, specialists
     from workflow.cli.diagram import diagram
 
-    for command in [*setup.COMMANDS, *specialists.COMMANDS, diagram]:
+    for command in [*setup.COMMANDS, *specialists.COMMANDS, *imports.COMMANDS, diagram]:
         cli.add_command(command)
 
 
