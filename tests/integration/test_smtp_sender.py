@@ -251,3 +251,19 @@ def test_implicit_tls(certificate):
             sender.close()
         assert server.url().startswith("smtps://")
         assert [m.tls for m in server.messages] == [True]
+
+
+def test_names_outside_ascii_arrive_intact(server, sender):
+    context = sample_context("selected")
+    context["specialist"] = {"name": "Siân Ó Briain", "email": "sian@ysgol.example"}
+    message = render_email(
+        "selected", context, to="Siân Ó Briain <sian@ysgol.example>", sender=SAMPLE_SENDER
+    )
+    sender.send(message)
+    [received] = server.messages
+    assert (
+        received.message["Subject"]
+        == "Good news: Siân Ó Briain has a place on the Mastery Specialist programme"
+    )
+    assert received.message["To"] == "Siân Ó Briain <sian@ysgol.example>"
+    assert received.message.get_body(("plain",)).get_content().startswith("Dear Siân Ó Briain,")

@@ -69,3 +69,10 @@ def test_a_missing_template_argument_is_a_usage_error(capsys):
         main(["email", "preview"])
     assert exited.value.code == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_the_cli_roles_are_the_recipient_roles():
+    from workflow.cli.email import ROLES
+    from workflow.notify.render import RECIPIENT_ROLES
+
+    assert ROLES == RECIPIENT_ROLES

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from workflow.errors import InvalidInput
-from workflow.notify.render import environment, render_email
+from workflow.notify.render import RECIPIENT_ROLES, address_for_role, environment, render_email
 from workflow.notify.samples import SAMPLE_NOW, SAMPLE_SENDER, sample_context, sample_recipient
 from workflow.notify.templates import EVENT_TEMPLATES, TEMPLATES
 
@@ -340,3 +340,17 @@ def test_a_naive_event_time_is_refused():
     event = {**sample_context("launch_invitation")["event"], "starts_at": datetime(2025, 9, 30)}
     with pytest.raises(InvalidInput, match="no time zone"):
         render("launch_invitation", event=event)
+
+
+def test_each_recipient_role_has_its_address_in_the_context():
+    context = sample_context("funding_released")
+    assert [address_for_role(role, context) for role in RECIPIENT_ROLES] == [
+        "priya.shah@oakfield.sch.example",
+        "head@oakfield.sch.example",
+        "finance@oakfield.sch.example",
+        "helen.clarke@threerivers.example",
+    ]
+    context["school"]["finance_email"] = None
+    assert address_for_role("finance", context) is None
+    with pytest.raises(InvalidInput, match="unknown recipient 'bursar'"):
+        address_for_role("bursar", context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+# The same roles as notify.render.RECIPIENT_ROLES, repeated to keep this module's import light.
 ROLES = ("specialist", "headteacher", "finance", "hub_lead")
 
 
@@ -38,7 +39,7 @@ def templates() -> None:
 )
 def preview(template: str, as_html: bool, role: str | None) -> None:
     """Show TEMPLATE rendered with sample values: subject, text, and what else it carries."""
-    from workflow.notify.render import render_email
+    from workflow.notify.render import address_for_role, render_email
     from workflow.notify.samples import (
         SAMPLE_NOW,
         SAMPLE_SENDER,
@@ -47,7 +48,7 @@ def preview(template: str, as_html: bool, role: str | None) -> None:
     )
 
     context = sample_context(template)
-    to = _address_of(role, context) if role else sample_recipient(template, context)
+    to = address_for_role(role, context) if role else sample_recipient(template, context)
     message = render_email(template, context, to=to, sender=SAMPLE_SENDER, now=SAMPLE_NOW)
     html = message.get_body(preferencelist=("html",))
     if as_html:
@@ -64,13 +65,3 @@ def preview(template: str, as_html: bool, role: str | None) -> None:
         click.echo("[also an HTML version: add --html to see it]")
     for part in message.iter_attachments():
         click.echo(f"[attachment: {part.get_filename()} ({part.get_content_type()})]")
-
-
-def _address_of(role: str, context: dict) -> str:
-    school = context["school"]
-    return {
-        "specialist": context["specialist"]["email"],
-        "headteacher": school["head_email"],
-        "finance": school["finance_email"],
-        "hub_lead": context["hub_lead"]["email"],
-    }[role]

@@ -149,6 +149,23 @@ def _message_id(given: str | None, domain: str) -> str:
     return given
 
 
+RECIPIENT_ROLES = ("specialist", "headteacher", "finance", "hub_lead")
+
+
+def address_for_role(role: str, context: Mapping[str, Any]) -> str | None:
+    """The address of ``role`` (as in an outbox ``to``) in a context; None when it has none."""
+    school = context.get("school") or {}
+    found = {
+        "specialist": (context.get("specialist") or {}).get("email"),
+        "headteacher": school.get("head_email"),
+        "finance": school.get("finance_email"),
+        "hub_lead": (context.get("hub_lead") or {}).get("email"),
+    }
+    if role not in found:
+        raise InvalidInput(f"unknown recipient {role!r}; expected one of {', '.join(found)}")
+    return found[role] or None
+
+
 def _recipient(context: Mapping[str, Any], address: str) -> dict[str, Any]:
     """Who ``address`` is among the people in the context, for the greeting and wording."""
     wanted = address.casefold()
