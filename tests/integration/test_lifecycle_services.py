@@ -73,7 +73,7 @@ def test_an_ineligible_nomination_lists_every_reason_and_stores_nothing(world, r
         nominate(runtime.uow(), ADMIN, request, world.clock.now())
     reasons = caught.value.reasons
     assert len(reasons) == 5, reasons
-    assert any("not a valid email" in r for r in reasons)
+    assert any("invalid email address" in r for r in reasons)
     assert any("qualified teacher status" in r for r in reasons)
     assert any("not state-funded" in r for r in reasons)
     assert any("primary, not secondary" in r for r in reasons)

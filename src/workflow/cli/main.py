@@ -58,8 +58,15 @@ def db_upgrade() -> None:
 def _register() -> None:
     from workflow.cli import imports, setup, specialists
     from workflow.cli.diagram import diagram
+    from workflow.cli.email import email
 
-    for command in [*setup.COMMANDS, *specialists.COMMANDS, *imports.COMMANDS, diagram]:
+    for command in [
+        *setup.COMMANDS,
+        *specialists.COMMANDS,
+        *imports.COMMANDS,
+        diagram,
+        email,
+    ]:
         cli.add_command(command)
 
 

@@ -1,8 +1,9 @@
 """Senders hand a finished ``EmailMessage`` to the world and return its provider message id.
 
 ``FileSender`` (the embedded default) writes one .eml file per message. The SMTP sender
-lives in ``notify/smtp.py``. A sender raises ``TransientDeliveryError`` when retrying may
-help and ``PermanentDeliveryError`` when it will not.
+lives in ``notify/smtp.py``; ``make_sender`` picks one from the settings. A sender raises
+``TransientDeliveryError`` when retrying may help and ``PermanentDeliveryError`` when it
+will not.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import tempfile
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from workflow.config import Settings
 
 
 class Sender(Protocol):
@@ -43,3 +47,12 @@ class FileSender:
 
     def close(self) -> None:
         pass
+
+
+def make_sender(settings: Settings) -> Sender:
+    """SMTP when ``WORKFLOW_SMTP_URL`` is set, else .eml files in ``WORKFLOW_MAIL_DIR``."""
+    if settings.smtp_url:
+        from workflow.notify.smtp import SmtpSender
+
+        return SmtpSender(settings.smtp_url)
+    return FileSender(settings.mail_dir)

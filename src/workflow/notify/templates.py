@@ -1,6 +1,8 @@
 """The email templates the system sends, by name, with who receives each.
 
-(Interface fixed for the other modules; the notify work fills in the Jinja2 files.)
+``TEMPLATES`` is the registry: each name has ``templates/NAME.txt`` (with the subject)
+and ``templates/NAME.html``. ``EVENT_TEMPLATES`` carry the event as an .ics attachment
+and need ``event`` in their context (see ``samples.py`` for every context's shape).
 """
 
 from __future__ import annotations
@@ -20,3 +22,7 @@ TEMPLATES: dict[str, str] = {
     "deferral_confirmed": "to the specialist and headteacher: deferral confirmed",
     "stuck_specialists": "to the hub lead: specialists who could not advance at term start",
 }
+
+EVENT_TEMPLATES: frozenset[str] = frozenset(
+    {"launch_invitation", "launch_reminder", "central_event_reminder"}
+)

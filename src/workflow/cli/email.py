@@ -1,0 +1,67 @@
+"""``workflow email``: look at the emails the system sends, with sample values.
+
+Needs no database and no token: ``preview`` renders a template with the sample context
+from ``notify/samples.py``, exactly as the workers would render it for real.
+"""
+
+from __future__ import annotations
+
+import click
+
+# The same roles as notify.render.RECIPIENT_ROLES, repeated to keep this module's import light.
+ROLES = ("specialist", "headteacher", "finance", "hub_lead")
+
+
+@click.group("email")
+def email() -> None:
+    """Preview the emails sent to specialists, headteachers and hub staff."""
+
+
+@email.command("templates")
+def templates() -> None:
+    """List the email templates and who receives each."""
+    from workflow.notify.templates import TEMPLATES
+
+    width = max(len(name) for name in TEMPLATES)
+    for name, description in TEMPLATES.items():
+        click.echo(f"{name:<{width}}  {description}")
+
+
+@email.command("preview")
+@click.argument("template")
+@click.option("--html", "as_html", is_flag=True, help="Print the HTML part (only) instead.")
+@click.option(
+    "--to",
+    "role",
+    type=click.Choice(ROLES),
+    default=None,
+    help="Whose copy to show (the wording differs); default: the template's first reader.",
+)
+def preview(template: str, as_html: bool, role: str | None) -> None:
+    """Show TEMPLATE rendered with sample values: subject, text, and what else it carries."""
+    from workflow.notify.render import address_for_role, render_email
+    from workflow.notify.samples import (
+        SAMPLE_NOW,
+        SAMPLE_SENDER,
+        sample_context,
+        sample_recipient,
+    )
+
+    context = sample_context(template)
+    to = address_for_role(role, context) if role else sample_recipient(template, context)
+    message = render_email(template, context, to=to, sender=SAMPLE_SENDER, now=SAMPLE_NOW)
+    html = message.get_body(preferencelist=("html",))
+    if as_html:
+        click.echo(html.get_content() if html is not None else "", nl=False)
+        return
+    text = message.get_body(preferencelist=("plain",))
+    for header in ("Subject", "From", "To", "Reply-To"):
+        if message[header]:
+            click.echo(f"{header}: {message[header]}")
+    click.echo()
+    click.echo(text.get_content() if text is not None else "", nl=False)
+    click.echo()
+    if html is not None:
+        click.echo("[also an HTML version: add --html to see it]")
+    for part in message.iter_attachments():
+        click.echo(f"[attachment: {part.get_filename()} ({part.get_content_type()})]")

@@ -1,0 +1,223 @@
+"""Turning a template name and plain values into a finished email (text, HTML, .ics).
+
+Each template is two Jinja2 files in ``notify/templates/``: ``NAME.txt`` (which also holds
+``{% block subject %}``) and ``NAME.html``. The HTML is autoescaped, the text is not, and
+a missing value is an error (``StrictUndefined``), never a blank. The environment is built
+on first use and kept.
+
+The context holds plain values (see ``samples.py`` for one of each); ``render_email`` adds
+``recipient`` ({name, role}) by matching ``to`` against the people in the context, unless
+the caller gives one, so that the greeting and wording fit the reader.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workflow.clock import SystemClock
+from workflow.errors import InvalidInput
+from workflow.notify import formatting
+from workflow.notify.addresses import check_mailbox
+from workflow.notify.ics import CalendarEvent, build_calendar, event_uid
+from workflow.notify.templates import EVENT_TEMPLATES, TEMPLATES
+
+if TYPE_CHECKING:
+    import jinja2
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+_UNSAFE_IN_HEADER = ("\r", "\n", "\x00")
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The one Jinja2 environment, built on first use (never at import)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html",), default_for_string=False, default=False
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=formatting.format_pence,
+        day=formatting.format_day,
+        time=formatting.format_time,
+        when=formatting.format_when,
+        in_days=formatting.format_in_days,
+    )
+    env.globals["span"] = formatting.format_span
+    return env
+
+
+def render_email(
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    to: str,
+    sender: str,
+    now: datetime | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """Build the email ``template`` for ``to``: multipart/alternative text and HTML.
+
+    ``now`` dates the message (the injected clock's time; the system's when omitted).
+    ``message_id`` lets a caller make the Message-ID stable across retries. Event emails
+    carry the event as an .ics attachment. Raises ``InvalidInput`` for an unknown template,
+    a missing or malformed value, an invalid address, or a header with a line break.
+    """
+    import jinja2
+
+    if template not in TEMPLATES:
+        raise InvalidInput(
+            f"unknown email template {template!r}; valid templates: {', '.join(TEMPLATES)}"
+        )
+    to_address = check_mailbox(to)
+    from_address = check_mailbox(sender)
+    try:
+        now = formatting.as_datetime(now) if now is not None else SystemClock().now()
+    except ValueError as exc:
+        raise InvalidInput(f"email {template!r}: {exc}") from None
+    values = dict(context)
+    values.setdefault("recipient", _recipient(values, to_address.addr_spec))
+
+    env = environment()
+    try:
+        text_template = env.get_template(f"{template}.txt")
+        subject = "".join(text_template.blocks["subject"](text_template.new_context(values)))
+        subject = subject.strip()
+        values["subject"] = subject
+        text = text_template.render(values)
+        html = env.get_template(f"{template}.html").render(values)
+        calendar = _calendar(values, now) if template in EVENT_TEMPLATES else None
+    except jinja2.UndefinedError as exc:
+        raise InvalidInput(f"email {template!r} cannot be written: {exc.message}") from None
+    except (TypeError, ValueError, KeyError) as exc:
+        raise InvalidInput(f"email {template!r} cannot be written: {exc}") from None
+
+    message = EmailMessage()
+    headers = {
+        "From": str(from_address),
+        "To": str(to_address),
+        "Subject": subject,
+        "Date": format_datetime(now.astimezone(UTC)),
+        "Message-ID": _message_id(message_id, from_address.domain),
+    }
+    reply_to = _reply_to(values)
+    if reply_to is not None:
+        headers["Reply-To"] = reply_to
+    for name, value in headers.items():
+        refuse_unsafe_header(name, value)
+        message[name] = value
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    if calendar is not None:
+        message.add_attachment(
+            calendar.encode("utf-8"),
+            maintype="text",
+            subtype="calendar",
+            filename=f"{template.replace('_', '-')}.ics",
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
+    return message
+
+
+def refuse_unsafe_header(name: str, value: str) -> None:
+    """The second line of defence against header injection: no CR, LF or NUL in a header."""
+    if not value:
+        raise InvalidInput(f"email header {name} is empty")
+    if any(mark in value for mark in _UNSAFE_IN_HEADER):
+        raise InvalidInput(f"email header {name} contains a line break: {value!r}")
+
+
+def _message_id(given: str | None, domain: str) -> str:
+    if given is None:
+        return make_msgid(domain=domain)
+    given = given.strip()
+    if not given.startswith("<"):
+        given = f"<{given}>"
+    return given
+
+
+RECIPIENT_ROLES = ("specialist", "headteacher", "finance", "hub_lead")
+
+
+def address_for_role(role: str, context: Mapping[str, Any]) -> str | None:
+    """The address of ``role`` (as in an outbox ``to``) in a context; None when it has none."""
+    school = context.get("school") or {}
+    found = {
+        "specialist": (context.get("specialist") or {}).get("email"),
+        "headteacher": school.get("head_email"),
+        "finance": school.get("finance_email"),
+        "hub_lead": (context.get("hub_lead") or {}).get("email"),
+    }
+    if role not in found:
+        raise InvalidInput(f"unknown recipient {role!r}; expected one of {', '.join(found)}")
+    return found[role] or None
+
+
+def _recipient(context: Mapping[str, Any], address: str) -> dict[str, Any]:
+    """Who ``address`` is among the people in the context, for the greeting and wording."""
+    wanted = address.casefold()
+    specialist = context.get("specialist") or {}
+    school = context.get("school") or {}
+    hub_lead = context.get("hub_lead") or {}
+    candidates = [
+        (specialist.get("email"), specialist.get("name"), "specialist"),
+        (school.get("head_email"), school.get("head_name"), "headteacher"),
+        (hub_lead.get("email"), hub_lead.get("name"), "hub_lead"),
+        (school.get("finance_email"), None, "finance"),
+    ]
+    for email, name, role in candidates:
+        if email and str(email).casefold() == wanted:
+            return {"name": name, "role": role}
+    return {"name": None, "role": "other"}
+
+
+def _reply_to(values: Mapping[str, Any]) -> str | None:
+    """Replies go to the hub lead when there is one (and they are not the reader)."""
+    hub_lead = values.get("hub_lead")
+    if not hub_lead or not hub_lead.get("email") or values["recipient"]["role"] == "hub_lead":
+        return None
+    name = hub_lead.get("name") or ""
+    return str(check_mailbox(f"{name} <{hub_lead['email']}>" if name else hub_lead["email"]))
+
+
+def _calendar(values: Mapping[str, Any], now: datetime) -> str:
+    event = values["event"]
+    starts_at = formatting.as_datetime(event["starts_at"])
+    ends_at = formatting.as_datetime(event["ends_at"])
+    cohort = values["cohort"]["number"]
+    uid = event.get("uid") or event_uid(
+        "cohort", cohort, event["title"], starts_at.astimezone(UTC).isoformat()
+    )
+    where = "Online" if event.get("online") else ""
+    location = event.get("location") or ""
+    if where and location:
+        location = f"{where}: {location}"
+    description = (
+        f"Secondary Mastery Specialist programme, Cohort {cohort}, with {values['hub']['name']}."
+    )
+    if event.get("headteacher_half_day"):
+        description += " The headteacher, or a senior leader, attends for half a day."
+    return build_calendar(
+        CalendarEvent(
+            uid=str(uid),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            summary=event["title"],
+            location=location or where,
+            description=description,
+        ),
+        stamp=now,
+    )
