@@ -19,7 +19,28 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Refused(click.ClickException):
+    """A domain refusal or bad setting, shown as one line with its own exit code."""
+
+    def __init__(self, error: WorkflowError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"workflow: {self.format_message()}", err=True)
+
+
+class WorkflowGroup(click.Group):
+    """Turns the system's own errors into one line on stderr, wherever a command runs."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WorkflowError as error:
+            raise Refused(error) from None
+
+
+@click.group(cls=WorkflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--token",
     metavar="TOKEN",
@@ -84,6 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "workflow"
         _fail(f"{exc.format_message()} (see '{where} --help')", 2)
+    except Refused as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         _fail(exc.format_message(), exc.exit_code)
     except WorkflowError as exc:

@@ -147,8 +147,7 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
     from workflow.cli.output import pounds
     from workflow.services.views import show as show_view
 
-    with env.uow() as uow:
-        data = show_view(uow.session, env.actor, specialist_id)
+    data = show_view(env.uow(), env.actor, specialist_id)
     if as_json:
         emit_json(data)
         return
@@ -184,13 +183,10 @@ def list_(env: Env, cohort, hub_code, state, stuck, as_json) -> None:
     """List specialists (your hub's, unless you are a national admin)."""
     from workflow.services.views import list_specialists, stuck_specialists
 
-    with env.uow() as uow:
-        if stuck:
-            rows = stuck_specialists(uow.session, env.actor, cohort=cohort, hub=hub_code)
-        else:
-            rows = list_specialists(
-                uow.session, env.actor, cohort=cohort, hub=hub_code, state=state
-            )
+    if stuck:
+        rows = stuck_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code)
+    else:
+        rows = list_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code, state=state)
     if as_json:
         emit_json(rows)
         return

@@ -58,10 +58,20 @@ class Actor:
 SYSTEM = Actor("system", Role.SYSTEM)
 
 
+WHAT = {
+    Action.VIEW: "view records",
+    Action.NOMINATE: "nominate teachers",
+    Action.RECORD: "record milestones",
+    Action.DECIDE: "select, decline, advance, withdraw, defer or resume specialists",
+    Action.OVERRIDE: "override a requirement",
+    Action.SETUP: "set up hubs, schools, cohorts or staff",
+}
+
+
 def authorize(actor: Actor, action: Action, hub_id: int | None = None) -> None:
     """Refuse unless ``actor`` may do ``action`` (in ``hub_id`` when given)."""
     if action not in ALLOWED[actor.role]:
-        raise NotPermitted(f"a {actor.role.value.replace('_', ' ')} may not {action.value}")
+        raise NotPermitted(f"a {actor.role.value.replace('_', ' ')} may not {WHAT[action]}")
     if hub_id is not None and not actor.sees_hub(hub_id):
         raise NotPermitted("that belongs to another hub")
 

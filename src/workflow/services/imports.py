@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from workflow.db.uow import UnitOfWork
-from workflow.errors import DomainError, InvalidInput
-from workflow.services.auth import Action, Actor, authorize
+from workflow.errors import DomainError, InvalidInput, NotFound, NotPermitted
+from workflow.services.auth import Action, Actor, authorize, logs_refusals, record_refusal
 from workflow.services.specialists import NominationRequest, check_nomination, store_nomination
 from workflow.services.validation import clean_email
 
@@ -95,6 +95,7 @@ def _parse(cells: dict[str, str], cohort: int) -> tuple[NominationRequest | None
     return NominationRequest(cohort, urn, cells["name"], cells["email"], qts, since), []
 
 
+@logs_refusals("import nominations")
 def import_nominations(
     uow: UnitOfWork,
     actor: Actor,
@@ -108,6 +109,17 @@ def import_nominations(
     authorize(actor, Action.NOMINATE)
     rows = read_rows(data)
     result = ImportResult()
+    refusals: list[tuple[str, str]] = []
+    try:
+        _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals)
+    finally:
+        # Recorded after the import's own transaction ended (SQLite has one writer).
+        for target, reason in refusals:
+            record_refusal(uow, actor, "import nominations", target, reason, now)
+    return result
+
+
+def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals):
     with uow:
         session = uow.session
         seen: dict[str, int] = {}
@@ -118,7 +130,10 @@ def import_nominations(
                 try:
                     reasons, school, cohort_row = check_nomination(session, actor, request)
                     errors += reasons
-                except DomainError as exc:  # unknown or invisible school, unknown cohort
+                except (NotFound, NotPermitted) as exc:  # unknown or another hub's school
+                    errors.append(str(exc))
+                    refusals.append((f"row {number}", str(exc)))
+                except DomainError as exc:
                     errors.append(str(exc))
                 try:
                     email = clean_email(request.email)
@@ -133,10 +148,9 @@ def import_nominations(
                 accepted.append((request, school, cohort_row))
         result.valid_rows = len(accepted)
         if dry_run or (result.errors and not skip_invalid):
-            return result
+            return
         for request, school, cohort_row in accepted:
             result.imported.append(
                 store_nomination(session, actor, request, school, cohort_row, now)
             )
         uow.commit()
-    return result

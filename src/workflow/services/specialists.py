@@ -142,8 +142,7 @@ def hub_of(session: Session, specialist: Specialist) -> int:
     return session.scalar(select(School.hub_id).where(School.id == specialist.school_id))
 
 
-@logs_refusals("transition")
-def transition(
+def _transition(
     uow: UnitOfWork,
     actor: Actor,
     specialist_id: int,
@@ -180,6 +179,9 @@ def transition(
         return outcome
 
 
+transition = logs_refusals("transition")(_transition)
+
+
 @logs_refusals("advance")
 def advance(uow: UnitOfWork, actor: Actor, specialist_id: int, now: datetime, **kwargs) -> Outcome:
     """Fire the trigger that moves the specialist into their next programme year."""
@@ -189,7 +191,7 @@ def advance(uow: UnitOfWork, actor: Actor, specialist_id: int, now: datetime, **
     trigger = NEXT_YEAR_TRIGGER.get(state)
     if trigger is None:
         raise DomainError(f"specialist {specialist_id} is {state.value}: there is no next year")
-    return transition(uow, actor, specialist_id, trigger, now, **kwargs)
+    return _transition(uow, actor, specialist_id, trigger, now, **kwargs)
 
 
 def apply_outcome(

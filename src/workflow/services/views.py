@@ -21,14 +21,21 @@ from workflow.db.models import (
     School,
     Specialist,
 )
-from workflow.services.auth import Action, Actor, authorize
+from workflow.db.uow import UnitOfWork
+from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
 from workflow.services.queries import MILESTONE, TRANSITION
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_specialist
 from workflow.states.lifecycle import State
 
 
-def show(session: Session, actor: Actor, specialist_id: int) -> dict:
+@logs_refusals("show")
+def show(uow: UnitOfWork, actor: Actor, specialist_id: int) -> dict:
+    with uow:
+        return _show(uow.session, actor, specialist_id)
+
+
+def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
     specialist = load_specialist(session, actor, specialist_id)
     authorize(actor, Action.VIEW)
     school = session.get(School, specialist.school_id)
@@ -94,14 +101,26 @@ def show(session: Session, actor: Actor, specialist_id: int) -> dict:
     }
 
 
+@logs_refusals("list")
 def list_specialists(
-    session: Session,
+    uow: UnitOfWork,
     actor: Actor,
     *,
     cohort: int | None = None,
     hub: str | None = None,
     state: str | None = None,
 ) -> list[dict]:
+    with uow:
+        return _list(uow.session, actor, cohort=cohort, hub=hub, state=state)
+
+
+def _visible_hub(session: Session, actor: Actor, code: str) -> int:
+    hub_id = hub_by_code(session, code).id
+    not_found_unless_visible(actor, hub_id, f"hub {code!r}")
+    return hub_id
+
+
+def _list(session: Session, actor: Actor, *, cohort, hub, state) -> list[dict]:
     authorize(actor, Action.VIEW)
     query = (
         select(
@@ -117,7 +136,7 @@ def list_specialists(
     if cohort is not None:
         query = query.where(Cohort.number == cohort)
     if hub is not None:
-        query = query.where(Hub.code == hub)
+        query = query.where(Hub.id == _visible_hub(session, actor, hub))
     if state is not None:
         query = query.where(Specialist.state == State(state).value)
     return [
@@ -126,14 +145,20 @@ def list_specialists(
     ]
 
 
-def cohort_report(session: Session, actor: Actor, number: int, hub: str | None = None) -> dict:
+@logs_refusals("report cohort")
+def cohort_report(uow: UnitOfWork, actor: Actor, number: int, hub: str | None = None) -> dict:
+    with uow:
+        return _cohort_report(uow.session, actor, number, hub)
+
+
+def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None) -> dict:
     authorize(actor, Action.VIEW)
     cohort = cohort_by_number(session, number)
     hubs = select(Hub).order_by(Hub.code)
     if not actor.national:
         hubs = hubs.where(Hub.id == actor.hub_id)
     if hub:
-        hubs = hubs.where(Hub.id == hub_by_code(session, hub).id)
+        hubs = hubs.where(Hub.id == _visible_hub(session, actor, hub))
     places = dict(
         session.execute(
             select(HubAllocation.hub_id, HubAllocation.places).where(
@@ -167,17 +192,23 @@ def cohort_report(session: Session, actor: Actor, number: int, hub: str | None =
     return {"cohort": number, "hubs": result}
 
 
+@logs_refusals("list --stuck")
 def stuck_specialists(
-    session: Session, actor: Actor, *, cohort: int | None = None, hub: str | None = None
+    uow: UnitOfWork, actor: Actor, *, cohort: int | None = None, hub: str | None = None
 ) -> list[dict]:
     """Who would stay behind at the next term start, with every reason."""
+    with uow:
+        return _stuck(uow.session, actor, cohort, hub)
+
+
+def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) -> list[dict]:
     from workflow.services.advancement import stuck_for_next_term
 
     authorize(actor, Action.VIEW)
     cohorts = select(Cohort).order_by(Cohort.number)
     if cohort is not None:
         cohorts = cohorts.where(Cohort.id == cohort_by_number(session, cohort).id)
-    hub_id = hub_by_code(session, hub).id if hub else None
+    hub_id = _visible_hub(session, actor, hub) if hub else None
     codes = dict(session.execute(select(Hub.id, Hub.code)).all())
     rows = []
     for c in session.scalars(cohorts).all():

@@ -1,0 +1,156 @@
+"""Every command against every role, for the actor's own hub and another hub.
+
+Each case runs on a fresh copy of one prepared database, through the real command line
+(in-process), with the actor's real token. Refusals exit 1 with one line and change
+nothing; another hub's specialists and schools are "not found", never "forbidden".
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from workflow.bootstrap import bootstrap
+from workflow.cli.main import cli
+from workflow.clock import FixedClock
+from workflow.config import Settings
+from workflow.db.models import AuditEntry, Refusal
+from workflow.services import setup, staff
+from workflow.services.auth import SYSTEM
+from workflow.services.specialists import NominationRequest, nominate, transition
+
+NOW = datetime(2025, 6, 2, 9, tzinfo=UTC)
+ROLES = ["national_admin", "hub_lead", "hub_staff", "viewer"]
+# Which roles may run each command (on their own hub's records).
+EVERYONE, STAFF, LEADS, NATIONAL = (
+    set(ROLES),
+    {"national_admin", "hub_lead", "hub_staff"},
+    {"national_admin", "hub_lead"},
+    {"national_admin"},
+)
+
+
+def commands(t: dict[str, str]) -> dict[str, tuple[list[str], set[str], bool]]:
+    """name -> (arguments, roles allowed, whether it targets a hub's record)."""
+    return {
+        "staff add": (["staff", "add", "new@x.example", "--name", "New", "--role", "viewer",
+                       "--hub", t["hub"]], NATIONAL, False),
+        "hub add": (["hub", "add", "east", "--name", "East Hub"], NATIONAL, False),
+        "hub allocate": (["hub", "allocate", t["hub"], "--cohort", "9", "--places", "7"],
+                         NATIONAL, False),
+        "school add": (["school", "add", "777777", "--name", "S", "--hub", t["hub"],
+                        "--phase", "secondary", "--funding", "state", "--head-name", "H",
+                        "--head-email", "h@s.example"], NATIONAL, False),
+        "cohort add": (["cohort", "add", "2", "--rules", "cohort-2"], NATIONAL, False),
+        "nominate": (["nominate", "--cohort", "9", "--school", t["school"], "--name", "N",
+                      "--email", "n@x.example", "--qts", "--teaching-since", "2015-09-01"],
+                     STAFF, True),
+        "import": (["import", "nominations", t["csv"], "--cohort", "9"], STAFF, True),
+        "select": (["select", t["nominated"]], LEADS, True),
+        "decline": (["decline", t["nominated"], "--reason", "r"], LEADS, True),
+        "record": (["record", t["selected"], "launch-attended"], STAFF, True),
+        "advance": (["advance", t["selected"]], LEADS, True),
+        "advance --override": (["advance", t["year1"], "--override", "--reason", "r"],
+                               LEADS, True),
+        "withdraw": (["withdraw", t["selected"], "--reason", "r"], LEADS, True),
+        "defer": (["defer", t["selected"], "--reason", "r"], LEADS, True),
+        "resume": (["resume", t["deferred"]], LEADS, True),
+        "show": (["show", t["selected"]], EVERYONE, True),
+        "list": (["list", "--hub", t["hub"]], EVERYONE, True),
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory, sqlite_template) -> dict:
+    """One database: hubs north and south, each with a school and specialists in each state."""
+    folder = tmp_path_factory.mktemp("authz")
+    path = folder / "template.db"
+    shutil.copyfile(sqlite_template, path)
+    runtime = bootstrap(Settings(database_url=f"sqlite:///{path}"), clock=FixedClock(NOW))
+    uow = runtime.uow
+    tokens: dict[tuple[str, str], str] = {}
+    targets: dict[str, dict[str, str]] = {}
+    setup.add_cohort(uow(), SYSTEM, 9, "cohort-9")
+    for hub, urn in (("north", "100001"), ("south", "200001")):
+        setup.add_hub(uow(), SYSTEM, hub, f"{hub} hub")
+        setup.allocate(uow(), SYSTEM, hub, 9, 6)
+        setup.add_school(uow(), SYSTEM, urn=urn, name=f"{hub} school", hub_code=hub,
+                         phase="secondary", funding="state", head_name="H",
+                         head_email=f"head@{hub}.example")  # fmt: skip
+        ids = {}
+        for label in ("nominated", "selected", "year1", "deferred"):
+            request = NominationRequest(9, urn, f"{label} {hub}", f"{label}@{hub}.example",
+                                        True, date(2015, 9, 1))  # fmt: skip
+            ids[label] = nominate(uow(), SYSTEM, request, NOW)
+        for label, triggers in (("selected", ["select"]), ("year1", ["select", "start_year1"]),
+                                ("deferred", ["select", "defer"])):  # fmt: skip
+            for trigger in triggers:
+                transition(uow(), SYSTEM, ids[label], trigger, NOW, reason="set-up")
+        csv_file = folder / f"{hub}.csv"
+        csv_file.write_text(
+            f"urn,name,email,qts,teaching_since\n{urn},C,c@{hub}.example,yes,2015-09-01\n"
+        )
+        targets[hub] = {"hub": hub, "school": urn, "csv": str(csv_file),
+                        **{k: str(v) for k, v in ids.items()}}  # fmt: skip
+        for role in ROLES:
+            hub_code = None if role == "national_admin" else hub
+            tokens[(role, hub)] = staff.add_staff(
+                uow(), SYSTEM, f"{role}@{hub}.example", role, role, hub_code, NOW
+            )
+    runtime.close()
+    return {"path": path, "tokens": tokens, "targets": targets}
+
+
+CASES = [
+    (name, role, where)
+    for name in commands(
+        {k: "x" for k in ("hub", "school", "csv", "nominated", "selected", "year1", "deferred")}
+    )
+    for role in ROLES
+    for where in ("own hub", "other hub")
+]
+
+
+@pytest.mark.parametrize(("name", "role", "where"), CASES)
+def test_authorization_matrix(prepared, tmp_path, monkeypatch, name, role, where):
+    db = tmp_path / "case.db"
+    shutil.copyfile(prepared["path"], db)
+    monkeypatch.setenv("WORKFLOW_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("WORKFLOW_NOW", "2025-06-02T10:00")
+    monkeypatch.setenv("WORKFLOW_TOKEN", prepared["tokens"][(role, "north")])
+    target_hub = "north" if where == "own hub" else "south"
+    args, allowed, scoped = commands(prepared["targets"][target_hub])[name]
+    # A national admin sees every hub; hub roles only their own.
+    expect_ok = role in allowed and (where == "own hub" or not scoped or role == "national_admin")
+
+    before = _counts(db)
+    result = CliRunner().invoke(cli, args)
+    if expect_ok:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == 1, result.output
+        if name != "import":  # an import lists each refused row, then says nothing was imported
+            assert len(result.output.strip().splitlines()) == 1, result.output
+        assert "not found" in result.output or "may not" in result.output
+        if scoped and where == "other hub" and role in allowed:
+            assert "not found" in result.output  # existence does not leak
+        after = _counts(db)
+        assert after["audit"] == before["audit"]  # nothing changed
+        assert after["refusals"] == before["refusals"] + 1  # the attempt is logged
+
+
+def _counts(db: Path) -> dict[str, int]:
+    runtime = bootstrap(Settings(database_url=f"sqlite:///{db}"), clock=FixedClock(NOW))
+    try:
+        with runtime.uow() as uow:
+            return {
+                "audit": uow.session.scalar(select(func.count(AuditEntry.id))),
+                "refusals": uow.session.scalar(select(func.count(Refusal.id))),
+            }
+    finally:
+        runtime.close()
