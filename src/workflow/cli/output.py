@@ -37,6 +37,13 @@ def pounds(pence: int) -> str:
     return f"{sign}£{whole:,}.{part:02d}"
 
 
+def local_time(iso: str, tz) -> str:
+    """A stored UTC time as people here read it: ``2025-09-01 09:00`` in Europe/London."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
 def safe_cell(value: Any) -> Any:
     """A cell a spreadsheet will not run as a formula: a leading = + - @ gets a quote."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):

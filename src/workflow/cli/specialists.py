@@ -144,7 +144,7 @@ def record(env: Env, specialist_id, kind, days, half_days, on, as_json) -> None:
 @pass_env
 def show(env: Env, specialist_id: int, as_json: bool) -> None:
     """Everything about one specialist: state, rules, milestones, history, funding, emails."""
-    from workflow.cli.output import pounds
+    from workflow.cli.output import local_time, pounds
     from workflow.services.views import show as show_view
 
     data = show_view(env.uow(), env.actor, specialist_id)
@@ -154,8 +154,9 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
     click.echo(f"{data['name']} <{data['email']}>  #{data['id']}  version {data['version']}")
     click.echo(f"state: {data['state']}   cohort {data['cohort']} ({data['rules']})")
     click.echo(f"school: {data['school']} ({data['school_urn']}), hub {data['hub']}")
-    table("History", ["trigger", "from", "to", "by", "at", "reason"],
-          [(h["trigger"], h["from"], h["to"], h["actor"], h["at"],
+    tz = env.runtime.settings.tz
+    table("History", ["trigger", "from", "to", "by", "at (UK time)", "reason"],
+          [(h["trigger"], h["from"], h["to"], h["actor"], local_time(h["at"], tz),
             (h["reason"] or "") + (" [override]" if h["override"] else ""))
            for h in data["history"]])  # fmt: skip
     table("Milestones", ["kind", "days", "date", "year"],
