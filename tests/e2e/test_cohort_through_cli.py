@@ -1,0 +1,127 @@
+"""A cohort driven through the command line alone, in subprocesses, on PostgreSQL:
+set-up, staff, import, selection, milestones, advancement, views and refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WORKFLOW = [sys.executable, "-m", "workflow.cli.main"]
+
+
+class Workflow:
+    def __init__(self, database_url: str, folder: Path):
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFLOW_")}
+        self.env.update(WORKFLOW_DATABASE_URL=database_url, WORKFLOW_MAIL_DIR=str(folder / "mail"))
+        self.folder = folder
+
+    def __call__(self, *args: str, token: str | None = None, now: str = "2025-06-10T10:00",
+                 expect: int = 0) -> subprocess.CompletedProcess[str]:  # fmt: skip
+        env = dict(self.env, WORKFLOW_NOW=now)
+        if token:
+            env["WORKFLOW_TOKEN"] = token
+        result = subprocess.run(
+            WORKFLOW + list(args), env=env, cwd=self.folder, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert result.returncode == expect, (args, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        return result
+
+    def json(self, *args: str, **kwargs):
+        return json.loads(self(*args, "--json", **kwargs).stdout)
+
+
+@pytest.fixture
+def wf(postgres_url, tmp_path) -> Workflow:
+    return Workflow(postgres_url, tmp_path)
+
+
+def test_a_cohort_through_the_command_line(wf):
+    admin = wf.json("init", "--email", "admin@ncetm.example", "--name", "Nat Admin")["token"]
+    wf("hub", "add", "great-north", "--name", "Great North Maths Hub", "--region", "North East",
+       token=admin)  # fmt: skip
+    wf("hub", "add", "abacus-nw", "--name", "Abacus NW Maths Hub", token=admin)
+    wf("cohort", "add", "9", "--rules", "cohort-9", token=admin)
+    wf("hub", "allocate", "great-north", "--cohort", "9", "--places", "2", token=admin)
+    for urn, hub in (("111111", "great-north"), ("222222", "great-north"), ("333333", "abacus-nw")):
+        wf("school", "add", urn, "--name", f"School {urn}", "--hub", hub, "--phase", "secondary",
+           "--funding", "state", "--head-name", "Pat Head", "--head-email", f"head@{urn}.example",
+           "--finance-email", f"finance@{urn}.example", token=admin)  # fmt: skip
+    lead = wf.json("staff", "add", "lead@gn.example", "--name", "Lee Lead", "--role", "hub_lead",
+                   "--hub", "great-north", token=admin)["token"]  # fmt: skip
+    staff = wf.json("staff", "add", "admin@gn.example", "--name", "Sam Staff", "--role",
+                    "hub_staff", "--hub", "great-north", token=admin)["token"]  # fmt: skip
+
+    csv = wf.folder / "nominations.csv"
+    csv.write_bytes(
+        "\ufeffurn,name,email,qts,teaching_since\r\n"
+        "111111,Ada Lovelace,ada@111111.example,yes,2015-09-01\r\n"
+        "222222,Alan Turing,alan@222222.example,yes,2016-09-01\r\n"
+        "222222,Newly Qualified,nq@222222.example,yes,2024-09-01\r\n"
+        "111111,Mary Somerville,mary@111111.example,yes,2012-09-01\r\n".encode()
+    )
+    refused = wf("import", "nominations", str(csv), "--cohort", "9", token=staff, expect=1)
+    assert "row 4:" in refused.stderr and "early-career" in refused.stderr
+    assert wf.json("list", token=staff) == []  # nothing imported
+    imported = wf.json("import", "nominations", str(csv), "--cohort", "9", "--skip-invalid",
+                       token=staff)  # fmt: skip
+    ada, alan, mary = imported["imported"]
+    assert [e["row"] for e in imported["errors"]] == [4]
+
+    wf("select", str(ada), token=staff, expect=1)  # hub staff may not select
+    wf("select", str(ada), token=lead)
+    wf("select", str(alan), token=lead)
+    full = wf("select", str(mary), token=lead, expect=1)
+    assert "2 of 2 places used" in full.stderr
+    wf("decline", str(mary), "--reason", "allocation full this year", token=lead)
+
+    for sid in (ada, alan):
+        wf("record", str(sid), "launch-attended", "--date", "2025-09-30", token=staff)
+        wf("advance", str(sid), token=lead, now="2025-09-01T09:00")
+    wf("record", str(ada), "central-day", "--days", "5.5", token=staff, now="2026-05-14T16:00")
+    wf("record", str(ada), "development-day", "--days", "2", token=staff, now="2026-06-01T16:00")
+    wf("record", str(ada), "hub-support", "--half-days", "3", token=staff, now="2026-06-01T16:00")
+
+    stuck = wf.json("list", "--stuck", token=lead, now="2026-08-01T09:00")
+    assert [(s["id"], s["state"]) for s in stuck] == [(alan, "year1")]
+    assert any("central days recorded in Year 1: 0 of 5.5" in r for r in stuck[0]["reasons"])
+
+    wf("advance", str(ada), token=lead, now="2026-09-01T09:00")
+    blocked = wf("advance", str(alan), token=lead, now="2026-09-01T09:00", expect=1)
+    assert "central days" in blocked.stderr
+    wf("advance", str(alan), "--override", "--reason", "attended the 2024 programme", token=lead,
+       now="2026-09-01T09:00")  # fmt: skip
+    wf("record", str(ada), "accreditation", token=staff, now="2027-06-01T09:00")
+    wf("advance", str(ada), token=lead, now="2027-09-01T09:00")
+    wf("withdraw", str(alan), "--reason", "moved to a new school", token=lead, now="2027-01-10")
+
+    shown = wf.json("show", str(ada), token=staff)
+    assert shown["state"] == "work_group_lead"
+    assert [h["trigger"] for h in shown["history"]] == [
+        "nominate", "select", "start_year1", "start_year2", "start_work_group",
+    ]  # fmt: skip
+    assert {m["kind"] for m in shown["milestones"]} == {
+        "launch_attended", "central_day", "development_day", "hub_support", "accreditation",
+    }  # fmt: skip
+    alan_shown = wf.json("show", str(alan), token=lead)
+    assert alan_shown["state"] == "withdrawn"
+    assert alan_shown["history"][3]["override"] is True
+
+    listed = wf.json("list", "--cohort", "9", token=admin)
+    assert {(r["id"], r["state"]) for r in listed} == {
+        (ada, "work_group_lead"), (alan, "withdrawn"), (mary, "not_selected"),
+    }  # fmt: skip
+
+    # Another hub's lead sees none of it.
+    other = wf.json("staff", "add", "lead@nw.example", "--name", "Nia Lead", "--role", "hub_lead",
+                    "--hub", "abacus-nw", token=admin)["token"]  # fmt: skip
+    assert wf.json("list", token=other) == []
+    hidden = wf("show", str(ada), token=other, expect=1)
+    assert hidden.stderr.strip() == f"workflow: specialist {ada} not found"
+    wf("list", token="wf_nonsense_token", expect=1)
