@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from workflow.cli.report import report
 from workflow.errors import WorkflowError
 
 
@@ -41,6 +42,9 @@ def db_upgrade() -> None:
     finally:
         runtime.close()
     click.echo("database is up to date")
+
+
+cli.add_command(report)
 
 
 def main(argv: list[str] | None = None) -> None:
