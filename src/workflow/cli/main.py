@@ -80,6 +80,7 @@ def _register() -> None:
     from workflow.cli import imports, setup, specialists
     from workflow.cli.diagram import diagram
     from workflow.cli.email import email
+    from workflow.cli.report import report
 
     for command in [
         *setup.COMMANDS,
@@ -87,6 +88,7 @@ def _register() -> None:
         *imports.COMMANDS,
         diagram,
         email,
+        report,
     ]:
         cli.add_command(command)
 

@@ -31,10 +31,10 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
 
 
 def pounds(pence: int) -> str:
-    """Integer pence as £1,234.56 (no floats)."""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
+    """Integer pence as £1,234.56 (no floats); the same rule as the emails use."""
+    from workflow.notify.formatting import format_pence
+
+    return format_pence(pence)
 
 
 def local_time(iso: str, tz) -> str:

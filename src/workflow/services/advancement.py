@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.errors import GuardFailed, InvalidInput
-from workflow.services import effects
+from workflow.services import effects, funding
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.queries import TRANSITION, facts_for
 from workflow.services.setup import cohort_by_number
@@ -131,6 +131,7 @@ def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after
         )
         session.execute(insert(AuditEntry), audit)
         effects.write(session, outbox)
+        funding.schedule_years(session, rules, trigger, [m["b_id"] for m in moved], now)
     return rows[-1].id, len(moved), stuck
 
 

@@ -1,0 +1,79 @@
+"""``workflow report``: the cohort report and the funding report (table, JSON or CSV).
+
+Money is integer pence in JSON and CSV, and pounds (``£1,234.56``) in tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from workflow.cli.context import Env, json_option, pass_env
+from workflow.cli.output import emit_json, pounds, table, write_csv
+
+FUNDING_COLUMNS = (
+    "urn", "hub", "entitled_pence", "released_pence", "scheduled_pence", "cancelled_pence",
+)  # fmt: skip
+
+
+@click.group()
+def report() -> None:
+    """Reports on a cohort."""
+
+
+@report.command("cohort")
+@click.argument("number", type=int)
+@click.option("--hub", "hub_code", help="Only this hub.")
+@click.option("--csv", "csv_path", help="Also write the report to this CSV file.")
+@json_option
+@pass_env
+def report_cohort(env: Env, number: int, hub_code, csv_path, as_json) -> None:
+    """Places, places used and specialists in each state, per hub."""
+    from workflow.services.views import cohort_report
+    from workflow.states.lifecycle import State
+
+    data = cohort_report(env.uow(), env.actor, number, hub_code)
+    states = [s.value for s in State]
+    rows = [[h["hub"], h["places"], h["used"], *(h["by_state"][s] for s in states)]
+            for h in data["hubs"]]  # fmt: skip
+    if csv_path:
+        write_csv(csv_path, ["hub", "places", "used", *states], rows)
+    if as_json:
+        emit_json(data)
+    else:
+        table(f"Cohort {number}", ["hub", "places", "used", *states], rows)
+
+
+@report.command("funding")
+@click.option("--cohort", type=int, required=True, help="The cohort number.")
+@click.option("--hub", "hub_code", help="Only this hub's schools.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report to this CSV file (pence).")  # fmt: skip
+@json_option
+@pass_env
+def report_funding(env: Env, cohort: int, hub_code, csv_path: Path | None, as_json) -> None:
+    """Per school: funding entitled, released, still scheduled and cancelled."""
+    from workflow.errors import InvalidInput
+    from workflow.services.funding import funding_report
+
+    with env.uow() as uow:
+        data = funding_report(uow.session, env.actor, cohort, hub_code).as_dict()
+    rows = [[s[c] for c in FUNDING_COLUMNS] for s in data["schools"]]
+    totals = [data["totals"][c] for c in FUNDING_COLUMNS[2:]]
+    if csv_path is not None:
+        try:
+            write_csv(str(csv_path), FUNDING_COLUMNS, [*rows, ["total", "", *totals]])
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {csv_path}: {exc.strerror or exc}") from None
+    if as_json:
+        emit_json(data)
+        return
+    label = "National total" if hub_code is None and env.actor.national else "Total"
+    table(
+        f"Funding, cohort {cohort}",
+        ["School (URN)", "Hub", "Entitled", "Released", "Scheduled", "Cancelled"],
+        [*([r[0], r[1], *map(pounds, r[2:])] for r in rows), [label, "", *map(pounds, totals)]],
+    )
+    if csv_path is not None:
+        click.echo(f"written to {csv_path}")

@@ -1,0 +1,85 @@
+"""Funding arithmetic without a database: splits, schedules, resumed schedules, pro rata."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from workflow.services.funding import (
+    due_at,
+    london_date,
+    pro_rata_pence,
+    resumed_schedule,
+    split,
+    year_schedule,
+)
+from workflow.states.rules import load_rules
+
+
+def test_the_last_instalment_takes_the_remainder():
+    assert split(100001, [34, 33, 33]) == [34000, 33000, 33001]
+    assert split(1, [50, 50]) == [0, 1]
+
+
+@given(
+    total=st.integers(min_value=0, max_value=10**9),
+    percents=st.lists(st.integers(min_value=1, max_value=100), min_size=1, max_size=6),
+)
+def test_a_split_sums_exactly_to_the_total(total, percents):
+    amounts = split(total, percents)
+    assert sum(amounts) == total
+    assert all(isinstance(a, int) and a >= 0 for a in amounts)
+    assert len(amounts) == len(percents)
+
+
+def test_cohort_2_years_are_worth_3000_pounds_each_on_the_files_dates():
+    rules = load_rules("cohort-2")
+    assert year_schedule(rules, 1) == [
+        (1, date(2018, 4, 30), 150000),
+        (2, date(2018, 7, 20), 150000),
+    ]
+    assert year_schedule(rules, 2) == [
+        (1, date(2018, 12, 14), 102000),
+        (2, date(2019, 3, 29), 99000),
+        (3, date(2019, 7, 19), 99000),
+    ]
+
+
+def test_a_resumed_year_uses_the_dates_not_yet_past_and_numbers_after_the_last(cohort9_rules):
+    # Year 1 of cohort 9: 50% on 2026-01-15 and 50% on 2026-07-15.
+    assert resumed_schedule(cohort9_rules, 1, 75000, 2, date(2026, 3, 1)) == [
+        (3, date(2026, 7, 15), 75000)
+    ]
+    assert resumed_schedule(cohort9_rules, 1, 150001, 2, date(2025, 12, 1)) == [
+        (3, date(2026, 1, 15), 75000),
+        (4, date(2026, 7, 15), 75001),
+    ]
+    # Every date has passed: one instalment, due today.
+    assert resumed_schedule(cohort9_rules, 1, 75000, 4, date(2026, 8, 1)) == [
+        (5, date(2026, 8, 1), 75000)
+    ]
+    assert resumed_schedule(cohort9_rules, 1, 0, 2, date(2026, 3, 1)) == []
+
+
+def test_pro_rata_pays_recorded_days_capped_at_the_entitlement_less_what_was_paid(cohort9_rules):
+    # 20000 pence a day, entitlement 7.5 days = 150000.
+    assert pro_rata_pence(9, cohort9_rules, 1, released=75000) == 90000 - 75000
+    assert pro_rata_pence(9, cohort9_rules, 1, released=0) == 90000
+    assert pro_rata_pence(40, cohort9_rules, 1, released=75000) == 150000 - 75000
+    assert pro_rata_pence(4, cohort9_rules, 1, released=75000) == 0
+
+
+def test_pro_rata_rounds_half_days_down_to_a_whole_penny(cohort9_rules):
+    rules = cohort9_rules.model_copy(
+        update={"funding": cohort9_rules.funding.model_copy(update={"daily_rate_pence": 20001})}
+    )
+    assert pro_rata_pence(3, rules, 1, released=0) == 30001  # 1.5 days * 20001 = 30001.5
+
+
+def test_instalments_fall_due_at_nine_in_london_in_summer_and_winter_time():
+    assert due_at(date(2026, 1, 15)) == datetime(2026, 1, 15, 9, tzinfo=UTC)
+    assert due_at(date(2026, 7, 15)) == datetime(2026, 7, 15, 8, tzinfo=UTC)
+    # Half past eleven at night UTC in summer is already the next day in London.
+    assert london_date(datetime(2026, 7, 14, 23, 30, tzinfo=UTC)) == date(2026, 7, 15)
