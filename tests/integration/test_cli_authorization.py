@@ -62,6 +62,10 @@ def commands(t: dict[str, str]) -> dict[str, tuple[list[str], set[str], bool]]:
         "resume": (["resume", t["deferred"]], LEADS, True),
         "show": (["show", t["selected"]], EVERYONE, True),
         "list": (["list", "--hub", t["hub"]], EVERYONE, True),
+        "list --stuck": (["list", "--stuck", "--hub", t["hub"]], EVERYONE, True),
+        "report cohort": (["report", "cohort", "9", "--hub", t["hub"]], EVERYONE, True),
+        "report funding": (["report", "funding", "--cohort", "9", "--hub", t["hub"]],
+                           EVERYONE, True),
     }  # fmt: skip
 
 

@@ -55,10 +55,9 @@ def report_cohort(env: Env, number: int, hub_code, csv_path, as_json) -> None:
 def report_funding(env: Env, cohort: int, hub_code, csv_path: Path | None, as_json) -> None:
     """Per school: funding entitled, released, still scheduled and cancelled."""
     from workflow.errors import InvalidInput
-    from workflow.services.funding import funding_report
+    from workflow.services.funding import report as funding_report
 
-    with env.uow() as uow:
-        data = funding_report(uow.session, env.actor, cohort, hub_code).as_dict()
+    data = funding_report(env.uow(), env.actor, cohort, hub_code).as_dict()
     rows = [[s[c] for c in FUNDING_COLUMNS] for s in data["schools"]]
     totals = [data["totals"][c] for c in FUNDING_COLUMNS[2:]]
     if csv_path is not None:

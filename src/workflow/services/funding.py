@@ -41,7 +41,13 @@ from workflow.db.models import DueItem, FundingEntry, Hub, LedgerEntry, School, 
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
 from workflow.services import effects
-from workflow.services.auth import Action, Actor, authorize, not_found_unless_visible
+from workflow.services.auth import (
+    Action,
+    Actor,
+    authorize,
+    logs_refusals,
+    not_found_unless_visible,
+)
 from workflow.services.queries import cohort_rules, milestone_totals
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.states.lifecycle import Outcome, State
@@ -483,6 +489,13 @@ class FundingReport:
         }
 
 
+@logs_refusals("report funding")
+def report(uow, actor: Actor, cohort_number: int, hub_code: str | None = None) -> FundingReport:
+    """``funding_report`` in its own unit of work, with refusals recorded."""
+    with uow:
+        return funding_report(uow.session, actor, cohort_number, hub_code)
+
+
 def funding_report(
     session: Session, actor: Actor, cohort_number: int, hub_code: str | None = None
 ) -> FundingReport:
@@ -495,6 +508,7 @@ def funding_report(
     hub_id = None
     if hub_code is not None:
         hub_id = hub_by_code(session, hub_code).id
+        not_found_unless_visible(actor, hub_id, f"hub {hub_code!r}")
         authorize(actor, Action.VIEW, hub_id)
     else:
         authorize(actor, Action.VIEW)
