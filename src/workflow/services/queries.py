@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from workflow.db.models import AuditEntry, Cohort, HubAllocation, School, Specialist
 from workflow.states.guards import Facts
 from workflow.states.lifecycle import HOLDS_PLACE
-from workflow.states.rules import CohortRules, rules_from_snapshot
 
 MILESTONE = "milestone"
 TRANSITION = "transition"
@@ -35,7 +34,9 @@ def places(session: Session, hub_id: int, cohort_id: int, lock: bool = False) ->
     return session.scalar(query) or 0
 
 
-def cohort_rules(session: Session, cohort_id: int) -> CohortRules:
+def cohort_rules(session: Session, cohort_id: int):
+    from workflow.states.rules import rules_from_snapshot
+
     return rules_from_snapshot(session.get(Cohort, cohort_id).rules)
 
 
@@ -73,9 +74,7 @@ def ever_recorded(session: Session, specialist_ids: list[int], name: str) -> set
     )
 
 
-def facts_for(
-    session: Session, specialists: list[Specialist], rules: CohortRules
-) -> dict[int, Facts]:
+def facts_for(session: Session, specialists: list[Specialist], rules) -> dict[int, Facts]:
     """The guard facts of several specialists of one cohort, in three queries."""
     ids = [s.id for s in specialists]
     year1 = milestone_totals(session, ids, 1)

@@ -10,7 +10,6 @@ from workflow.db.models import Cohort, Hub, HubAllocation, School
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.states.rules import load_rules, rules_snapshot
 
 PHASES = ("primary", "secondary", "all-through", "16-plus")
 FUNDING = ("state", "independent")
@@ -125,6 +124,8 @@ def add_school(
 @logs_refusals("add_cohort")
 def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: str) -> int:
     """Create a cohort, keeping a copy of its rules for life."""
+    from workflow.states.rules import load_rules, rules_snapshot
+
     authorize(actor, Action.SETUP)
     rules = load_rules(rules_name_or_file)
     if rules.cohort != number:

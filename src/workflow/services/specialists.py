@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
-from workflow.services import effects, funding
+from workflow.services import effects
 from workflow.services.auth import (
     Action,
     Actor,
@@ -226,6 +226,8 @@ def apply_outcome(
     )
     session.flush()  # the version check happens here: a concurrent change raises Conflict
     effects.write(session, effects.transition_rows(specialist.id, trigger, now, occurrence, reason))
+    from workflow.services import funding  # deferred: most commands never touch money
+
     funding.after_transition(session, specialist, trigger, outcome, actor, now)
 
 

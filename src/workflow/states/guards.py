@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-from workflow.states.rules import CohortRules
+if TYPE_CHECKING:  # the rules (pydantic) load only where a guard needs them
+    from workflow.states.rules import CohortRules
 
 SECONDARY_PHASES = ("secondary", "all-through")
 
