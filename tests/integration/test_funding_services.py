@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.integration.conftest import ADMIN
 from workflow.db.models import DueItem, FundingEntry, LedgerEntry, OutboxMessage
-from workflow.errors import InvalidInput, NotPermitted
+from workflow.errors import InvalidInput, NotFound, NotPermitted
 from workflow.services import setup
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import Actor, Role
@@ -302,7 +302,7 @@ def test_hub_staff_see_only_their_hubs_funding(world):
     south_lead = Actor("lead@south.example", Role.HUB_LEAD, hub_id=2)
     with rt.uow() as uow:
         mine = funding_report(uow.session, south_lead, 9).as_dict()
-        with pytest.raises(NotPermitted):
+        with pytest.raises(NotFound):
             funding_report(uow.session, south_lead, 9, "north")
     assert [s["urn"] for s in mine["schools"]] == ["200001"]
     assert [s["urn"] for s in report(rt, 9)["schools"]] == ["100001", "200001"]
