@@ -56,7 +56,7 @@ def db_upgrade() -> None:
 
 
 def _register() -> None:
-    from workflow.cli import imports, setup, specialists
+    from workflow.cli import imports, schedule, setup, specialists
     from workflow.cli.diagram import diagram
     from workflow.cli.email import email
 
@@ -64,6 +64,7 @@ def _register() -> None:
         *setup.COMMANDS,
         *specialists.COMMANDS,
         *imports.COMMANDS,
+        *schedule.COMMANDS,
         diagram,
         email,
     ]:
