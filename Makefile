@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: test lint compose-check bench venv clean
+.PHONY: test lint compose-check bench venv clean demo
 
 venv: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ compose-check:
 
 test: venv lint compose-check
 	scripts/with-test-servers $(VENV)/bin/pytest
+
+# A fresh var/workflow.db with cohort 9 seeded across every hub, simulated to Year 3.
+demo: venv
+	WORKFLOW_DATABASE_URL=sqlite:///var/workflow.db WORKFLOW_MAIL_DIR=var/mail $(VENV)/bin/workflow demo
 
 bench: venv
 	scripts/with-test-servers $(PY) -m bench

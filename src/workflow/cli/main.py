@@ -77,7 +77,7 @@ def db_upgrade() -> None:
 
 
 def _register() -> None:
-    from workflow.cli import imports, setup, specialists
+    from workflow.cli import imports, schedule, setup, specialists
     from workflow.cli.diagram import diagram
     from workflow.cli.email import email
     from workflow.cli.report import report
@@ -86,6 +86,7 @@ def _register() -> None:
         *setup.COMMANDS,
         *specialists.COMMANDS,
         *imports.COMMANDS,
+        *schedule.COMMANDS,
         diagram,
         email,
         report,

@@ -9,6 +9,9 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Tables other libraries create and own in our database, which no migration manages:
+# APScheduler's job store (``scheduler/runner.py``) creates its table itself.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -31,6 +34,16 @@ def schema_differences(engine: Engine) -> list:
 
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": include_name,
+            },
         )
         return compare_metadata(context, Base.metadata)
+
+
+def include_name(name: str | None, type_: str, _parent: dict) -> bool:
+    """Alembic's filter: compare and generate only the tables we own."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)

@@ -20,6 +20,7 @@ from workflow.errors import GuardFailed, InvalidInput
 from workflow.services import effects, funding
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.queries import TRANSITION, facts_for
+from workflow.services.reminders import schedule_year_reminders
 from workflow.services.setup import cohort_by_number
 from workflow.states.lifecycle import NEXT_YEAR_TRIGGER, State, fire
 from workflow.states.rules import rules_from_snapshot
@@ -129,6 +130,7 @@ def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after
             .values(state=bindparam("b_state"), version=table.c.version + 1, updated_at=now),
             moved,
         )
+        schedule_year_reminders(session, rules, trigger, [m["b_id"] for m in moved], now)
         session.execute(insert(AuditEntry), audit)
         effects.write(session, outbox)
         funding.schedule_years(session, rules, trigger, [m["b_id"] for m in moved], now)

@@ -123,7 +123,8 @@ def add_school(
 
 @logs_refusals("add_cohort")
 def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: str) -> int:
-    """Create a cohort, keeping a copy of its rules for life."""
+    """Create a cohort, keeping a copy of its rules for life, and schedule its year starts."""
+    from workflow.scheduler.jobs import schedule_cohort_years
     from workflow.states.rules import load_rules, rules_snapshot
 
     authorize(actor, Action.SETUP)
@@ -140,5 +141,6 @@ def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: s
             start_date=rules.dates.year1_start,
         )
         uow.session.add(cohort)
+        schedule_cohort_years(uow.session, number, rules)
         uow.commit()
         return cohort.id

@@ -32,6 +32,7 @@ from workflow.services.queries import (
     places,
     places_used,
 )
+from workflow.services.reminders import update_reminders
 from workflow.services.setup import cohort_by_number, school_by_urn
 from workflow.services.validation import clean_email, clean_name
 from workflow.states.guards import Facts, Nomination, nomination_reasons
@@ -224,6 +225,7 @@ def apply_outcome(
         reason=reason,
         override=bool(outcome.overridden),
     )
+    update_reminders(session, specialist, trigger, outcome, now)
     session.flush()  # the version check happens here: a concurrent change raises Conflict
     effects.write(session, effects.transition_rows(specialist.id, trigger, now, occurrence, reason))
     from workflow.services import funding  # deferred: most commands never touch money

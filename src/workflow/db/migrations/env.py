@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from workflow.db.migrate import include_name
 from workflow.db.models import Base
 
 engine = context.config.attributes["engine"]
@@ -13,6 +14,7 @@ with engine.connect() as connection:
         connection=connection,
         target_metadata=Base.metadata,
         compare_type=True,
+        include_name=include_name,  # not APScheduler's table
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

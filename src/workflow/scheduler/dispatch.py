@@ -1,0 +1,111 @@
+"""Dispatching what is due: claim items, do each one's work once, mark it done.
+
+``dispatch_due`` repeats until nothing due is left: claim a batch (``due.claim_due``,
+committed at once so that other dispatchers skip it), then for each item:
+
+- in-transaction kinds (reminders): one transaction locks the item, checks it is still
+  to do (not done, not cancelled meanwhile), does the work (an outbox row) and sets
+  ``done_at``. A crash leaves both or neither; a stale claim re-taken by a second
+  dispatcher finds the item done and skips it.
+- own-transaction kinds (cohort advancement, funding release): their work commits
+  itself and is idempotent; the item is marked done when it completes.
+
+An item whose work is refused by the domain (a ``WorkflowError``) is logged and left
+claimed, so it is retried when the claim goes stale; any other error propagates, so
+that the scheduler process fails loudly (and its supervisor restarts it).
+
+``tick`` is what the scheduler runs every interval: dispatch, then relay the outbox
+when the workers are installed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from workflow.errors import WorkflowError
+from workflow.scheduler import due
+from workflow.scheduler.jobs import Handler, default_handlers
+
+if TYPE_CHECKING:
+    from workflow.bootstrap import Runtime
+
+logger = logging.getLogger(__name__)
+
+CLAIM_BATCH = 200
+
+
+@dataclass
+class DispatchReport:
+    done: Counter = field(default_factory=Counter)  # by kind
+    failed: list[str] = field(default_factory=list)  # keys
+
+    @property
+    def total(self) -> int:
+        return sum(self.done.values())
+
+
+def dispatch_due(
+    runtime: Runtime,
+    handlers: Mapping[str, Handler] | None = None,
+    *,
+    now: datetime | None = None,
+    limit: int = CLAIM_BATCH,
+) -> DispatchReport:
+    """Do everything due by ``now`` (default: the runtime's clock) that no one else holds."""
+    handlers = default_handlers() if handlers is None else handlers
+    report = DispatchReport()
+    while True:
+        at = now or runtime.clock.now()
+        with runtime.uow() as uow:
+            claimed = due.claim_due(uow.session, at, limit, kinds=handlers.keys())
+            uow.commit()
+        if not claimed:
+            return report
+        for item in claimed:
+            try:
+                _run(runtime, handlers[item.kind], item, at)
+            except WorkflowError as exc:
+                logger.error(
+                    "due item %s (%s) refused: %s; retried later", item.key, item.kind, exc
+                )
+                report.failed.append(item.key)
+                continue
+            report.done[item.kind] += 1
+        if len(claimed) < limit:
+            return report
+
+
+def _run(runtime: Runtime, handler: Handler, item: due.Claimed, now: datetime) -> None:
+    if not handler.in_transaction:
+        handler.work(runtime, item, now)
+        return
+    with runtime.uow() as uow:
+        if due.lock_pending(uow.session, item.id) is None:
+            return  # done by another dispatcher, or cancelled since the claim
+        handler.work(uow.session, item, now)
+        due.mark_done(uow.session, item.id, now)
+        uow.commit()
+
+
+def relay_outbox(runtime: Runtime) -> int:
+    """Publish pending outbox rows if the workers are installed (else leave them)."""
+    try:
+        from workflow.workers.relay import relay_once
+    except ImportError:
+        return 0
+    published = 0
+    while (batch := relay_once(runtime, 500)) > 0:
+        published += batch
+    return published
+
+
+def tick(runtime: Runtime, handlers: Mapping[str, Handler] | None = None) -> DispatchReport:
+    """One scheduler interval: dispatch what is due, then relay the outbox."""
+    report = dispatch_due(runtime, handlers)
+    relay_outbox(runtime)
+    return report

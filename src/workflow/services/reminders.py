@@ -1,0 +1,171 @@
+"""Reminder emails: which are scheduled when a specialist moves, and which are cancelled.
+
+Each reminder is a ``due_items`` row of kind ``reminder`` whose payload says what to
+send (``template``, ``specialist_id``, ``to``, ``extra``); the dispatcher writes it to the
+outbox when it falls due, with the due key as the email's occurrence. Keys are
+``reminder:{specialist}:{template}:{event index}:{to}:{days}``, so scheduling twice
+is harmless and one specialist's reminders share a prefix.
+
+- select: the launch invitation now (to specialist and headteacher) and launch
+  reminders 14 and 2 days before the launch;
+- start_year1 / start_year2: a reminder 7 days before each of that year's central
+  events (to the specialist); start_year2 also reminds of PD Lead accreditation on
+  1 March and 1 June of Year 2 (skipped when accreditation is recorded by then);
+- withdraw / defer: the specialist's pending reminders are cancelled; resume schedules
+  again those of the state resumed into that are still in the future.
+
+Times come from the academic calendar: 09:00 London time on a working day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from workflow.scheduler import due
+from workflow.scheduler.calendar import Calendar
+from workflow.services import effects
+from workflow.states.lifecycle import State
+from workflow.states.rules import CohortRules, Event
+
+REMINDER = "reminder"  # the due item kind
+LAUNCH_REMINDER_DAYS = (14, 2)
+CENTRAL_REMINDER_DAYS = 7
+# Accreditation reminders in Year 2: (month, day) in the calendar year Year 2 ends in.
+ACCREDITATION_REMINDERS = ((3, 1), (6, 1))
+SPECIALIST_AND_HEAD = effects.SPECIALIST_AND_HEAD
+
+
+@cache
+def calendar() -> Calendar:
+    """The shipped calendar in England's time zone (built on first use, not at import)."""
+    return Calendar()
+
+
+def key_prefix(specialist_id: int) -> str:
+    return f"reminder:{specialist_id}:"
+
+
+def reminder_key(specialist_id: int, template: str, index: int, to: str, days: int) -> str:
+    return f"{key_prefix(specialist_id)}{template}:{index}:{to}:{days}"
+
+
+def event_extra(event: Event) -> dict[str, Any]:
+    """An event as plain JSON values, the shape the event templates expect."""
+    return {
+        "title": event.title,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "location": event.location,
+        "online": event.online,
+        "headteacher_half_day": event.headteacher_half_day,
+    }
+
+
+def _events(rules: CohortRules, kind: str, programme_year: int) -> list[tuple[int, Event]]:
+    """The rules' events of a kind in a year, with their index in the rules' list."""
+    return [
+        (index, event)
+        for index, event in enumerate(rules.events)
+        if event.kind == kind and event.programme_year == programme_year
+    ]
+
+
+def _event_day(event: Event, cal: Calendar) -> date:
+    return event.starts_at.astimezone(cal.tz).date()
+
+
+def planned(
+    specialist_id: int, rules: CohortRules, state: State, now: datetime, cal: Calendar
+) -> list[dict[str, Any]]:
+    """The reminder rows (``due.row``) a specialist in ``state`` should have, from now on."""
+    rows = []
+
+    def add(template, index, to, days, due_at, extra, **more):
+        if due_at <= now:
+            return  # already past: a reminder never goes out late
+        payload = {"template": template, "specialist_id": specialist_id, "to": to}
+        payload["extra"] = extra
+        payload.update(more)
+        rows.append(
+            due.row(
+                reminder_key(specialist_id, template, index, to, days), REMINDER, due_at, payload
+            )
+        )
+
+    if state == State.SELECTED:
+        for index, event in _events(rules, "launch", 1):
+            for days in LAUNCH_REMINDER_DAYS:
+                at = cal.reminder_before(_event_day(event, cal), days)
+                extra = {"event": event_extra(event), "days_before": days}
+                for to in SPECIALIST_AND_HEAD:
+                    add("launch_reminder", index, to, days, at, extra)
+    year = {State.YEAR1: 1, State.YEAR2: 2}.get(state)
+    if year:
+        for index, event in _events(rules, "central", year):
+            at = cal.reminder_before(_event_day(event, cal), CENTRAL_REMINDER_DAYS)
+            extra = {"event": event_extra(event), "days_before": CENTRAL_REMINDER_DAYS}
+            add("central_event_reminder", index, "specialist", CENTRAL_REMINDER_DAYS, at, extra)
+    if year == 2:
+        ends = rules.dates.year2_start.year + 1
+        for index, (month, day) in enumerate(ACCREDITATION_REMINDERS):
+            at = cal.reminder_time(date(ends, month, day))
+            add(
+                "accreditation_reminder",
+                index,
+                "specialist",
+                0,
+                at,
+                {},
+                unless_milestone="accreditation",
+            )
+    return rows
+
+
+def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) -> list[dict]:
+    """Outbox rows inviting the specialist and headteacher to a launch not yet begun."""
+    return [
+        effects.email_row(
+            now,
+            "launch_invitation",
+            specialist_id,
+            to,
+            f"launch{index}",
+            {"event": event_extra(event)},
+        )
+        for index, event in _events(rules, "launch", 1)
+        if event.starts_at > now
+        for to in SPECIALIST_AND_HEAD
+    ]
+
+
+def update_reminders(session: Session, specialist, trigger: str, outcome, now: datetime) -> None:
+    """The reminders one transition schedules or cancels, in the transition's transaction."""
+    if outcome.dest in (State.WITHDRAWN, State.DEFERRED):
+        due.cancel(session, key_prefix(specialist.id), now)
+        return
+    if trigger not in ("select", "start_year1", "start_year2", "resume"):
+        return
+    from workflow.services.queries import cohort_rules
+
+    rules = cohort_rules(session, specialist.cohort_id)
+    if trigger == "select":
+        effects.write(session, launch_invitations(specialist.id, rules, now))
+    # resume revives what deferral cancelled, where it is still to come
+    rows = planned(specialist.id, rules, outcome.dest, now, calendar())
+    due.schedule_many(session, rows, revive=trigger == "resume")
+
+
+def schedule_year_reminders(
+    session: Session, rules: CohortRules, trigger: str, specialist_ids: list[int], now: datetime
+) -> None:
+    """The reminders of a batch of specialists moved together by a year trigger."""
+    dest = {"start_year1": State.YEAR1, "start_year2": State.YEAR2}.get(trigger)
+    if dest is None or not specialist_ids:
+        return
+    cal = calendar()
+    rows = [r for sid in specialist_ids for r in planned(sid, rules, dest, now, cal)]
+    due.schedule_many(session, rows)

@@ -1,0 +1,54 @@
+"""``workflow demo`` and ``workflow simulate`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from tests.e2e.test_cli_basics import run
+
+
+def test_demo_builds_a_cohort_and_runs_it_to_year3_then_simulate_continues(tmp_path):
+    result = run(["demo", "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    states = out["by_state"]
+    assert states["work_group_lead"] >= 80
+    assert states["withdrawn"] == 3 and states["deferred"] == 1
+    assert states["year1"] + states["year2"] == 6  # those who missed a requirement
+    assert states["not_selected"] == out["not_selected"] > 0
+    assert len(out["refused"]) > 0 and all(r["reasons"] for r in out["refused"])
+    emails = out["emails_by_template"]
+    assert emails["launch_reminder"] == 2 * emails["launch_invitation"]
+    assert emails["stuck_specialists"] > 0
+    assert (tmp_path / "var" / "workflow.db").exists()
+
+    # Run again: the demo's own database is replaced, and the story is the same.
+    again = run(["demo", "--json"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["by_state"] == states
+
+    # Nothing else is due in November 2027: simulate changes no state.
+    token = json.loads(again.stdout)["token"]
+    later = run(
+        ["simulate", "--from", "2027-11-01", "--until", "2027-11-30", "--json"],
+        tmp_path,
+        WORKFLOW_TOKEN=token,
+    )
+    assert later.returncode == 0, later.stderr
+    assert json.loads(later.stdout)["by_state"] == states
+
+    bad = run(["simulate", "--until", "someday"], tmp_path, WORKFLOW_TOKEN=token)
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1
+    assert "Traceback" not in bad.stderr
+
+
+def test_demo_refuses_a_database_that_is_not_a_demo(tmp_path):
+    (tmp_path / "var").mkdir()
+    init = run(["init", "--email", "lead@hub.example", "--name", "Real Admin"], tmp_path)
+    assert init.returncode == 0, init.stderr
+    result = run(["demo"], tmp_path)
+    assert result.returncode == 1
+    assert "not the demo's" in result.stderr and result.stderr.count("\n") == 1
+    with sqlite3.connect(tmp_path / "var" / "workflow.db") as db:
+        assert db.execute("select email from staff").fetchall() == [("lead@hub.example",)]
