@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from workflow.cli.dead_letters import dead_letters
+from workflow.cli.worker import worker
 from workflow.errors import WorkflowError
 
 
@@ -41,6 +43,10 @@ def db_upgrade() -> None:
     finally:
         runtime.close()
     click.echo("database is up to date")
+
+
+cli.add_command(worker)
+cli.add_command(dead_letters)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,136 @@
+"""Concerns every message shares, as dramatiq middleware: log context, start counting, dead letters.
+
+- ``LogContext`` names the message being handled in every log line written meanwhile.
+- ``StartCounter`` counts every start of a message in ``message_attempts``, committed
+  before the actor runs, so that a message which kills its worker (SIGKILL, out of memory)
+  is counted even though nothing after the start survives. A start that ended with an
+  exception is counted by the Retries middleware as a retry; so the starts that never
+  ended are ``starts - 1 - retries``. When they reach the bound, the message is
+  dead-lettered and acknowledged instead of killing one more worker.
+- ``DeadLetters`` keeps every rejected message in the ``dead_letters`` table (permanent
+  failures, retries exhausted, unknown actor): Redis' own dead-letter queue expires, ours
+  does not, and ``workflow dead-letters retry`` re-drives it.
+
+The actors and services close their own sessions (``with uow:``), so no middleware has to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from dramatiq.middleware import Middleware, SkipMessage
+from sqlalchemy.dialects import postgresql, sqlite
+
+from workflow.clock import Clock
+from workflow.db.models import MessageAttempt
+from workflow.db.uow import UnitOfWork
+from workflow.services import dead_letters
+
+logger = logging.getLogger(__name__)
+
+_current = threading.local()
+
+
+def current_message_ref() -> str:
+    """``actor:message_id`` of the message this thread is handling, or ``-``."""
+    return getattr(_current, "ref", "-")
+
+
+class MessageRefFilter(logging.Filter):
+    """Adds ``%(message_ref)s`` to log records (installed by the worker process's logging)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.message_ref = current_message_ref()
+        return True
+
+
+class LogContext(Middleware):
+    def before_process_message(self, broker, message):
+        _current.ref = f"{message.actor_name}:{message.message_id}"
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        _current.ref = "-"
+
+    after_skip_message = after_process_message
+
+
+class StartCounter(Middleware):
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, max_crashes: int):
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.max_crashes = max_crashes
+
+    def before_process_message(self, broker, message):
+        starts = count_start(self.uow_factory(), message.message_id, message.actor_name, self.clock)
+        message.options["starts"] = starts
+        crashes = starts - 1 - message.options.get("retries", 0)
+        if crashes < self.max_crashes:
+            return
+        error = (
+            f"started {starts} times and did not finish {crashes} times"
+            " (its worker died each time); not tried again"
+        )
+        logger.error("dead-lettering message %s: %s", message.message_id, error)
+        dead_letters.record(
+            self.uow_factory(),
+            message_id=message.message_id,
+            queue=message.queue_name,
+            actor=message.actor_name,
+            args=list(message.args),
+            kwargs=message.kwargs,
+            error=error,
+            attempts=starts,
+            now=self.clock.now(),
+        )
+        # Skipped messages are acknowledged: the dead letter is now ours to keep.
+        raise SkipMessage(error)
+
+
+class DeadLetters(Middleware):
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock):
+        self.uow_factory = uow_factory
+        self.clock = clock
+
+    def before_nack(self, broker, message):
+        # Recorded before the broker forgets the message: a crash in between makes the
+        # message come back (and ``record`` keeps one row per message), never lost.
+        exception = getattr(message, "_exception", None)
+        if exception is None:
+            error = f"no actor named {message.actor_name!r} on this worker"
+        else:
+            error = f"{type(exception).__name__}: {exception}"
+        dead_letters.record(
+            self.uow_factory(),
+            message_id=message.message_id,
+            queue=message.queue_name,
+            actor=message.actor_name,
+            args=list(message.args),
+            kwargs=message.kwargs,
+            error=error,
+            attempts=message.options.get("starts", 0),
+            now=self.clock.now(),
+        )
+        logger.warning("dead-lettered message %s: %s", message.message_id, error)
+
+
+def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock) -> int:
+    """Add one start to the message's row (created at 1) and commit; returns the count."""
+    now = clock.now()
+    with uow:
+        session = uow.session
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(MessageAttempt)
+            .values(message_id=message_id, actor=actor, attempts=1, last_started_at=now)
+            .on_conflict_do_update(
+                index_elements=[MessageAttempt.message_id],
+                set_={"attempts": MessageAttempt.attempts + 1, "last_started_at": now},
+            )
+            .returning(MessageAttempt.attempts)
+        )
+        starts = session.execute(statement).scalar_one()
+        uow.commit()
+        return starts
