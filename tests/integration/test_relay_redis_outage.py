@@ -1,7 +1,7 @@
-"""Redis goes away while the outbox fills: the relay keeps every row, then drains it; each email once.
+"""Redis goes away while the outbox fills: the relay keeps every row, then drains it.
 
-Starts its own redis-server (``WORKFLOW_TEST_REDIS_SERVER``, exported by
-scripts/with-test-servers) on a free port, so that it may stop it.
+Every email is sent once. Starts its own redis-server (``WORKFLOW_TEST_REDIS_SERVER``,
+exported by scripts/with-test-servers) on a free port, so that it may stop it.
 """
 
 from __future__ import annotations

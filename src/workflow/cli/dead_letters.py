@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -65,9 +66,17 @@ def retry_command(dead_letter_id: int | None, retry_all: bool, as_json: bool) ->
 
 def _print_table(letters, tz) -> None:
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("id", "actor", "about", "error", "attempts", "failed at", "retried at")
+    table = Table(
+        "id",
+        "actor",
+        Column("about", overflow="fold"),
+        Column("error", overflow="fold"),
+        "attempts",
+        "failed at",
+        "retried at",
+    )
     for letter in letters:
         payload = letter.payload or {}
         about = payload.get("key") or ", ".join(f"{k}={v}" for k, v in payload.items())
@@ -80,7 +89,8 @@ def _print_table(letters, tz) -> None:
             _local(letter.created_at, tz),
             _local(letter.retried_at, tz),
         )
-    Console().print(table)
+    # Piped into a file or another program: as wide as it takes, nothing cut.
+    Console(width=None if sys.stdout.isatty() else 240).print(table)
 
 
 def _local(moment, tz) -> str:

@@ -5,8 +5,13 @@
   before the actor runs, so that a message which kills its worker (SIGKILL, out of memory)
   is counted even though nothing after the start survives. A start that ended with an
   exception is counted by the Retries middleware as a retry; so the starts that never
-  ended are ``starts - 1 - retries``. When they reach the bound, the message is
+  ended (crashes) are ``starts - 1 - retries``. When they reach the bound, the message is
   dead-lettered and acknowledged instead of killing one more worker.
+
+  A message handled in another thread when the worker died was killed too, and comes back
+  with the culprit. So that such bystanders do not reach the bound along with it, a
+  message that has crashed before (a suspect) runs only when no other suspect of this
+  process runs; its start is counted only once its turn has come.
 - ``DeadLetters`` keeps every rejected message in the ``dead_letters`` table (permanent
   failures, retries exhausted, unknown actor): Redis' own dead-letter queue expires, ours
   does not, and ``workflow dead-letters retry`` re-drives it.
@@ -61,13 +66,37 @@ class StartCounter(Middleware):
         self.uow_factory = uow_factory
         self.clock = clock
         self.max_crashes = max_crashes
+        self._suspects = threading.Lock()  # held while a suspect runs
+        self._holding = threading.local()
 
     def before_process_message(self, broker, message):
-        starts = count_start(self.uow_factory(), message.message_id, message.actor_name, self.clock)
-        message.options["starts"] = starts
+        starts = self._count(message, +1)
         crashes = starts - 1 - message.options.get("retries", 0)
-        if crashes < self.max_crashes:
-            return
+        if crashes >= self.max_crashes:
+            self._dead_letter(message, starts, crashes)
+        if crashes and not self._suspects.acquire(blocking=False):
+            # Wait for the other suspect with this start uncounted: dying with it must not
+            # count against this message, which has not started yet.
+            self._count(message, -1)
+            self._suspects.acquire()
+            self._holding.suspect = True
+            starts = self._count(message, +1)
+        self._holding.suspect = bool(crashes)
+        message.options["starts"] = starts
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        if getattr(self._holding, "suspect", False):
+            self._holding.suspect = False
+            self._suspects.release()
+
+    after_skip_message = after_process_message
+
+    def _count(self, message, delta: int) -> int:
+        return count_start(
+            self.uow_factory(), message.message_id, message.actor_name, self.clock, delta
+        )
+
+    def _dead_letter(self, message, starts: int, crashes: int) -> None:
         error = (
             f"started {starts} times and did not finish {crashes} times"
             " (its worker died each time); not tried again"
@@ -115,8 +144,8 @@ class DeadLetters(Middleware):
         logger.warning("dead-lettered message %s: %s", message.message_id, error)
 
 
-def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock) -> int:
-    """Add one start to the message's row (created at 1) and commit; returns the count."""
+def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock, delta: int = 1) -> int:
+    """Add ``delta`` starts to the message's row (created at 1) and commit; returns the count."""
     now = clock.now()
     with uow:
         session = uow.session
@@ -124,10 +153,10 @@ def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock) -> i
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
             insert(MessageAttempt)
-            .values(message_id=message_id, actor=actor, attempts=1, last_started_at=now)
+            .values(message_id=message_id, actor=actor, attempts=delta, last_started_at=now)
             .on_conflict_do_update(
                 index_elements=[MessageAttempt.message_id],
-                set_={"attempts": MessageAttempt.attempts + 1, "last_started_at": now},
+                set_={"attempts": MessageAttempt.attempts + delta, "last_started_at": now},
             )
             .returning(MessageAttempt.attempts)
         )
