@@ -45,7 +45,7 @@ from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,63 +107,76 @@ def _record(uow_factory, payload: dict[str, Any], now: datetime) -> _Prepared:
     with uow_factory() as uow:
         session = uow.session
         context, addresses = _context_and_recipients(session, payload)
-        row = EmailLog(
-            idempotency_key=payload["key"],
-            specialist_id=payload.get("specialist_id"),
-            recipient=(", ".join(addresses) or payload["to"])[:320],
-            template=payload["template"],
-            status=PENDING if addresses else SKIPPED,
-            attempts=0,
-            created_at=now,
-        )
-        session.add(row)
+        status = PENDING if addresses else SKIPPED
         try:
+            row_id = session.execute(
+                insert(EmailLog)
+                .values(
+                    idempotency_key=payload["key"],
+                    specialist_id=payload.get("specialist_id"),
+                    recipient=(", ".join(addresses) or payload["to"])[:320],
+                    template=payload["template"],
+                    status=status,
+                    attempts=0,
+                    created_at=now,
+                )
+                .returning(EmailLog.id)
+            ).scalar_one()
             uow.commit()
         except IntegrityError:
             # Recorded before (a redelivery) or just now by a concurrent duplicate.
             session.rollback()
-            row = session.scalars(
-                select(EmailLog).where(EmailLog.idempotency_key == payload["key"])
+            row_id, status = session.execute(
+                select(EmailLog.id, EmailLog.status).where(
+                    EmailLog.idempotency_key == payload["key"]
+                )
             ).one()
-        return _Prepared(row.id, row.status, context, addresses)
+        return _Prepared(row_id, status, context, addresses)
 
 
 def _claim_and_send(
     uow_factory, renderer, sender, payload, prepared: _Prepared, now, mail_from
 ) -> Outcome:
     with uow_factory() as uow:
-        row = uow.session.scalars(
-            select(EmailLog).where(EmailLog.id == prepared.row_id).with_for_update(skip_locked=True)
-        ).one_or_none()
-        if row is None:
+        session = uow.session
+        status = session.scalar(
+            select(EmailLog.status)
+            .where(EmailLog.id == prepared.row_id)
+            .with_for_update(skip_locked=True)
+        )
+        if status is None:
             return Outcome.IN_FLIGHT
-        if row.status != PENDING:
-            return _outcome_of(row.status)
-        if not prepared.addresses:
-            row.status = SKIPPED
-            uow.commit()
-            return Outcome.SKIPPED
+        if status != PENDING:
+            return _outcome_of(status)
 
+        def mark(**values) -> None:
+            session.execute(update(EmailLog).where(EmailLog.id == prepared.row_id).values(values))
+            uow.commit()
+
+        if not prepared.addresses:
+            mark(status=SKIPPED)
+            return Outcome.SKIPPED
         message = renderer(
             payload["template"],
             prepared.context,
             to=", ".join(prepared.addresses),
             sender=mail_from,
         )
-        row.attempts += 1
+        attempts = EmailLog.attempts + 1
         try:
             provider_message_id = sender.send(message)
         except DeliveryError as exc:
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if isinstance(exc, PermanentDeliveryError):
-                row.status = DEAD
-            uow.commit()
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            dead = isinstance(exc, PermanentDeliveryError)
+            mark(attempts=attempts, last_error=error, status=DEAD if dead else PENDING)
             raise
-        row.status = SENT
-        row.provider_message_id = provider_message_id
-        row.sent_at = now
-        row.last_error = None
-        uow.commit()
+        mark(
+            attempts=attempts,
+            status=SENT,
+            provider_message_id=provider_message_id,
+            sent_at=now,
+            last_error=None,
+        )
         return Outcome.SENT
 
 

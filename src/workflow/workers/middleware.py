@@ -26,10 +26,10 @@ import threading
 from collections.abc import Callable
 
 from dramatiq.middleware import Middleware, SkipMessage
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, text
 
 from workflow.clock import Clock
-from workflow.db.models import MessageAttempt
+from workflow.db.types import UTCDateTime
 from workflow.db.uow import UnitOfWork
 from workflow.services import dead_letters
 
@@ -144,22 +144,26 @@ class DeadLetters(Middleware):
         logger.warning("dead-lettered message %s: %s", message.message_id, error)
 
 
+_COUNT_START = text(
+    "INSERT INTO message_attempts (message_id, actor, attempts, last_started_at)"
+    " VALUES (:message_id, :actor, :delta, :now)"
+    " ON CONFLICT (message_id) DO UPDATE"
+    " SET attempts = message_attempts.attempts + excluded.attempts,"
+    " last_started_at = excluded.last_started_at"
+    " RETURNING attempts"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock, delta: int = 1) -> int:
-    """Add ``delta`` starts to the message's row (created at 1) and commit; returns the count."""
-    now = clock.now()
+    """Add ``delta`` starts to the message's row (created at ``delta``), commit, return the count.
+
+    One upsert, the same on PostgreSQL and SQLite (written as SQL: SQLAlchemy's dialect
+    upserts are compiled anew on every call).
+    """
     with uow:
-        session = uow.session
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(MessageAttempt)
-            .values(message_id=message_id, actor=actor, attempts=delta, last_started_at=now)
-            .on_conflict_do_update(
-                index_elements=[MessageAttempt.message_id],
-                set_={"attempts": MessageAttempt.attempts + delta, "last_started_at": now},
-            )
-            .returning(MessageAttempt.attempts)
-        )
-        starts = session.execute(statement).scalar_one()
+        starts = uow.session.execute(
+            _COUNT_START,
+            {"message_id": message_id, "actor": actor, "delta": delta, "now": clock.now()},
+        ).scalar_one()
         uow.commit()
         return starts
