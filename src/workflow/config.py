@@ -30,6 +30,19 @@ class Settings(BaseSettings):
     # What every command takes as now (rehearsals, back-filling, tests); unset: the system clock.
     now: datetime | None = None
 
+    # Workers (see workers/broker.py). Tests and benchmarks shorten the timings.
+    worker_threads: int = Field(default=8, ge=1)
+    worker_max_retries: int = Field(default=8, ge=0)
+    worker_min_backoff_ms: int = Field(default=1_000, ge=1)
+    worker_max_backoff_ms: int = Field(default=300_000, ge=1)
+    # A message whose handling started this many times without finishing (its worker died
+    # each time) is dead-lettered instead of being tried again.
+    worker_max_crashes: int = Field(default=5, ge=1)
+    # Redis: a worker silent this long is taken for dead and its messages are requeued, by a
+    # check that runs on `worker_maintenance_chance` in a million Redis commands.
+    worker_heartbeat_timeout_ms: int = Field(default=60_000, ge=100)
+    worker_maintenance_chance: int = Field(default=1_000, ge=0, le=1_000_000)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

@@ -78,9 +78,11 @@ def db_upgrade() -> None:
 
 def _register() -> None:
     from workflow.cli import imports, schedule, setup, specialists
+    from workflow.cli.dead_letters import dead_letters
     from workflow.cli.diagram import diagram
     from workflow.cli.email import email
     from workflow.cli.report import report
+    from workflow.cli.worker import worker
 
     for command in [
         *setup.COMMANDS,
@@ -90,6 +92,8 @@ def _register() -> None:
         diagram,
         email,
         report,
+        worker,
+        dead_letters,
     ]:
         cli.add_command(command)
 

@@ -1,0 +1,79 @@
+"""The actors: each turns one outbox message (its topic and payload) into one service call.
+
+An actor is named after its outbox topic and takes the payload (ids and plain values) as
+its one argument. ``HANDLERS`` is the registry from topic to the service call; no business
+rule lives here. Retries: a handler that raises one of ``PERMANENT`` is not retried (the
+message goes to the dead letters at once); any other exception is retried with backoff by
+dramatiq's Retries middleware (configured in ``broker.py``) and dead-lettered once the
+retries are exhausted.
+
+Actors are declared by ``declare_actors(broker, runtime)``, with ``broker=`` passed to
+``dramatiq.actor``, rather than by ``@dramatiq.actor`` at module level: a decorator at
+import time would bind each actor to dramatiq's global broker, building one (a RabbitMQ
+or Redis client) just because a module was imported; here the broker and the runtime the
+actors use (database, sender, clock) are built by ``bootstrap`` and handed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import dramatiq
+from dramatiq import Actor, Broker
+
+from workflow.errors import InvalidInput, NotFound, PermanentDeliveryError
+from workflow.services import emails
+from workflow.services.outbox import RELEASE_FUNDING, SEND_EMAIL
+
+if TYPE_CHECKING:
+    from workflow.bootstrap import Runtime
+
+Handler = Callable[["Runtime", dict[str, Any]], object]
+
+#: Failures that retrying cannot cure.
+PERMANENT = (PermanentDeliveryError, InvalidInput, NotFound)
+
+
+def send_email(runtime: Runtime, payload: dict[str, Any]) -> None:
+    emails.deliver(
+        runtime.uow,
+        runtime.renderer,
+        runtime.sender,
+        payload,
+        runtime.clock.now(),
+        runtime.settings.mail_from,
+    )
+
+
+def release_funding(runtime: Runtime, payload: dict[str, Any]) -> None:
+    # The funding rule is its own piece of work (services/funding.py), plugged in here.
+    from workflow.services.funding import release_instalment
+
+    release_instalment(runtime.uow(), payload["funding_entry_id"], runtime.clock.now())
+
+
+HANDLERS: dict[str, Handler] = {SEND_EMAIL: send_email, RELEASE_FUNDING: release_funding}
+
+#: One queue per kind of work, so a backlog of emails never delays a funding release.
+QUEUES: dict[str, str] = {SEND_EMAIL: "emails", RELEASE_FUNDING: "funding"}
+
+
+def declare_actors(
+    broker: Broker, runtime: Runtime, handlers: Mapping[str, Handler] | None = None
+) -> dict[str, Actor]:
+    """Declare one actor per topic on ``broker``; returns them by topic."""
+    actors = {}
+    for topic, handler in (HANDLERS if handlers is None else handlers).items():
+
+        def perform(payload: dict[str, Any], _handler: Handler = handler) -> None:
+            _handler(runtime, payload)
+
+        actors[topic] = dramatiq.actor(
+            perform,
+            broker=broker,
+            actor_name=topic,
+            queue_name=QUEUES.get(topic, "default"),
+            throws=PERMANENT,
+        )
+    return actors

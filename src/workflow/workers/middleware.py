@@ -1,0 +1,169 @@
+"""Concerns every message shares, as dramatiq middleware: log context, start counting, dead letters.
+
+- ``LogContext`` names the message being handled in every log line written meanwhile.
+- ``StartCounter`` counts every start of a message in ``message_attempts``, committed
+  before the actor runs, so that a message which kills its worker (SIGKILL, out of memory)
+  is counted even though nothing after the start survives. A start that ended with an
+  exception is counted by the Retries middleware as a retry; so the starts that never
+  ended (crashes) are ``starts - 1 - retries``. When they reach the bound, the message is
+  dead-lettered and acknowledged instead of killing one more worker.
+
+  A message handled in another thread when the worker died was killed too, and comes back
+  with the culprit. So that such bystanders do not reach the bound along with it, a
+  message that has crashed before (a suspect) runs only when no other suspect of this
+  process runs; its start is counted only once its turn has come.
+- ``DeadLetters`` keeps every rejected message in the ``dead_letters`` table (permanent
+  failures, retries exhausted, unknown actor): Redis' own dead-letter queue expires, ours
+  does not, and ``workflow dead-letters retry`` re-drives it.
+
+The actors and services close their own sessions (``with uow:``), so no middleware has to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from dramatiq.middleware import Middleware, SkipMessage
+from sqlalchemy import bindparam, text
+
+from workflow.clock import Clock
+from workflow.db.types import UTCDateTime
+from workflow.db.uow import UnitOfWork
+from workflow.services import dead_letters
+
+logger = logging.getLogger(__name__)
+
+_current = threading.local()
+
+
+def current_message_ref() -> str:
+    """``actor:message_id`` of the message this thread is handling, or ``-``."""
+    return getattr(_current, "ref", "-")
+
+
+class MessageRefFilter(logging.Filter):
+    """Adds ``%(message_ref)s`` to log records (installed by the worker process's logging)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.message_ref = current_message_ref()
+        return True
+
+
+class LogContext(Middleware):
+    def before_process_message(self, broker, message):
+        _current.ref = f"{message.actor_name}:{message.message_id}"
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        _current.ref = "-"
+
+    after_skip_message = after_process_message
+
+
+class StartCounter(Middleware):
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, max_crashes: int):
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.max_crashes = max_crashes
+        self._suspects = threading.Lock()  # held while a suspect runs
+        self._holding = threading.local()
+
+    def before_process_message(self, broker, message):
+        starts = self._count(message, +1)
+        crashes = starts - 1 - message.options.get("retries", 0)
+        if crashes >= self.max_crashes:
+            self._dead_letter(message, starts, crashes)
+        if crashes and not self._suspects.acquire(blocking=False):
+            # Wait for the other suspect with this start uncounted: dying with it must not
+            # count against this message, which has not started yet.
+            self._count(message, -1)
+            self._suspects.acquire()
+            self._holding.suspect = True
+            starts = self._count(message, +1)
+        self._holding.suspect = bool(crashes)
+        message.options["starts"] = starts
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        if getattr(self._holding, "suspect", False):
+            self._holding.suspect = False
+            self._suspects.release()
+
+    after_skip_message = after_process_message
+
+    def _count(self, message, delta: int) -> int:
+        return count_start(
+            self.uow_factory(), message.message_id, message.actor_name, self.clock, delta
+        )
+
+    def _dead_letter(self, message, starts: int, crashes: int) -> None:
+        error = (
+            f"started {starts} times and did not finish {crashes} times"
+            " (its worker died each time); not tried again"
+        )
+        logger.error("dead-lettering message %s: %s", message.message_id, error)
+        dead_letters.record(
+            self.uow_factory(),
+            message_id=message.message_id,
+            queue=message.queue_name,
+            actor=message.actor_name,
+            args=list(message.args),
+            kwargs=message.kwargs,
+            error=error,
+            attempts=starts,
+            now=self.clock.now(),
+        )
+        # Skipped messages are acknowledged: the dead letter is now ours to keep.
+        raise SkipMessage(error)
+
+
+class DeadLetters(Middleware):
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock):
+        self.uow_factory = uow_factory
+        self.clock = clock
+
+    def before_nack(self, broker, message):
+        # Recorded before the broker forgets the message: a crash in between makes the
+        # message come back (and ``record`` keeps one row per message), never lost.
+        exception = getattr(message, "_exception", None)
+        if exception is None:
+            error = f"no actor named {message.actor_name!r} on this worker"
+        else:
+            error = f"{type(exception).__name__}: {exception}"
+        dead_letters.record(
+            self.uow_factory(),
+            message_id=message.message_id,
+            queue=message.queue_name,
+            actor=message.actor_name,
+            args=list(message.args),
+            kwargs=message.kwargs,
+            error=error,
+            attempts=message.options.get("starts", 0),
+            now=self.clock.now(),
+        )
+        logger.warning("dead-lettered message %s: %s", message.message_id, error)
+
+
+_COUNT_START = text(
+    "INSERT INTO message_attempts (message_id, actor, attempts, last_started_at)"
+    " VALUES (:message_id, :actor, :delta, :now)"
+    " ON CONFLICT (message_id) DO UPDATE"
+    " SET attempts = message_attempts.attempts + excluded.attempts,"
+    " last_started_at = excluded.last_started_at"
+    " RETURNING attempts"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock, delta: int = 1) -> int:
+    """Add ``delta`` starts to the message's row (created at ``delta``), commit, return the count.
+
+    One upsert, the same on PostgreSQL and SQLite (written as SQL: SQLAlchemy's dialect
+    upserts are compiled anew on every call).
+    """
+    with uow:
+        starts = uow.session.execute(
+            _COUNT_START,
+            {"message_id": message_id, "actor": actor, "delta": delta, "now": clock.now()},
+        ).scalar_one()
+        uow.commit()
+        return starts
