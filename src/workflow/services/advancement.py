@@ -34,6 +34,7 @@ class Stuck:
     name: str
     hub_id: int
     reasons: list[str]
+    school: str = ""
 
 
 @dataclass
@@ -86,7 +87,13 @@ def advance_cohort(
 
 def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after_id, size):
     rows = session.execute(
-        select(Specialist.id, Specialist.name, Specialist.version, School.hub_id)
+        select(
+            Specialist.id,
+            Specialist.name,
+            Specialist.version,
+            School.hub_id,
+            School.name.label("school"),
+        )
         .join(School, School.id == Specialist.school_id)
         .where(
             Specialist.cohort_id == cohort_id,
@@ -105,7 +112,7 @@ def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after
         try:
             outcome = fire(source, trigger, facts.get(row.id))
         except GuardFailed as refused:
-            stuck.append(Stuck(row.id, row.name, row.hub_id, refused.reasons))
+            stuck.append(Stuck(row.id, row.name, row.hub_id, refused.reasons, row.school))
             continue
         moved.append({"b_id": row.id, "b_version": row.version, "b_state": outcome.dest.value})
         audit.append(
@@ -143,7 +150,10 @@ def _stuck_emails(report: AdvanceReport, cohort_number: int, now: datetime) -> l
         by_hub[stuck.hub_id].append(stuck)
     rows = []
     for hub_id, people in sorted(by_hub.items()):
-        listing = [{"id": p.specialist_id, "name": p.name, "reasons": p.reasons} for p in people]
+        listing = [
+            {"id": p.specialist_id, "name": p.name, "school": p.school, "reasons": p.reasons}
+            for p in people
+        ]
         rows.append(
             effects.email_row(
                 now,

@@ -28,7 +28,8 @@ The template context (plain values, no ORM objects)::
      "school": {"urn", "name", "head_name", "head_email", "finance_email"} | None,
      "hub": {"code", "name", "region"} | None,
      "cohort": {"number", "start_date"} | None,
-     "recipient": the payload's ``to``, "email_key": the idempotency key,
+     "hub_lead": {"name", "email"} | None (who signs and receives replies),
+     "email_key": the idempotency key,
      ...and the payload's ``extra``, merged last.}
 
 Recipient roles: ``specialist``, ``headteacher`` (the school's head), ``finance`` (the
@@ -226,11 +227,21 @@ def _context_and_recipients(
         },
         "hub": hub and {"code": hub.code, "name": hub.name, "region": hub.region},
         "cohort": cohort and {"number": cohort.number, "start_date": cohort.start_date.isoformat()},
-        "recipient": payload["to"],
+        "hub_lead": hub and _hub_lead(session, hub.id),
         "email_key": payload["key"],
     }
     context.update(extra)
     return context, _addresses(session, payload["to"], specialist, school, hub)
+
+
+def _hub_lead(session: Session, hub_id: int) -> dict[str, str] | None:
+    """The hub's first hub lead, who signs the emails and receives replies."""
+    row = session.execute(
+        select(Staff.name, Staff.email)
+        .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
+        .order_by(Staff.id)
+    ).first()
+    return {"name": row.name, "email": row.email} if row else None
 
 
 def _addresses(session: Session, to: str, specialist, school, hub) -> list[str]:

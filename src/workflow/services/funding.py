@@ -295,7 +295,15 @@ def _pay_pro_rata(session: Session, specialist: Specialist, actor: Actor, now: d
             at=now,
         )
     )
-    extra = {"amount_pence": amount, "programme_year": year, "reason": PRO_RATA_REASON}
+    extra = {
+        "funding": {
+            "amount_pence": amount,
+            "programme_year": year,
+            "instalment": "pro rata on withdrawal",
+            "due_date": now.date().isoformat(),
+        },
+        "reason": PRO_RATA_REASON,
+    }
     effects.write(
         session,
         [
@@ -336,9 +344,12 @@ def _release_locked(session: Session, entry: FundingEntry, now: datetime, actor_
     )
     extra = {
         "funding_entry_id": entry.id,
-        "amount_pence": entry.amount_pence,
-        "programme_year": entry.programme_year,
-        "instalment": entry.instalment,
+        "funding": {
+            "amount_pence": entry.amount_pence,
+            "programme_year": entry.programme_year,
+            "instalment": entry.instalment,
+            "due_date": entry.due_date.isoformat(),
+        },
     }
     effects.write(
         session,
