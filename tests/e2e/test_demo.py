@@ -22,6 +22,17 @@ def test_demo_builds_a_cohort_and_runs_it_to_year3_then_simulate_continues(tmp_p
     assert emails["launch_reminder"] == 2 * emails["launch_invitation"]
     assert emails["stuck_specialists"] > 0
     assert (tmp_path / "var" / "workflow.db").exists()
+    assert out["released_pence"] > 0
+
+    # Every queued email was rendered from the database and written, once, as a file.
+    with sqlite3.connect(tmp_path / "var" / "workflow.db") as db:
+        statuses = dict(db.execute("select status, count(*) from email_log group by status"))
+        dead = db.execute("select count(*) from dead_letters").fetchone()[0]
+        unsent = db.execute("select count(*) from outbox where sent_at is null").fetchone()[0]
+    assert dead == 0 and unsent == 0
+    assert set(statuses) <= {"sent", "skipped"}
+    assert statuses["sent"] == len(list((tmp_path / "var" / "mail").glob("*.eml")))
+    assert statuses["sent"] + statuses.get("skipped", 0) == sum(emails.values())
 
     # Run again: the demo's own database is replaced, and the story is the same.
     again = run(["demo", "--json"], tmp_path)
