@@ -64,6 +64,8 @@ def commands(t: dict[str, str]) -> dict[str, tuple[list[str], set[str], bool]]:
         "list": (["list", "--hub", t["hub"]], EVERYONE, True),
         "list --stuck": (["list", "--stuck", "--hub", t["hub"]], EVERYONE, True),
         "report cohort": (["report", "cohort", "9", "--hub", t["hub"]], EVERYONE, True),
+        "dead-letters list": (["dead-letters", "list"], NATIONAL, False),
+        "dead-letters retry": (["dead-letters", "retry", "--all"], NATIONAL, False),
         "report funding": (["report", "funding", "--cohort", "9", "--hub", t["hub"]],
                            EVERYONE, True),
     }  # fmt: skip

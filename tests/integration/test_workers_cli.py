@@ -15,7 +15,7 @@ from tests.integration._workers_support import flush_redis, wait_for
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
 from workflow.db.models import OutboxMessage
-from workflow.services import dead_letters
+from workflow.services import dead_letters, staff
 from workflow.services.outbox import SEND_EMAIL, emit
 
 WORKFLOW = [sys.executable, "-m", "workflow.cli.main"]
@@ -139,7 +139,8 @@ def test_dead_letters_are_listed_and_retried_through_the_outbox(runtime, databas
         attempts=1,
         now=runtime.clock.now(),
     )
-    env = {"WORKFLOW_DATABASE_URL": database_url}
+    token = staff.init(runtime.uow(), "ops@ncetm.example", "Ops Admin", runtime.clock.now())
+    env = {"WORKFLOW_DATABASE_URL": database_url, "WORKFLOW_TOKEN": token}
 
     listed = run(["dead-letters", "list"], tmp_path, **env)
     assert listed.returncode == 0, listed.stderr
@@ -168,8 +169,11 @@ def test_dead_letters_are_listed_and_retried_through_the_outbox(runtime, databas
         (["dead-letters", "retry", "999"], 1, "no dead letter with id 999"),
     ],
 )
-def test_dead_letter_retry_refusals_are_one_line(database_url, tmp_path, args, code, message):
-    result = run(args, tmp_path, WORKFLOW_DATABASE_URL=database_url)
+def test_dead_letter_retry_refusals_are_one_line(
+    runtime, database_url, tmp_path, args, code, message
+):
+    token = staff.init(runtime.uow(), "ops@ncetm.example", "Ops Admin", runtime.clock.now())
+    result = run(args, tmp_path, WORKFLOW_DATABASE_URL=database_url, WORKFLOW_TOKEN=token)
     assert result.returncode == code
     assert message in result.stderr
     assert result.stderr.count("\n") == 1

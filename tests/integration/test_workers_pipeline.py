@@ -26,6 +26,7 @@ from workflow.cli.main import cli
 from workflow.config import Settings
 from workflow.db.models import DeadLetter, EmailLog, MessageAttempt, OutboxMessage
 from workflow.errors import PermanentDeliveryError, TransientDeliveryError
+from workflow.services import staff
 from workflow.services.outbox import SEND_EMAIL
 from workflow.workers.relay import relay_once
 
@@ -70,9 +71,10 @@ def starts(runtime, message_id):
 
 
 def run_cli(runtime, *args):
-    result = CliRunner().invoke(
-        cli, list(args), env={"WORKFLOW_DATABASE_URL": runtime.settings.database_url}
-    )
+    if not hasattr(runtime, "token"):
+        runtime.token = staff.init(runtime.uow(), "ops@ncetm.example", "Ops", runtime.clock.now())
+    env = {"WORKFLOW_DATABASE_URL": runtime.settings.database_url, "WORKFLOW_TOKEN": runtime.token}
+    result = CliRunner().invoke(cli, list(args), env=env)
     assert result.exit_code == 0, result.output
     return result.output
 

@@ -7,54 +7,44 @@ import sys
 
 import click
 
+from workflow.cli.context import Env, json_option, pass_env
+
 
 @click.group("dead-letters")
 def dead_letters() -> None:
     """Messages that failed for good (kept until retried)."""
 
 
-# Authentication seam: the CLI work adds the WORKFLOW_TOKEN check (who may see and re-drive
-# dead letters) to both commands below; nothing here checks who is acting yet.
-
-
 @dead_letters.command("list")
 @click.option("--all", "include_retried", is_flag=True, help="Include those already retried.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_command(include_retried: bool, as_json: bool) -> None:
-    """List the dead letters not yet retried."""
-    from workflow.bootstrap import bootstrap
+@json_option
+@pass_env
+def list_command(env: Env, include_retried: bool, as_json: bool) -> None:
+    """List the dead letters not yet retried (national admins)."""
     from workflow.services.dead_letters import list_dead_letters
 
-    runtime = bootstrap()
-    try:
-        letters = list_dead_letters(runtime.uow(), include_retried=include_retried)
-    finally:
-        runtime.close()
+    letters = list_dead_letters(env.uow(), env.actor, include_retried=include_retried)
     if as_json:
         click.echo(json.dumps([letter.as_json() for letter in letters], indent=2))
         return
     if not letters:
         click.echo("no dead letters")
         return
-    _print_table(letters, runtime.settings.tz)
+    _print_table(letters, env.runtime.settings.tz)
 
 
 @dead_letters.command("retry")
 @click.argument("dead_letter_id", type=int, required=False)
 @click.option("--all", "retry_all", is_flag=True, help="Retry every dead letter not yet retried.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def retry_command(dead_letter_id: int | None, retry_all: bool, as_json: bool) -> None:
+@json_option
+@pass_env
+def retry_command(env: Env, dead_letter_id: int | None, retry_all: bool, as_json: bool) -> None:
     """Send a dead letter (ID) or all of them (--all) again, through the outbox."""
     if (dead_letter_id is None) == (not retry_all):
         raise click.UsageError("give either a dead letter ID or --all")
-    from workflow.bootstrap import bootstrap
     from workflow.services.dead_letters import retry
 
-    runtime = bootstrap()
-    try:
-        retried = retry(runtime.uow(), runtime.clock.now(), dead_letter_id)
-    finally:
-        runtime.close()
+    retried = retry(env.uow(), env.actor, env.now(), dead_letter_id)
     if as_json:
         click.echo(json.dumps({"retried": retried}))
     elif retried:

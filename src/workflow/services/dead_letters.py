@@ -20,6 +20,7 @@ from workflow.db.models import DeadLetter, EmailLog
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
 from workflow.services import outbox
+from workflow.services.auth import Action, Actor, authorize, logs_refusals
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,11 @@ def record(
         return row.id
 
 
-def list_dead_letters(uow: UnitOfWork, *, include_retried: bool = False) -> list[DeadLetterView]:
+@logs_refusals("dead-letters list")
+def list_dead_letters(
+    uow: UnitOfWork, actor: Actor, *, include_retried: bool = False
+) -> list[DeadLetterView]:
+    authorize(actor, Action.SETUP)  # operators: the national team
     with uow:
         query = select(DeadLetter).order_by(DeadLetter.id)
         if not include_retried:
@@ -95,12 +100,16 @@ def list_dead_letters(uow: UnitOfWork, *, include_retried: bool = False) -> list
         return [_view(row) for row in uow.session.scalars(query)]
 
 
-def retry(uow: UnitOfWork, now: datetime, dead_letter_id: int | None = None) -> list[int]:
+@logs_refusals("dead-letters retry")
+def retry(
+    uow: UnitOfWork, actor: Actor, now: datetime, dead_letter_id: int | None = None
+) -> list[int]:
     """Re-enqueue one dead letter (by id) or, with no id, every one not yet retried.
 
     Returns the ids retried. Refuses (nothing changed) an unknown id, one already retried,
     or one whose actor the outbox does not carry.
     """
+    authorize(actor, Action.SETUP)
     with uow:
         session = uow.session
         if dead_letter_id is not None:
