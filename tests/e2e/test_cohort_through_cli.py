@@ -125,3 +125,56 @@ def test_a_cohort_through_the_command_line(wf):
     hidden = wf("show", str(ada), token=other, expect=1)
     assert hidden.stderr.strip() == f"workflow: specialist {ada} not found"
     wf("list", token="wf_nonsense_token", expect=1)
+
+
+def test_simulated_term_with_a_worker_on_redis_delivers_to_smtp(postgres_url, redis_url, tmp_path):
+    """Set-up and selection through the CLI, then a worker process on Redis and
+    ``workflow simulate`` across the autumn term: the cohort starts Year 1 on the term's
+    first day and every expected email reaches the SMTP server exactly once."""
+    from tests.integration._workers_support import flush_redis, wait_for
+    from tests.smtp_server import SmtpTestServer
+
+    flush_redis(redis_url)
+    with SmtpTestServer() as smtp:
+        wf = Workflow(postgres_url, tmp_path)
+        wf.env.update(WORKFLOW_BROKER_URL=redis_url, WORKFLOW_SMTP_URL=smtp.url())
+        admin = wf.json("init", "--email", "admin@ncetm.example", "--name", "Nat Admin")["token"]
+        wf("hub", "add", "great-north", "--name", "Great North Maths Hub", token=admin)
+        wf("cohort", "add", "9", "--rules", "cohort-9", token=admin)
+        wf("hub", "allocate", "great-north", "--cohort", "9", "--places", "2", token=admin)
+        wf("school", "add", "111111", "--name", "Tyne Academy", "--hub", "great-north",
+           "--phase", "secondary", "--funding", "state", "--head-name", "Pat Head",
+           "--head-email", "head@111111.example", token=admin)  # fmt: skip
+        ids = [
+            wf.json("nominate", "--cohort", "9", "--school", "111111", "--name", name,
+                    "--email", email, "--qts", "--teaching-since", "2015-09-01",
+                    token=admin)["id"]
+            for name, email in (("Ada L", "ada@111111.example"), ("Alan T", "alan@111111.example"))
+        ]  # fmt: skip
+        for sid in ids:
+            wf("select", str(sid), token=admin)
+
+        worker = subprocess.Popen(
+            [*WORKFLOW, "worker", "--processes", "1", "--threads", "4"],
+            env=wf.env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        try:
+            summary = wf.json("simulate", "--from", "2025-06-10", "--until", "2025-10-01",
+                              token=admin)  # fmt: skip
+            assert summary["by_state"]["year1"] == 2
+            # nomination received, selected, launch invitation, and the launch reminders
+            # 14 and 2 days before: each to the specialist and the headteacher.
+            expected = 2 * 2 * (1 + 1 + 1 + 2)
+            wait_for(lambda: len(smtp.messages) >= expected, timeout=60, what="the emails")
+        finally:
+            worker.terminate()
+            _, errors = worker.communicate(timeout=60)
+        assert worker.returncode == 0, errors
+        received = sorted((m.rcpt_tos[0], m.message["Subject"]) for m in smtp.messages)
+        assert len(received) == expected
+        assert sum(1 for to, _ in received if to == "head@111111.example") == expected // 2
+        for sid in ids:
+            emails = wf.json("show", str(sid), token=admin)["emails"]
+            assert len(emails) == expected // 2
+            assert {e["status"] for e in emails} == {"sent"}
