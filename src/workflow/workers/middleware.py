@@ -102,17 +102,7 @@ class StartCounter(Middleware):
             " (its worker died each time); not tried again"
         )
         logger.error("dead-lettering message %s: %s", message.message_id, error)
-        dead_letters.record(
-            self.uow_factory(),
-            message_id=message.message_id,
-            queue=message.queue_name,
-            actor=message.actor_name,
-            args=list(message.args),
-            kwargs=message.kwargs,
-            error=error,
-            attempts=starts,
-            now=self.clock.now(),
-        )
+        record_dead_letter(self.uow_factory, self.clock, message, error, starts)
         # Skipped messages are acknowledged: the dead letter is now ours to keep.
         raise SkipMessage(error)
 
@@ -130,16 +120,8 @@ class DeadLetters(Middleware):
             error = f"no actor named {message.actor_name!r} on this worker"
         else:
             error = f"{type(exception).__name__}: {exception}"
-        dead_letters.record(
-            self.uow_factory(),
-            message_id=message.message_id,
-            queue=message.queue_name,
-            actor=message.actor_name,
-            args=list(message.args),
-            kwargs=message.kwargs,
-            error=error,
-            attempts=message.options.get("starts", 0),
-            now=self.clock.now(),
+        record_dead_letter(
+            self.uow_factory, self.clock, message, error, message.options.get("starts", 0)
         )
         logger.warning("dead-lettered message %s: %s", message.message_id, error)
 
@@ -152,6 +134,23 @@ _COUNT_START = text(
     " last_started_at = excluded.last_started_at"
     " RETURNING attempts"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def record_dead_letter(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, message, error: str, attempts: int
+) -> None:
+    """Keep a message that failed for good in the project's dead letters (never expire)."""
+    dead_letters.record(
+        uow_factory(),
+        message_id=message.message_id,
+        queue=message.queue_name,
+        actor=message.actor_name,
+        args=list(message.args),
+        kwargs=message.kwargs,
+        error=error,
+        attempts=attempts,
+        now=clock.now(),
+    )
 
 
 def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock, delta: int = 1) -> int:
