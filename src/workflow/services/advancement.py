@@ -34,7 +34,8 @@ class Stuck:
     name: str
     hub_id: int
     reasons: list[str]
-    school: str = ""
+    school: str
+    urn: str
 
 
 @dataclass
@@ -87,33 +88,17 @@ def advance_cohort(
 
 def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after_id, size):
     rows = session.execute(
-        select(
-            Specialist.id,
-            Specialist.name,
-            Specialist.version,
-            School.hub_id,
-            School.name.label("school"),
-        )
-        .join(School, School.id == Specialist.school_id)
-        .where(
-            Specialist.cohort_id == cohort_id,
-            Specialist.state == source.value,
-            Specialist.id > after_id,
-        )
-        .order_by(Specialist.id)
+        _candidates(cohort_id, source)
+        .where(Specialist.id > after_id)
         .limit(size)
         .with_for_update(of=Specialist)
     ).all()
     if not rows:
         return None
     facts = facts_for(session, rows, rules) if trigger != "start_year1" else {}
-    moved, audit, outbox, stuck = [], [], [], []
-    for row in rows:
-        try:
-            outcome = fire(source, trigger, facts.get(row.id))
-        except GuardFailed as refused:
-            stuck.append(Stuck(row.id, row.name, row.hub_id, refused.reasons, row.school))
-            continue
+    decided, stuck = _decide(rows, source, trigger, facts)
+    moved, audit, outbox = [], [], []
+    for row, outcome in decided:
         moved.append({"b_id": row.id, "b_version": row.version, "b_state": outcome.dest.value})
         audit.append(
             {
@@ -175,20 +160,36 @@ def stuck_for_next_term(session, actor: Actor, cohort_id: int, state: State) -> 
     from workflow.services.queries import cohort_rules
 
     rules = cohort_rules(session, cohort_id)
-    query = (
-        select(Specialist.id, Specialist.name, Specialist.version, School.hub_id)
+    query = _candidates(cohort_id, state)
+    if not actor.national:
+        query = query.where(School.hub_id == actor.hub_id)
+    rows = session.execute(query).all()
+    return _decide(rows, state, trigger, facts_for(session, rows, rules))[1]
+
+
+def _candidates(cohort_id: int, state: State):
+    """The cohort's specialists in ``state``, in id order, with what a decision reports."""
+    return (
+        select(
+            Specialist.id,
+            Specialist.name,
+            Specialist.version,
+            School.hub_id,
+            School.name.label("school"),
+            School.urn,
+        )
         .join(School, School.id == Specialist.school_id)
         .where(Specialist.cohort_id == cohort_id, Specialist.state == state.value)
         .order_by(Specialist.id)
     )
-    if not actor.national:
-        query = query.where(School.hub_id == actor.hub_id)
-    rows = session.execute(query).all()
-    facts = facts_for(session, rows, rules)
-    stuck = []
+
+
+def _decide(rows, state: State, trigger: str, facts: dict) -> tuple[list, list[Stuck]]:
+    """The machine's decision for each row: ``(row, outcome)`` for the movers, and the stuck."""
+    moved, stuck = [], []
     for row in rows:
         try:
-            fire(state, trigger, facts[row.id])
+            moved.append((row, fire(state, trigger, facts.get(row.id))))
         except GuardFailed as refused:
-            stuck.append(Stuck(row.id, row.name, row.hub_id, refused.reasons))
-    return stuck
+            stuck.append(Stuck(row.id, row.name, row.hub_id, refused.reasons, row.school, row.urn))
+    return moved, stuck

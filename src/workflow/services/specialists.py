@@ -131,16 +131,20 @@ def check_nomination(session: Session, actor: Actor, request: NominationRequest)
 
 def load_specialist(session: Session, actor: Actor, specialist_id: int) -> Specialist:
     """The specialist, or NotFound when missing or in a hub the actor cannot see."""
-    specialist = session.get(Specialist, specialist_id)
-    if specialist is None:
+    return load_with_hub(session, actor, specialist_id)[0]
+
+
+def load_with_hub(session: Session, actor: Actor, specialist_id: int) -> tuple[Specialist, int]:
+    """``load_specialist`` and the id of the specialist's hub, in one query."""
+    found = session.execute(
+        select(Specialist, School.hub_id)
+        .join(School, School.id == Specialist.school_id)
+        .where(Specialist.id == specialist_id)
+    ).first()
+    if found is None:
         raise NotFound(f"specialist {specialist_id} not found")
-    hub_id = session.scalar(select(School.hub_id).where(School.id == specialist.school_id))
-    not_found_unless_visible(actor, hub_id, f"specialist {specialist_id}")
-    return specialist
-
-
-def hub_of(session: Session, specialist: Specialist) -> int:
-    return session.scalar(select(School.hub_id).where(School.id == specialist.school_id))
+    not_found_unless_visible(actor, found.hub_id, f"specialist {specialist_id}")
+    return found.Specialist, found.hub_id
 
 
 def _transition(
@@ -159,8 +163,7 @@ def _transition(
         raise InvalidInput("an override needs a written reason (--reason)")
     with uow:
         session = uow.session
-        specialist = load_specialist(session, actor, specialist_id)
-        hub_id = hub_of(session, specialist)
+        specialist, hub_id = load_with_hub(session, actor, specialist_id)
         authorize(actor, Action.OVERRIDE if override else Action.DECIDE, hub_id)
         if expected_version is not None and specialist.version != expected_version:
             raise Conflict(
@@ -251,8 +254,8 @@ def record_milestone(
         raise InvalidInput(f"{kind.replace('_', ' ')}: give between 0.5 and {MAX_HALF_DAYS // 2}")
     with uow:
         session = uow.session
-        specialist = load_specialist(session, actor, specialist_id)
-        authorize(actor, Action.RECORD, hub_of(session, specialist))
+        specialist, hub_id = load_with_hub(session, actor, specialist_id)
+        authorize(actor, Action.RECORD, hub_id)
         state = State(specialist.state)
         if state not in states:
             allowed = " or ".join(s.value for s in states)

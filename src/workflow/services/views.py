@@ -216,11 +216,6 @@ def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) 
             for stuck in stuck_for_next_term(session, actor, c.id, state):
                 if hub_id is not None and stuck.hub_id != hub_id:
                     continue
-                urn = session.scalar(
-                    select(School.urn)
-                    .join(Specialist, Specialist.school_id == School.id)
-                    .where(Specialist.id == stuck.specialist_id)
-                )
                 rows.append(
                     {
                         "id": stuck.specialist_id,
@@ -228,7 +223,7 @@ def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) 
                         "state": state.value,
                         "cohort": c.number,
                         "hub": codes[stuck.hub_id],
-                        "school_urn": urn,
+                        "school_urn": stuck.urn,
                         "reasons": stuck.reasons,
                     }
                 )
