@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,18 @@ KEY_HEADER = "X-Test-Email-Key"
 
 
 def render_for_tests(
-    template: str, context: dict[str, Any], *, to: str, sender: str
+    template: str,
+    context: dict[str, Any],
+    *,
+    to: str,
+    sender: str,
+    now: datetime | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """Stands in for ``notify.render.render_email``: the key goes in a header to count by."""
     message = EmailMessage()
+    if message_id:
+        message["Message-ID"] = message_id
     message["From"] = sender
     message["To"] = to
     message["Subject"] = f"[test] {template}"

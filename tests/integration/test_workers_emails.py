@@ -106,9 +106,9 @@ def test_context_carries_the_records_and_the_extra(runtime):
     specialist_id = add_specialist(runtime)
     seen = {}
 
-    def renderer(template, context, *, to, sender):
+    def renderer(template, context, *, to, sender, **headers):
         seen.update(context)
-        return render_for_tests(template, context, to=to, sender=sender)
+        return render_for_tests(template, context, to=to, sender=sender, **headers)
 
     send(runtime, RecordingSender(), payload(specialist_id, amount_pence=120000), renderer)
 

@@ -45,3 +45,28 @@ def test_credentials_are_url_decoded_and_kept_out_of_the_repr():
 def test_a_malformed_url_is_refused(url):
     with pytest.raises(ValueError, match="not an SMTP URL"):
         SmtpSender(url)
+
+
+def test_the_file_sender_writes_one_file_per_message_id_however_often_sent(tmp_path):
+    from email.message import EmailMessage
+
+    from workflow.notify.senders import FileSender
+
+    sender = FileSender(tmp_path)
+    for body in ("first attempt", "attempt after a crash"):
+        message = EmailMessage()
+        message["Message-ID"] = "<abc123@mathshubs.example>"
+        message.set_content(body)
+        sender.send(message)
+    (written,) = tmp_path.glob("*.eml")
+    assert "attempt after a crash" in written.read_text()
+
+
+def test_every_attempt_at_one_email_has_the_same_message_id():
+    from workflow.services.emails import message_id_for
+
+    sender = "Maths Hubs <mastery@mathshubs.example>"
+    first = message_id_for("7:selected:specialist:v1", sender)
+    assert first == message_id_for("7:selected:specialist:v1", sender)
+    assert first != message_id_for("7:selected:headteacher:v1", sender)
+    assert first.endswith("@mathshubs.example>")

@@ -39,10 +39,12 @@ hub is ``extra["hub_id"]``), or a literal address.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -61,10 +63,24 @@ ROLES = ("specialist", "headteacher", "finance", "hub_lead")
 
 class Renderer(Protocol):
     def __call__(
-        self, template: str, context: dict[str, Any], *, to: str, sender: str
+        self,
+        template: str,
+        context: dict[str, Any],
+        *,
+        to: str,
+        sender: str,
+        now: datetime,
+        message_id: str,
     ) -> EmailMessage:
         """Build the finished message for ``template`` with ``context``."""
         ...
+
+
+def message_id_for(key: str, mail_from: str) -> str:
+    """The same Message-ID for every attempt at one email: a resend after a crash replaces
+    the file sender's file, and lets a receiving server recognise the repeat."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "mastery.local"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 class Outcome(StrEnum):
@@ -162,6 +178,8 @@ def _claim_and_send(
             prepared.context,
             to=", ".join(prepared.addresses),
             sender=mail_from,
+            now=now,
+            message_id=message_id_for(payload["key"], mail_from),
         )
         attempts = EmailLog.attempts + 1
         try:

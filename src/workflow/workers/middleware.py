@@ -70,18 +70,18 @@ class StartCounter(Middleware):
         self._holding = threading.local()
 
     def before_process_message(self, broker, message):
-        starts = self._count(message, +1)
-        crashes = starts - 1 - message.options.get("retries", 0)
+        retries = message.options.get("retries", 0)
+        # A suspect waits for its turn before its start is counted: counting first and
+        # taking it back while waiting would leave a count behind if the worker died
+        # in between (killed by the suspect running), pushing a bystander to the bound.
+        suspect = self._started_so_far(message) - retries > 0
+        if suspect:
+            self._suspects.acquire()
+        self._holding.suspect = suspect
+        starts = self._count(message)
+        crashes = starts - 1 - retries
         if crashes >= self.max_crashes:
             self._dead_letter(message, starts, crashes)
-        if crashes and not self._suspects.acquire(blocking=False):
-            # Wait for the other suspect with this start uncounted: dying with it must not
-            # count against this message, which has not started yet.
-            self._count(message, -1)
-            self._suspects.acquire()
-            self._holding.suspect = True
-            starts = self._count(message, +1)
-        self._holding.suspect = bool(crashes)
         message.options["starts"] = starts
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
@@ -91,10 +91,18 @@ class StartCounter(Middleware):
 
     after_skip_message = after_process_message
 
-    def _count(self, message, delta: int) -> int:
-        return count_start(
-            self.uow_factory(), message.message_id, message.actor_name, self.clock, delta
-        )
+    def _started_so_far(self, message) -> int:
+        with self.uow_factory() as uow:
+            return (
+                uow.session.execute(
+                    text("SELECT attempts FROM message_attempts WHERE message_id = :id"),
+                    {"id": message.message_id},
+                ).scalar()
+                or 0
+            )
+
+    def _count(self, message) -> int:
+        return count_start(self.uow_factory(), message.message_id, message.actor_name, self.clock)
 
     def _dead_letter(self, message, starts: int, crashes: int) -> None:
         error = (
@@ -128,9 +136,9 @@ class DeadLetters(Middleware):
 
 _COUNT_START = text(
     "INSERT INTO message_attempts (message_id, actor, attempts, last_started_at)"
-    " VALUES (:message_id, :actor, :delta, :now)"
+    " VALUES (:message_id, :actor, 1, :now)"
     " ON CONFLICT (message_id) DO UPDATE"
-    " SET attempts = message_attempts.attempts + excluded.attempts,"
+    " SET attempts = message_attempts.attempts + 1,"
     " last_started_at = excluded.last_started_at"
     " RETURNING attempts"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
@@ -153,8 +161,8 @@ def record_dead_letter(
     )
 
 
-def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock, delta: int = 1) -> int:
-    """Add ``delta`` starts to the message's row (created at ``delta``), commit, return the count.
+def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock) -> int:
+    """Count one more start of the message (its row created at 1), commit, return the count.
 
     One upsert, the same on PostgreSQL and SQLite (written as SQL: SQLAlchemy's dialect
     upserts are compiled anew on every call).
@@ -162,7 +170,7 @@ def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock, delt
     with uow:
         starts = uow.session.execute(
             _COUNT_START,
-            {"message_id": message_id, "actor": actor, "delta": delta, "now": clock.now()},
+            {"message_id": message_id, "actor": actor, "now": clock.now()},
         ).scalar_one()
         uow.commit()
         return starts
