@@ -85,3 +85,6 @@ def _print_table(letters, tz) -> None:
 
 def _local(moment, tz) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+COMMANDS = [dead_letters]

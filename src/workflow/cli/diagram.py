@@ -43,3 +43,6 @@ def diagram(fmt: str, output: Path | None) -> None:
         raise click.UsageError("a PNG needs -o FILE")
     else:
         click.echo(data.decode(), nl=False)
+
+
+COMMANDS = [diagram]

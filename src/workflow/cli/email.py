@@ -65,3 +65,6 @@ def preview(template: str, as_html: bool, role: str | None) -> None:
         click.echo("[also an HTML version: add --html to see it]")
     for part in message.iter_attachments():
         click.echo(f"[attachment: {part.get_filename()} ({part.get_content_type()})]")
+
+
+COMMANDS = [email]

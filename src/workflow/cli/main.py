@@ -1,13 +1,15 @@
 """Entry point of the ``workflow`` command: the command tree and the one error boundary.
 
 Heavy modules (SQLAlchemy, dramatiq, Alembic) are imported inside the commands that
-need them, so that a short command starts quickly.
+need them, and each command's module only when that command runs (``COMMAND_MODULES``),
+so that a short command such as ``workflow select`` starts quickly.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib import import_module
 
 import click
 
@@ -30,8 +32,34 @@ class Refused(click.ClickException):
         click.echo(f"workflow: {self.format_message()}", err=True)
 
 
+#: Which module of ``workflow.cli`` holds each top-level command (in its ``COMMANDS``).
+COMMAND_MODULES = {
+    **dict.fromkeys(["init", "staff", "hub", "school", "cohort"], "setup"),
+    **dict.fromkeys(["nominate", "select", "decline", "withdraw", "defer"], "specialists"),
+    **dict.fromkeys(["resume", "advance", "record", "show", "list"], "specialists"),
+    "import": "imports",
+    **dict.fromkeys(["scheduler", "run", "simulate", "demo"], "schedule"),
+    "diagram": "diagram",
+    "email": "email",
+    "report": "report",
+    "worker": "worker",
+    "dead-letters": "dead_letters",
+}
+
+
 class WorkflowGroup(click.Group):
-    """Turns the system's own errors into one line on stderr, wherever a command runs."""
+    """The top-level group: loads a command's module when it is asked for, and turns the
+    system's own errors into one line on stderr, wherever a command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMAND_MODULES and name not in self.commands:
+            module = import_module(f"workflow.cli.{COMMAND_MODULES[name]}")
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -74,31 +102,6 @@ def db_upgrade() -> None:
     finally:
         runtime.close()
     click.echo("database is up to date")
-
-
-def _register() -> None:
-    from workflow.cli import imports, schedule, setup, specialists
-    from workflow.cli.dead_letters import dead_letters
-    from workflow.cli.diagram import diagram
-    from workflow.cli.email import email
-    from workflow.cli.report import report
-    from workflow.cli.worker import worker
-
-    for command in [
-        *setup.COMMANDS,
-        *specialists.COMMANDS,
-        *imports.COMMANDS,
-        *schedule.COMMANDS,
-        diagram,
-        email,
-        report,
-        worker,
-        dead_letters,
-    ]:
-        cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -76,3 +76,6 @@ def report_funding(env: Env, cohort: int, hub_code, csv_path: Path | None, as_js
     )
     if csv_path is not None:
         click.echo(f"written to {csv_path}")
+
+
+COMMANDS = [report]

@@ -35,3 +35,6 @@ def worker(processes: int, threads: int | None) -> None:
     )
     run_processes(processes, overrides)
     click.echo("workflow worker: stopped")
+
+
+COMMANDS = [worker]

@@ -15,7 +15,7 @@ A terms file has one table per academic year, all three terms required, dates as
     end = 2025-12-19
     half_term = { start = 2025-10-27, end = 2025-10-31 }
 
-Working days are Monday to Friday except England's bank holidays (the ``holidays`` package).
+Working days are Monday to Friday except England's bank holidays (bank_holidays.py).
 Reminders go out at 09:00 local time (Europe/London) and are returned as UTC datetimes.
 """
 
@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from dateutil.easter import easter
 from pydantic import (
     BaseModel,
@@ -42,6 +41,7 @@ from pydantic import (
 )
 
 from workflow.errors import RulesError, SettingsError
+from workflow.scheduler import bank_holidays
 
 REMINDER_HOUR = time(9, 0)
 DAY = timedelta(days=1)
@@ -287,15 +287,9 @@ def _problem(error: Any) -> str:
 # --- Working days and reminders ------------------------------------------------------------
 
 
-@cache
-def bank_holidays(year: int) -> frozenset[date]:
-    """England's bank holidays in one calendar year (built once per year: building is slow)."""
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
-
-
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not a bank holiday in England."""
-    return day.weekday() < 5 and day not in bank_holidays(day.year)
+    return day.weekday() < 5 and day not in bank_holidays.in_england(day.year)
 
 
 def next_working_day(day: date) -> date:
