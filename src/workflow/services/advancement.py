@@ -1,9 +1,10 @@
 """Advancing a whole cohort at a term start, in batches of bounded size.
 
 Each batch is one transaction: lock the batch's rows, let the machine decide each
-specialist (the same ``fire`` as a single command), then write states, audit entries
-and outbox rows with bulk statements. Those whose guards refuse stay where they are;
-each hub's lead gets one email listing them.
+specialist (the same ``fire`` as a single command), then write states, audit entries,
+outbox rows, reminders and funding with a few bulk statements per batch (``db.bulk``),
+not one per row. Those whose guards refuse stay where they are; each hub's lead gets
+one email listing them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 
+from workflow.db.bulk import insert_rows
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.errors import GuardFailed, InvalidInput
 from workflow.services import effects, funding
@@ -97,9 +99,10 @@ def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after
         return None
     facts = facts_for(session, rows, rules) if trigger != "start_year1" else {}
     decided, stuck = _decide(rows, source, trigger, facts)
-    moved, audit, outbox = [], [], []
+    moved: dict[State, list[int]] = defaultdict(list)  # the ids by destination
+    audit, outbox = [], []
     for row, outcome in decided:
-        moved.append({"b_id": row.id, "b_version": row.version, "b_state": outcome.dest.value})
+        moved[outcome.dest].append(row.id)
         audit.append(
             {
                 "specialist_id": row.id,
@@ -113,20 +116,20 @@ def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after
             }
         )
         outbox += effects.transition_rows(row.id, trigger, now, f"v{row.version}")
-    if moved:
-        # The rows are locked (FOR UPDATE; SQLite: one writer), so the versions read hold.
-        table = Specialist.__table__
+    # The rows are locked (FOR UPDATE; SQLite: one writer), so the versions read hold.
+    table = Specialist.__table__
+    for dest, ids in moved.items():
         session.execute(
             update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(state=bindparam("b_state"), version=table.c.version + 1, updated_at=now),
-            moved,
+            .where(table.c.id.in_(ids))
+            .values(state=dest.value, version=table.c.version + 1, updated_at=now)
         )
-        schedule_year_reminders(session, rules, trigger, [m["b_id"] for m in moved], now)
-        session.execute(insert(AuditEntry), audit)
-        effects.write(session, outbox)
-        funding.schedule_years(session, rules, trigger, [m["b_id"] for m in moved], now)
-    return rows[-1].id, len(moved), stuck
+    ids = [row.id for row, _ in decided]
+    schedule_year_reminders(session, rules, trigger, ids, now)
+    insert_rows(session, AuditEntry.__table__, audit)
+    effects.write(session, outbox)
+    funding.schedule_years(session, rules, trigger, ids, now)
+    return rows[-1].id, len(decided), stuck
 
 
 def _stuck_emails(report: AdvanceReport, cohort_number: int, now: datetime) -> list[dict]:
