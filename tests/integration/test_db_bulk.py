@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from workflow.db.bulk import insert_rows
+from workflow.db.bulk import among, insert_rows
 from workflow.db.models import Cohort, DueItem, FundingEntry, Hub, OutboxMessage, School, Specialist
 
 SUMMER = timezone(timedelta(hours=1))
@@ -92,3 +92,14 @@ def test_returning_gives_the_new_ids_with_their_rows(runtime):
 def test_nothing_to_insert_is_no_statement(runtime):
     with runtime.uow() as uow:
         assert insert_rows(uow.session, DueItem.__table__, [], returning=["id"]) == []
+
+
+def test_among_matches_exactly_the_values_given(runtime):
+    with runtime.uow() as uow:
+        insert_rows(uow.session, DueItem.__table__, [_due(k, 9) for k in "abcd"])
+        keys = uow.session.scalars(
+            select(DueItem.key).where(among(uow.session, DueItem.key, ["b", "d", "z"]))
+        ).all()
+        nothing = uow.session.scalars(select(DueItem.key).where(among(uow.session, DueItem.id, [])))
+        assert sorted(keys) == ["b", "d"]
+        assert nothing.all() == []

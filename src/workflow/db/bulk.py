@@ -12,6 +12,8 @@ parameters in Python. ``insert_rows`` sends the whole list at once instead:
 - SQLite (one process, in-memory driver): the driver's ``executemany``, with
   SQLite's ``ON CONFLICT DO NOTHING`` and SQLAlchemy's batched ``RETURNING``.
 
+``among`` is the matching condition for a long list of keys (``= ANY`` of one array).
+
 Values pass through each column type's own bind conversion (UTC timestamps stored naive,
 JSON serialised) on every path, so the rows stored are the same whichever path wrote them.
 """
@@ -21,9 +23,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+
+
+def among(session: Session, column, values: Sequence) -> ColumnElement[bool]:
+    """``column IN (values)`` for a long list: on PostgreSQL ``column = ANY(array)``, one
+    parameter, where ``IN`` would render, send and parse one parameter per value."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def insert_rows(

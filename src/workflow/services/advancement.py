@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from workflow.db.bulk import insert_rows
+from workflow.db.bulk import among, insert_rows
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.errors import GuardFailed, InvalidInput
 from workflow.services import effects, funding
@@ -121,7 +121,7 @@ def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after
     for dest, ids in moved.items():
         session.execute(
             update(table)
-            .where(table.c.id.in_(ids))
+            .where(among(session, table.c.id, ids))
             .values(state=dest.value, version=table.c.version + 1, updated_at=now)
         )
     ids = [row.id for row, _ in decided]

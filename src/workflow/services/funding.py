@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow.db.bulk import insert_rows
+from workflow.db.bulk import among, insert_rows
 from workflow.db.models import DueItem, FundingEntry, Hub, LedgerEntry, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
@@ -162,7 +162,7 @@ def schedule_years(
     )
     rows = session.execute(
         select(Specialist.id, Specialist.school_id)
-        .where(Specialist.id.in_(specialist_ids), ~scheduled_already)
+        .where(among(session, Specialist.id, specialist_ids), ~scheduled_already)
         .order_by(Specialist.id)
     ).all()
     schedule = year_schedule(rules, year)
