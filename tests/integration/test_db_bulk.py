@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
-from workflow.db.bulk import among, insert_rows
+from workflow.db.bulk import OPTIMISTIC_COPY_ROWS, among, insert_rows
 from workflow.db.models import Cohort, DueItem, FundingEntry, Hub, OutboxMessage, School, Specialist
 
 SUMMER = timezone(timedelta(hours=1))
@@ -24,7 +25,7 @@ def test_rows_keep_their_values_times_in_utc_and_json_as_given(runtime):
         for i in range(3)
     ]
     with runtime.uow() as uow:
-        assert insert_rows(uow.session, OutboxMessage.__table__, rows) == []
+        insert_rows(uow.session, OutboxMessage.__table__, rows)
         uow.commit()
     with runtime.uow() as uow:
         stored = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -35,30 +36,37 @@ def test_rows_keep_their_values_times_in_utc_and_json_as_given(runtime):
     assert [m.sent_at for m in stored] == [None, None, None]
 
 
-def test_existing_keys_are_skipped_and_not_returned(runtime):
+@pytest.mark.parametrize("many", [False, True], ids=["few", "many"])
+def test_existing_and_repeated_keys_are_skipped(runtime, many):
+    # "many" is the optimistic COPY's size; its COPY meets "a" and falls back to the INSERT
+    extra = [_due(f"x{i}", 12) for i in range(OPTIMISTIC_COPY_ROWS if many else 0)]
     with runtime.uow() as uow:
         insert_rows(uow.session, DueItem.__table__, [_due("a", 9)], skip_conflicts_on=["key"])
         uow.commit()
     with runtime.uow() as uow:
-        created = insert_rows(
-            uow.session,
-            DueItem.__table__,
-            [_due("a", 10), _due("b", 11)],
-            skip_conflicts_on=["key"],
-            returning=["key", "due_at"],
-        )
+        rows = [_due("a", 10), _due("b", 11), _due("b", 12), *extra]
+        insert_rows(uow.session, DueItem.__table__, rows, skip_conflicts_on=["key"])
         uow.commit()
-    assert created == [("b", datetime(2026, 10, 8, 10, tzinfo=UTC))]
     with runtime.uow() as uow:
         stored = dict(uow.session.execute(select(DueItem.key, DueItem.due_at)).tuples().all())
-    # "a" kept its first time: the second insert skipped it
+    # "a" kept its first time and "b" its first row: the later ones were skipped
     assert stored == {
         "a": datetime(2026, 10, 8, 8, tzinfo=UTC),
         "b": datetime(2026, 10, 8, 10, tzinfo=UTC),
+        **{r["key"]: datetime(2026, 10, 8, 11, tzinfo=UTC) for r in extra},
     }
 
 
-def test_returning_gives_the_new_ids_with_their_rows(runtime):
+def test_many_new_keys_are_all_written(runtime):
+    rows = [_due(f"k{i}", 9) for i in range(OPTIMISTIC_COPY_ROWS + 1)]
+    with runtime.uow() as uow:
+        insert_rows(uow.session, DueItem.__table__, rows, skip_conflicts_on=["key"])
+        uow.commit()
+    with runtime.uow() as uow:
+        assert len(uow.session.scalars(select(DueItem.key)).all()) == len(rows)
+
+
+def test_ids_are_returned_in_the_order_of_the_rows(runtime):
     now = datetime(2026, 9, 2, 8, tzinfo=UTC)
     with runtime.uow() as uow:
         session = uow.session
@@ -76,22 +84,31 @@ def test_returning_gives_the_new_ids_with_their_rows(runtime):
         )  # fmt: skip
         rows = [
             {"specialist_id": 7, "school_id": 1, "programme_year": 2, "instalment": n,
-             "amount_pence": 75_000, "due_date": date(2027, 1, 15), "status": "scheduled",
+             "amount_pence": 1000 * n, "due_date": date(2027, 1, 15), "status": "scheduled",
              "created_at": now}
-            for n in (1, 2)
+            for n in (3, 1, 2)
         ]  # fmt: skip
-        created = insert_rows(
-            session, FundingEntry.__table__, rows, returning=["id", "instalment", "due_date"]
-        )
+        ids = insert_rows(session, FundingEntry.__table__, rows, return_ids=True)
+        # the sequence goes on from the reserved ids: the ORM's next row gets a new one
+        session.add(FundingEntry(**{**rows[0], "instalment": 4}))
         uow.commit()
     with runtime.uow() as uow:
-        ids = dict(uow.session.execute(select(FundingEntry.instalment, FundingEntry.id)).all())
-    assert sorted(created) == sorted((ids[n], n, date(2027, 1, 15)) for n in (1, 2))
+        stored = dict(uow.session.execute(select(FundingEntry.id, FundingEntry.instalment)).all())
+    assert [stored[i] for i in ids] == [3, 1, 2]
+    assert sorted(stored.values()) == [1, 2, 3, 4]
+
+
+def test_skipping_conflicts_cannot_return_ids(runtime):
+    with runtime.uow() as uow, pytest.raises(ValueError):
+        insert_rows(
+            uow.session, DueItem.__table__, [_due("a", 9)], skip_conflicts_on=["key"],
+            return_ids=True,
+        )  # fmt: skip
 
 
 def test_nothing_to_insert_is_no_statement(runtime):
     with runtime.uow() as uow:
-        assert insert_rows(uow.session, DueItem.__table__, [], returning=["id"]) == []
+        assert insert_rows(uow.session, FundingEntry.__table__, [], return_ids=True) == []
 
 
 def test_among_matches_exactly_the_values_given(runtime):

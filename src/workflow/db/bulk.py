@@ -4,11 +4,12 @@
 every row is still its own statement on the server, and SQLAlchemy prepares each row's
 parameters in Python. ``insert_rows`` sends the whole list at once instead:
 
-- PostgreSQL, plain insert: ``COPY table (columns) FROM STDIN`` on the session's own
-  connection, so inside its transaction;
-- PostgreSQL, skipping rows whose unique key exists, or returning columns: one
-  ``INSERT ... SELECT ... FROM unnest(array, array, ...)`` with the columns as arrays
-  (sent in binary), ``ON CONFLICT (...) DO NOTHING`` and ``RETURNING`` as asked;
+- PostgreSQL: ``COPY table (columns) FROM STDIN`` on the session's own connection, so
+  inside its transaction. New ids, when asked for, are taken from the primary key's
+  sequence first (as the column default would) and copied with the rows. Rows that
+  must skip an existing unique key: a few rows, or many when the COPY (tried first, in
+  a savepoint) met an existing key, go in one ``INSERT ... SELECT * FROM unnest(arrays)
+  ON CONFLICT (...) DO NOTHING``, the columns sent as arrays;
 - SQLite (one process, in-memory driver): the driver's ``executemany``, with
   SQLite's ``ON CONFLICT DO NOTHING`` and SQLAlchemy's batched ``RETURNING``.
 
@@ -27,6 +28,10 @@ from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+# From this many rows on, rows that may hit a unique key are first tried with COPY (in a
+# savepoint): much faster than an INSERT when, as usual, none of them exists yet.
+OPTIMISTIC_COPY_ROWS = 100
+
 
 def among(session: Session, column, values: Sequence) -> ColumnElement[bool]:
     """``column IN (values)`` for a long list: on PostgreSQL ``column = ANY(array)``, one
@@ -42,26 +47,36 @@ def insert_rows(
     rows: Sequence[dict[str, Any]],
     *,
     skip_conflicts_on: Sequence[str] = (),
-    returning: Sequence[str] = (),
-) -> list[tuple]:
-    """Insert ``rows`` (dicts with the same keys) into ``table``; returns the ``returning``
-    columns (tuples, in that order) of the rows inserted, in no particular order.
+    return_ids: bool = False,
+) -> list[int]:
+    """Insert ``rows`` (dicts with the same keys) into ``table``.
 
     ``skip_conflicts_on``: the columns of a unique constraint; a row whose key exists
-    already is skipped (``ON CONFLICT (...) DO NOTHING``) and not returned.
+    already (or repeats an earlier row's) is skipped, as ``ON CONFLICT (...) DO NOTHING``.
+    ``return_ids``: return the new rows' primary keys, in the order of ``rows``.
     """
+    if skip_conflicts_on and return_ids:
+        raise ValueError("return_ids cannot say which rows a skipped conflict left out")
     if not rows:
         return []
     session.flush()  # objects added to the session go first (foreign keys)
-    columns = _columns(table, rows[0])
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return _executemany(session, table, columns, rows, skip_conflicts_on, returning)
+        return _executemany(session, table, rows, skip_conflicts_on, return_ids)
+    columns = _columns(table, rows[0])
     values = _bind_values(connection.dialect, columns, rows)
-    if not skip_conflicts_on and not returning:
+    ids = []
+    if return_ids:
+        ids = _reserve_ids(connection, table, len(rows))
+        columns.append(_primary_key(table))
+        values.append(ids)
+    if not skip_conflicts_on:
         _copy(connection, table, columns, values)
-        return []
-    return _insert_unnest(connection, table, columns, values, skip_conflicts_on, returning)
+    elif len(rows) < OPTIMISTIC_COPY_ROWS or not _copy_unless_conflict(
+        connection, table, columns, values
+    ):
+        _insert_skipping_conflicts(connection, table, columns, values, skip_conflicts_on)
+    return ids
 
 
 def _columns(table: Table, first: dict[str, Any]) -> list:
@@ -87,6 +102,21 @@ def _bind_values(dialect, columns: list, rows: Sequence[dict[str, Any]]) -> list
     return values
 
 
+def _primary_key(table: Table):
+    (key,) = table.primary_key.columns
+    return key
+
+
+def _reserve_ids(connection, table: Table, count: int) -> list[int]:
+    """``count`` new values of the primary key's sequence (the ids the rows would get)."""
+    result = connection.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence(%(table)s, %(column)s))"
+        " FROM generate_series(1, %(count)s)",
+        {"table": table.name, "column": _primary_key(table).name, "count": count},
+    )
+    return [i for (i,) in result]
+
+
 def _copy(connection, table: Table, columns: list, values: list[list]) -> None:
     names = ", ".join(_quote(connection, c.name) for c in columns)
     cursor = connection.connection.driver_connection.cursor()
@@ -95,39 +125,44 @@ def _copy(connection, table: Table, columns: list, values: list[list]) -> None:
             copy.write_row(row)
 
 
-def _insert_unnest(connection, table, columns, values, skip_conflicts_on, returning) -> list:
+def _copy_unless_conflict(connection, table: Table, columns: list, values: list[list]) -> bool:
+    """COPY inside a savepoint; False, with nothing written, if a row hit a unique key."""
+    import psycopg.errors
+
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute("SAVEPOINT bulk_insert")
+    try:
+        _copy(connection, table, columns, values)
+    except psycopg.errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT bulk_insert")
+        return False
+    cursor.execute("RELEASE SAVEPOINT bulk_insert")
+    return True
+
+
+def _insert_skipping_conflicts(connection, table, columns, values, keys) -> None:
+    """One ``INSERT ... SELECT * FROM unnest(arrays) ON CONFLICT (keys) DO NOTHING``."""
     dialect = connection.dialect
-    names = [_quote(connection, c.name) for c in columns]
+    names = ", ".join(_quote(connection, c.name) for c in columns)
+    # %(cN)b: each column as one array in binary (a text array of JSON is slow to escape)
     arrays = ", ".join(
         f"%(c{i})b::{c.type.compile(dialect=dialect)}[]" for i, c in enumerate(columns)
     )
-    sql = (
-        f"INSERT INTO {_quote(connection, table.name)} ({', '.join(names)})"
-        f" SELECT * FROM unnest({arrays})"
+    conflict = ", ".join(_quote(connection, name) for name in keys)
+    connection.exec_driver_sql(
+        f"INSERT INTO {_quote(connection, table.name)} ({names}) SELECT * FROM unnest({arrays})"
+        f" ON CONFLICT ({conflict}) DO NOTHING",
+        {f"c{i}": v for i, v in enumerate(values)},
     )
-    if skip_conflicts_on:
-        keys = ", ".join(_quote(connection, name) for name in skip_conflicts_on)
-        sql += f" ON CONFLICT ({keys}) DO NOTHING"
-    if returning:
-        sql += " RETURNING " + ", ".join(_quote(connection, name) for name in returning)
-    result = connection.exec_driver_sql(sql, {f"c{i}": v for i, v in enumerate(values)})
-    if not returning:
-        return []
-    # exec_driver_sql skips the column types' result conversion: apply it here.
-    convert = [
-        table.c[name].type.dialect_impl(dialect).result_processor(dialect, None)
-        for name in returning
-    ]
-    return [tuple(f(v) if f else v for f, v in zip(convert, row, strict=True)) for row in result]
 
 
-def _executemany(session, table, columns, rows, skip_conflicts_on, returning) -> list:
+def _executemany(session, table, rows, skip_conflicts_on, return_ids) -> list[int]:
     statement = sqlite.insert(table)
     if skip_conflicts_on:
         statement = statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
-    if returning:
-        statement = statement.returning(*(table.c[name] for name in returning))
-        return [tuple(row) for row in session.execute(statement, list(rows))]
+    if return_ids:
+        statement = statement.returning(_primary_key(table), sort_by_parameter_order=True)
+        return list(session.scalars(statement, list(rows)))
     session.execute(statement, list(rows))
     return []
 

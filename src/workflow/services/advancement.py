@@ -9,8 +9,10 @@ one email listing them.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -69,7 +71,7 @@ def advance_cohort(
     report = AdvanceReport(trigger=trigger)
     after_id = 0
     while True:
-        with uow_factory() as uow:
+        with uow_factory() as uow, _collector_paused():
             batch = _advance_batch(
                 uow.session, actor, cohort_id, rules, source, trigger, now, after_id, batch_size
             )
@@ -86,6 +88,23 @@ def advance_cohort(
             effects.write(uow.session, _stuck_emails(report, cohort_number, now))
             uow.commit()
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for one batch.
+
+    A batch builds some 10^5 small acyclic objects (row dicts and tuples) that live until
+    its commit; the collector would traverse them again and again, a quarter of the CPU
+    time of a large cohort. Reference counting frees them either way.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after_id, size):

@@ -120,16 +120,16 @@ def pro_rata_pence(half_days: int, rules: CohortRules, programme_year: int, rele
 
 def _insert_entries(session: Session, rows: list[dict]) -> None:
     """Insert funding entries and one due item each (keyed by the entry's new id)."""
-    created = insert_rows(session, FundingEntry.__table__, rows, returning=["id", "due_date"])
-    releasable = {day: due_at(day) for day in {day for _, day in created}}
+    ids = insert_rows(session, FundingEntry.__table__, rows, return_ids=True)
+    releasable = {day: due_at(day) for day in {row["due_date"] for row in rows}}
     due = [
         {
             "key": f"funding:{entry_id}",
             "kind": RELEASE_FUNDING,
-            "due_at": releasable[day],
+            "due_at": releasable[row["due_date"]],
             "payload": {"funding_entry_id": entry_id},
         }
-        for entry_id, day in created
+        for entry_id, row in zip(ids, rows, strict=True)
     ]
     insert_rows(session, DueItem.__table__, due)
 
