@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam
+from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, bindparam
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -98,7 +98,13 @@ def _bind_values(dialect, columns: list, rows: Sequence[dict[str, Any]]) -> list
         else:
             raw = [column.default.arg] * len(rows)
         convert = column.type.dialect_impl(dialect).bind_processor(dialect)
-        values.append([convert(v) for v in raw] if convert else raw)
+        if convert is None:
+            values.append(raw)
+        elif isinstance(column.type, JSON):
+            values.append([convert(v) for v in raw])
+        else:  # scalars, mostly repeated (one time for a whole batch): convert each once
+            converted = {v: convert(v) for v in set(raw)}
+            values.append([converted[v] for v in raw])
     return values
 
 
