@@ -62,7 +62,7 @@ def insert_rows(
     session.flush()  # objects added to the session go first (foreign keys)
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return _executemany(session, table, rows, skip_conflicts_on, return_ids)
+        return _executemany_sqlite(session, table, rows, skip_conflicts_on, return_ids)
     columns = _columns(table, rows[0])
     values = _bind_values(connection.dialect, columns, rows)
     ids = []
@@ -162,7 +162,7 @@ def _insert_skipping_conflicts(connection, table, columns, values, keys) -> None
     )
 
 
-def _executemany(session, table, rows, skip_conflicts_on, return_ids) -> list[int]:
+def _executemany_sqlite(session, table, rows, skip_conflicts_on, return_ids) -> list[int]:
     statement = sqlite.insert(table)
     if skip_conflicts_on:
         statement = statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
