@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from workflow.db.bulk import insert_rows
 from workflow.db.models import DueItem
 
 STALE_CLAIM = timedelta(minutes=10)
@@ -68,19 +69,18 @@ def row(key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> dict[
 
 
 def schedule_many(session: Session, rows: list[dict[str, Any]], *, revive: bool = False) -> None:
-    """``schedule`` for many rows in one statement (rows from ``row``)."""
+    """``schedule`` for many rows at once (rows from ``row``)."""
     if not rows:
         return
-    statement = _insert(session)
-    if revive:
-        table = DueItem.__table__
-        statement = statement.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"cancelled_at": None, "claimed_at": None},
-            where=table.c.done_at.is_(None) & table.c.cancelled_at.is_not(None),
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["key"])
+    if not revive:
+        insert_rows(session, DueItem.__table__, rows, skip_conflicts_on=["key"])
+        return
+    table = DueItem.__table__
+    statement = _insert(session).on_conflict_do_update(
+        index_elements=["key"],
+        set_={"cancelled_at": None, "claimed_at": None},
+        where=table.c.done_at.is_(None) & table.c.cancelled_at.is_not(None),
+    )
     session.execute(statement, rows)
 
 

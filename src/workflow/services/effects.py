@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from workflow.db.bulk import insert_rows
 from workflow.db.models import OutboxMessage
 from workflow.services.outbox import SEND_EMAIL, email_key
 
@@ -64,5 +64,4 @@ def transition_rows(
 
 
 def write(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(OutboxMessage), rows)
+    insert_rows(session, OutboxMessage.__table__, rows)

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from workflow.db.bulk import among, insert_rows
 from workflow.db.models import DueItem, FundingEntry, Hub, LedgerEntry, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
@@ -118,36 +119,19 @@ def pro_rata_pence(half_days: int, rules: CohortRules, programme_year: int, rele
 
 
 def _insert_entries(session: Session, rows: list[dict]) -> None:
-    """Insert funding entries and one due item each (entries read back for their ids)."""
-    if not rows:
-        return
-    session.execute(insert(FundingEntry), rows)
-    wanted = {(r["specialist_id"], r["programme_year"], r["instalment"]) for r in rows}
-    specialist_ids = sorted({r["specialist_id"] for r in rows})
-    years = sorted({r["programme_year"] for r in rows})
-    created = session.execute(
-        select(
-            FundingEntry.id,
-            FundingEntry.specialist_id,
-            FundingEntry.programme_year,
-            FundingEntry.instalment,
-            FundingEntry.due_date,
-        ).where(
-            FundingEntry.specialist_id.in_(specialist_ids),
-            FundingEntry.programme_year.in_(years),
-        )
-    ).all()
+    """Insert funding entries and one due item each (keyed by the entry's new id)."""
+    ids = insert_rows(session, FundingEntry.__table__, rows, return_ids=True)
+    releasable = {day: due_at(day) for day in {row["due_date"] for row in rows}}
     due = [
         {
-            "key": f"funding:{e.id}",
+            "key": f"funding:{entry_id}",
             "kind": RELEASE_FUNDING,
-            "due_at": due_at(e.due_date),
-            "payload": {"funding_entry_id": e.id},
+            "due_at": releasable[row["due_date"]],
+            "payload": {"funding_entry_id": entry_id},
         }
-        for e in created
-        if (e.specialist_id, e.programme_year, e.instalment) in wanted
+        for entry_id, row in zip(ids, rows, strict=True)
     ]
-    session.execute(insert(DueItem), due)
+    insert_rows(session, DueItem.__table__, due)
 
 
 def _entry_row(specialist_id, school_id, year, number, due, amount, now) -> dict:
@@ -171,22 +155,20 @@ def schedule_years(
     year = YEAR_STARTED_BY.get(trigger)
     if year is None or not specialist_ids:
         return
-    rows = session.execute(
-        select(Specialist.id, Specialist.school_id).where(Specialist.id.in_(specialist_ids))
-    ).all()
-    already = set(
-        session.scalars(
-            select(FundingEntry.specialist_id).where(
-                FundingEntry.specialist_id.in_(specialist_ids),
-                FundingEntry.programme_year == year,
-            )
-        )
+    scheduled_already = (
+        select(FundingEntry.id)
+        .where(FundingEntry.specialist_id == Specialist.id, FundingEntry.programme_year == year)
+        .exists()
     )
+    rows = session.execute(
+        select(Specialist.id, Specialist.school_id)
+        .where(among(session, Specialist.id, specialist_ids), ~scheduled_already)
+        .order_by(Specialist.id)
+    ).all()
     schedule = year_schedule(rules, year)
     entries = [
         _entry_row(sid, school_id, year, number, due, amount, now)
         for sid, school_id in rows
-        if sid not in already
         for number, due, amount in schedule
     ]
     _insert_entries(session, entries)

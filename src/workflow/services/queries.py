@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from workflow.db.bulk import among
 from workflow.db.models import AuditEntry, Cohort, HubAllocation, School, Specialist
 from workflow.states.guards import Facts
 from workflow.states.lifecycle import HOLDS_PLACE
@@ -50,7 +51,7 @@ def milestone_totals(session: Session, specialist_ids: list[int], programme_year
             func.count(AuditEntry.id),
         )
         .where(
-            AuditEntry.specialist_id.in_(specialist_ids),
+            among(session, AuditEntry.specialist_id, specialist_ids),
             AuditEntry.kind == MILESTONE,
             AuditEntry.programme_year == programme_year,
         )
@@ -62,29 +63,40 @@ def milestone_totals(session: Session, specialist_ids: list[int], programme_year
     return totals
 
 
-def ever_recorded(session: Session, specialist_ids: list[int], name: str) -> set[int]:
-    return set(
-        session.scalars(
-            select(AuditEntry.specialist_id).where(
-                AuditEntry.specialist_id.in_(specialist_ids),
-                AuditEntry.kind == MILESTONE,
-                AuditEntry.name == name,
-            )
-        )
-    )
+EVER = ("accreditation", "launch_attended")  # the milestones a guard asks about in any year
 
 
 def facts_for(session: Session, specialists: list[Specialist], rules) -> dict[int, Facts]:
-    """The guard facts of several specialists of one cohort, in three queries."""
+    """The guard facts of several specialists of one cohort, in one query: Year 1's
+    totals (as ``milestone_totals``) and whether each of ``EVER`` was ever recorded."""
     ids = [s.id for s in specialists]
-    year1 = milestone_totals(session, ids, 1)
-    accredited = ever_recorded(session, ids, "accreditation")
-    launch = ever_recorded(session, ids, "launch_attended")
+    rows = session.execute(
+        select(
+            AuditEntry.specialist_id,
+            AuditEntry.name,
+            AuditEntry.programme_year,
+            func.coalesce(func.sum(AuditEntry.half_days), 0),
+            func.count(AuditEntry.id),
+        )
+        .where(
+            among(session, AuditEntry.specialist_id, ids),
+            AuditEntry.kind == MILESTONE,
+            or_(AuditEntry.programme_year == 1, AuditEntry.name.in_(EVER)),
+        )
+        .group_by(AuditEntry.specialist_id, AuditEntry.name, AuditEntry.programme_year)
+    )
+    year1: dict[int, dict[str, int]] = {i: {} for i in ids}
+    ever: dict[str, set[int]] = {name: set() for name in EVER}
+    for specialist_id, name, year, half_days, count in rows:
+        if year == 1:
+            year1[specialist_id][name] = half_days if half_days else count
+        if name in ever:
+            ever[name].add(specialist_id)
     return {
         s.id: Facts(
             year1_half_days=year1[s.id],
-            launch_attended=s.id in launch,
-            accredited=s.id in accredited,
+            launch_attended=s.id in ever["launch_attended"],
+            accredited=s.id in ever["accreditation"],
             rules=rules,
         )
         for s in specialists

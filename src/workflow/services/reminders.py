@@ -19,6 +19,7 @@ Times come from the academic calendar: 09:00 London time on a working day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -78,23 +79,42 @@ def _event_day(event: Event, cal: Calendar) -> date:
     return event.starts_at.astimezone(cal.tz).date()
 
 
+@dataclass(frozen=True, slots=True)
+class _Reminder:
+    """One reminder of a plan, the same for every specialist in the state."""
+
+    template: str
+    index: int
+    to: str
+    days: int
+    due_at: datetime
+    extra: dict[str, Any]
+    more: dict[str, Any]
+
+    def row(self, specialist_id: int) -> dict[str, Any]:
+        """This reminder's ``due.row`` for one specialist."""
+        payload = {"template": self.template, "specialist_id": specialist_id, "to": self.to}
+        payload["extra"] = self.extra
+        payload.update(self.more)
+        key = reminder_key(specialist_id, self.template, self.index, self.to, self.days)
+        return due.row(key, REMINDER, self.due_at, payload)
+
+
 def planned(
     specialist_id: int, rules: CohortRules, state: State, now: datetime, cal: Calendar
 ) -> list[dict[str, Any]]:
     """The reminder rows (``due.row``) a specialist in ``state`` should have, from now on."""
-    rows = []
+    return [reminder.row(specialist_id) for reminder in _plan(rules, state, now, cal)]
+
+
+def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> list[_Reminder]:
+    """The reminders of ``state`` from now on; only the specialist's id differs between people."""
+    plan = []
 
     def add(template, index, to, days, due_at, extra, **more):
         if due_at <= now:
             return  # already past: a reminder never goes out late
-        payload = {"template": template, "specialist_id": specialist_id, "to": to}
-        payload["extra"] = extra
-        payload.update(more)
-        rows.append(
-            due.row(
-                reminder_key(specialist_id, template, index, to, days), REMINDER, due_at, payload
-            )
-        )
+        plan.append(_Reminder(template, index, to, days, due_at, extra, more))
 
     if state == State.SELECTED:
         for index, event in _events(rules, "launch", 1):
@@ -122,7 +142,7 @@ def planned(
                 {},
                 unless_milestone="accreditation",
             )
-    return rows
+    return plan
 
 
 def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) -> list[dict]:
@@ -166,6 +186,5 @@ def schedule_year_reminders(
     dest = {"start_year1": State.YEAR1, "start_year2": State.YEAR2}.get(trigger)
     if dest is None or not specialist_ids:
         return
-    cal = calendar()
-    rows = [r for sid in specialist_ids for r in planned(sid, rules, dest, now, cal)]
-    due.schedule_many(session, rows)
+    plan = _plan(rules, dest, now, calendar())
+    due.schedule_many(session, [item.row(sid) for sid in specialist_ids for item in plan])
