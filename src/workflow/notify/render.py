@@ -8,13 +8,23 @@ on first use and kept.
 The context holds plain values (see ``samples.py`` for one of each); ``render_email`` adds
 ``recipient`` ({name, role}) by matching ``to`` against the people in the context, unless
 the caller gives one, so that the greeting and wording fit the reader.
+
+Building the message, not the templates, is what costs (Python's ``email`` package parses
+every header it is given): so the messages carry a policy whose header factory keeps the
+headers it parsed last (the From, Reply-To and content headers are the same on every
+email), the sender's address is checked once, and the MIME boundaries are set here, from
+the Message-ID, instead of being drawn (and searched for in the body) at every sending.
+A boundary starting ``=_`` cannot occur in a quoted-printable or base64 body.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from email import policy as email_policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -60,6 +70,30 @@ def environment() -> jinja2.Environment:
     return env
 
 
+class _RememberingHeaders(HeaderRegistry):
+    """Parses each (name, value) once: parsed headers are immutable, so they can be shared.
+
+    Bounded, so that the values that differ on every email (To, Subject, Message-ID) only
+    pass through.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._parse = functools.lru_cache(maxsize=256)(super().__call__)
+
+    def __call__(self, name, value):
+        return self._parse(name, value)
+
+
+@functools.cache
+def message_policy() -> email_policy.EmailPolicy:
+    """``email.policy.default`` with the remembering header factory (built on first use)."""
+    return email_policy.default.clone(header_factory=_RememberingHeaders())
+
+
+_check_sender = functools.lru_cache(maxsize=16)(check_mailbox)
+
+
 def render_email(
     template: str,
     context: Mapping[str, Any],
@@ -83,7 +117,7 @@ def render_email(
             f"unknown email template {template!r}; valid templates: {', '.join(TEMPLATES)}"
         )
     to_address = check_mailbox(to)
-    from_address = check_mailbox(sender)
+    from_address = _check_sender(sender)
     try:
         now = formatting.as_datetime(now) if now is not None else SystemClock().now()
     except ValueError as exc:
@@ -105,13 +139,14 @@ def render_email(
     except (TypeError, ValueError, KeyError) as exc:
         raise InvalidInput(f"email {template!r} cannot be written: {exc}") from None
 
-    message = EmailMessage()
+    message = EmailMessage(policy=message_policy())
+    message_id = _message_id(message_id, from_address.domain)
     headers = {
         "From": str(from_address),
         "To": str(to_address),
         "Subject": subject,
         "Date": format_datetime(now.astimezone(UTC)),
-        "Message-ID": _message_id(message_id, from_address.domain),
+        "Message-ID": message_id,
     }
     reply_to = _reply_to(values)
     if reply_to is not None:
@@ -120,8 +155,10 @@ def render_email(
         refuse_unsafe_header(name, value)
         message[name] = value
     message.set_content(text, cte="quoted-printable")
+    message.make_alternative(boundary=_boundary(message_id, "alternative"))
     message.add_alternative(html, subtype="html", cte="quoted-printable")
     if calendar is not None:
+        message.make_mixed(boundary=_boundary(message_id, "mixed"))
         message.add_attachment(
             calendar.encode("utf-8"),
             maintype="text",
@@ -147,6 +184,10 @@ def _message_id(given: str | None, domain: str) -> str:
     if not given.startswith("<"):
         given = f"<{given}>"
     return given
+
+
+def _boundary(message_id: str, kind: str) -> str:
+    return f"=_{kind}_{hashlib.sha256(message_id.encode()).hexdigest()[:24]}"
 
 
 RECIPIENT_ROLES = ("specialist", "headteacher", "finance", "hub_lead")
