@@ -10,10 +10,11 @@ The context holds plain values (see ``samples.py`` for one of each); ``render_em
 the caller gives one, so that the greeting and wording fit the reader.
 
 Building the message, not the templates, is what costs (Python's ``email`` package parses
-every header it is given): so the messages carry a policy whose header factory keeps the
-headers it parsed last (the From, Reply-To and content headers are the same on every
-email), the sender's address is checked once, and the MIME boundaries are set here, from
-the Message-ID, instead of being drawn (and searched for in the body) at every sending.
+every header it is given, and folds it again at every sending): so the messages carry a
+policy whose header factory keeps the headers it parsed last, folded (the From, Reply-To
+and content headers are the same on every email), the sender's and hub leads' addresses
+are checked once, and the MIME boundaries are set here, from the Message-ID, instead of
+being drawn (and searched for in the body) at every sending.
 A boundary starting ``=_`` cannot occur in a quoted-printable or base64 body.
 """
 
@@ -24,7 +25,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email import policy as email_policy
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -70,16 +71,32 @@ def environment() -> jinja2.Environment:
     return env
 
 
+class _FoldedOnce(BaseHeader):
+    """A header that keeps its folded form (it depends on nothing else than these three)."""
+
+    def fold(self, *, policy):
+        key = (policy.max_line_length, policy.linesep, policy.utf8)
+        folded = self.__dict__.setdefault("_folded", {})
+        if key not in folded:
+            folded[key] = super().fold(policy=policy)
+        return folded[key]
+
+
 class _RememberingHeaders(HeaderRegistry):
     """Parses each (name, value) once: parsed headers are immutable, so they can be shared.
 
     Bounded, so that the values that differ on every email (To, Subject, Message-ID) only
-    pass through.
+    pass through. The class of each header name is made once too (the standard registry
+    makes a new class at every call).
     """
 
     def __init__(self):
-        super().__init__()
+        super().__init__(base_class=_FoldedOnce)
         self._parse = functools.lru_cache(maxsize=256)(super().__call__)
+        self._classes = functools.cache(super().__getitem__)
+
+    def __getitem__(self, name):
+        return self._classes(name.lower())
 
     def __call__(self, name, value):
         return self._parse(name, value)
@@ -91,7 +108,8 @@ def message_policy() -> email_policy.EmailPolicy:
     return email_policy.default.clone(header_factory=_RememberingHeaders())
 
 
-_check_sender = functools.lru_cache(maxsize=16)(check_mailbox)
+#: The sender and the hub leads (Reply-To) are few, and the same on many emails.
+_check_known_mailbox = functools.lru_cache(maxsize=64)(check_mailbox)
 
 
 def render_email(
@@ -117,7 +135,7 @@ def render_email(
             f"unknown email template {template!r}; valid templates: {', '.join(TEMPLATES)}"
         )
     to_address = check_mailbox(to)
-    from_address = _check_sender(sender)
+    from_address = _check_known_mailbox(sender)
     try:
         now = formatting.as_datetime(now) if now is not None else SystemClock().now()
     except ValueError as exc:
@@ -231,7 +249,8 @@ def _reply_to(values: Mapping[str, Any]) -> str | None:
     if not hub_lead or not hub_lead.get("email") or values["recipient"]["role"] == "hub_lead":
         return None
     name = hub_lead.get("name") or ""
-    return str(check_mailbox(f"{name} <{hub_lead['email']}>" if name else hub_lead["email"]))
+    mailbox = f"{name} <{hub_lead['email']}>" if name else hub_lead["email"]
+    return str(_check_known_mailbox(mailbox))
 
 
 def _calendar(values: Mapping[str, Any], now: datetime) -> str:

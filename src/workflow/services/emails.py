@@ -51,7 +51,7 @@ from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from workflow.db.models import Cohort, EmailLog, Hub, School, Specialist, Staff
@@ -95,6 +95,8 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"  # the role has no address (e.g. no finance contact)
     DEAD = "dead"  # failed for good earlier; only a dead-letter retry sends it again
 
+
+_EMAIL_LOG = EmailLog.__table__
 
 # Written as SQL, the same on PostgreSQL and SQLite (SQLAlchemy's dialect upserts are
 # compiled anew on every call). No row back: the key is recorded already.
@@ -150,10 +152,12 @@ def deliver(
             return Outcome.SKIPPED
 
         def mark(**values) -> None:
-            session.execute(update(EmailLog).where(EmailLog.id == row_id).values(values))
+            # On the table, not the mapped class: an ORM UPDATE would first look for the
+            # row among the session's objects, of which there are none.
+            session.execute(_EMAIL_LOG.update().where(_EMAIL_LOG.c.id == row_id).values(values))
             uow.commit()
 
-        attempts = EmailLog.attempts + 1
+        attempts = _EMAIL_LOG.c.attempts + 1
         try:
             message = _render(renderer, payload, context, addresses, now, mail_from)
             provider_message_id = sender.send(message)
