@@ -39,7 +39,7 @@ from pathlib import Path
 EMAILS = int(os.environ.get("BENCH_EMAILS", 20_000))  # fewer while tuning
 SPECIALISTS = 1_000
 WORKER_PROCESSES = 2
-WORKER_THREADS = 8
+WORKER_THREADS = int(os.environ.get("BENCH_THREADS", 8))
 TEMPLATE = "selected"
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -123,9 +123,10 @@ def deliver(
     then ``dead``), ``NotFound``/``InvalidInput`` for a payload that can never be sent.
     """
     with uow_factory() as uow:
-        session = uow.session
-        context, addresses = _context_and_recipients(session, payload)
-        row_id = session.execute(
+        # Statements on the session's connection: the ORM has nothing to add to them.
+        connection = uow.session.connection()
+        context, addresses = _context_and_recipients(uow.session, payload)
+        row_id = connection.execute(
             _RECORD,
             {
                 "key": payload["key"],
@@ -137,9 +138,9 @@ def deliver(
             },
         ).scalar()
         if row_id is None:  # recorded before: send it only if still pending and free
-            found = session.execute(
-                select(EmailLog.id, EmailLog.status)
-                .where(EmailLog.idempotency_key == payload["key"])
+            found = connection.execute(
+                select(_EMAIL_LOG.c.id, _EMAIL_LOG.c.status)
+                .where(_EMAIL_LOG.c.idempotency_key == payload["key"])
                 .with_for_update(skip_locked=True)
             ).first()
             if found is None:
@@ -154,7 +155,7 @@ def deliver(
         def mark(**values) -> None:
             # On the table, not the mapped class: an ORM UPDATE would first look for the
             # row among the session's objects, of which there are none.
-            session.execute(_EMAIL_LOG.update().where(_EMAIL_LOG.c.id == row_id).values(values))
+            connection.execute(_EMAIL_LOG.update().where(_EMAIL_LOG.c.id == row_id).values(values))
             uow.commit()
 
         attempts = _EMAIL_LOG.c.attempts + 1
@@ -252,7 +253,11 @@ def _context_and_recipients(
     specialist_id = payload.get("specialist_id")
     extra = payload.get("extra") or {}
     if specialist_id is not None:
-        row = session.execute(_SPECIALIST, {"specialist_id": specialist_id}).one_or_none()
+        row = (
+            session.connection()
+            .execute(_SPECIALIST, {"specialist_id": specialist_id})
+            .one_or_none()
+        )
         if row is None:
             raise NotFound(f"no specialist with id {specialist_id}")
         specialist = {"id": row.id, "name": row.name, "email": row.email, "state": row.state}

@@ -176,10 +176,11 @@ def count_start(
     """
     values = {"message_id": message_id, "actor": actor, "now": clock.now()}
     with uow:
+        connection = uow.session.connection()
         if retries is None:
-            starts = uow.session.execute(_COUNT, values).scalar_one()
+            starts = connection.execute(_COUNT, values).scalar_one()
         else:
-            starts = uow.session.execute(
+            starts = connection.execute(
                 _COUNT_UNLESS_SUSPECT, {**values, "retries": retries}
             ).scalar()
         uow.commit()
