@@ -51,10 +51,10 @@ from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Date, bindparam, select, text
+from sqlalchemy.orm import Session
 
-from workflow.db.models import Cohort, EmailLog, Hub, School, Specialist, Staff
+from workflow.db.models import EmailLog, Hub, Staff
 from workflow.db.types import UTCDateTime
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DeliveryError, InvalidInput, NotFound, PermanentDeliveryError
@@ -96,10 +96,26 @@ class Outcome(StrEnum):
     DEAD = "dead"  # failed for good earlier; only a dead-letter retry sends it again
 
 
-_EMAIL_LOG = EmailLog.__table__
+# The statements of every delivery, written as SQL, the same on PostgreSQL and SQLite: a
+# statement built with SQLAlchemy's expressions costs as much again in Python to identify
+# (its cache key is computed at every execution) as it takes the database to run.
 
-# Written as SQL, the same on PostgreSQL and SQLite (SQLAlchemy's dialect upserts are
-# compiled anew on every call). No row back: the key is recorded already.
+#: The specialist, their school, hub, cohort and the hub's first hub lead.
+_SPECIALIST = text(
+    "SELECT s.id, s.name, s.email, s.state,"
+    " sc.urn, sc.name AS school_name, sc.head_name, sc.head_email, sc.finance_email,"
+    " h.id AS hub_id, h.code AS hub_code, h.name AS hub_name, h.region,"
+    " c.number, c.start_date, hl.name AS lead_name, hl.email AS lead_email"
+    " FROM specialists s"
+    " JOIN schools sc ON sc.id = s.school_id"
+    " JOIN hubs h ON h.id = sc.hub_id"
+    " JOIN cohorts c ON c.id = s.cohort_id"
+    " LEFT JOIN staff hl ON hl.id ="
+    " (SELECT min(id) FROM staff WHERE hub_id = h.id AND role = 'hub_lead')"
+    " WHERE s.id = :specialist_id"
+).columns(start_date=Date)
+
+#: No row back: the key is recorded already.
 _RECORD = text(
     "INSERT INTO email_log"
     " (idempotency_key, specialist_id, recipient, template, status, attempts, created_at)"
@@ -107,6 +123,17 @@ _RECORD = text(
     " ON CONFLICT (idempotency_key) DO NOTHING"
     " RETURNING id"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
+
+_MARK_SENT = text(
+    "UPDATE email_log SET attempts = attempts + 1, status = 'sent',"
+    " provider_message_id = :provider_message_id, sent_at = :now, last_error = NULL"
+    " WHERE id = :id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+_MARK_FAILED = text(
+    "UPDATE email_log SET attempts = attempts + 1, status = :status, last_error = :error"
+    " WHERE id = :id"
+)
 
 
 def deliver(
@@ -139,8 +166,8 @@ def deliver(
         ).scalar()
         if row_id is None:  # recorded before: send it only if still pending and free
             found = connection.execute(
-                select(_EMAIL_LOG.c.id, _EMAIL_LOG.c.status)
-                .where(_EMAIL_LOG.c.idempotency_key == payload["key"])
+                select(EmailLog.id, EmailLog.status)
+                .where(EmailLog.idempotency_key == payload["key"])
                 .with_for_update(skip_locked=True)
             ).first()
             if found is None:
@@ -152,28 +179,25 @@ def deliver(
             uow.commit()
             return Outcome.SKIPPED
 
-        def mark(**values) -> None:
-            # On the table, not the mapped class: an ORM UPDATE would first look for the
-            # row among the session's objects, of which there are none.
-            connection.execute(_EMAIL_LOG.update().where(_EMAIL_LOG.c.id == row_id).values(values))
-            uow.commit()
-
-        attempts = _EMAIL_LOG.c.attempts + 1
         try:
             message = _render(renderer, payload, context, addresses, now, mail_from)
             provider_message_id = sender.send(message)
         except (DeliveryError, InvalidInput) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
             dead = isinstance(exc, PermanentDeliveryError | InvalidInput)
-            mark(attempts=attempts, last_error=error, status=DEAD if dead else PENDING)
+            connection.execute(
+                _MARK_FAILED,
+                {
+                    "id": row_id,
+                    "status": DEAD if dead else PENDING,
+                    "error": f"{type(exc).__name__}: {exc}"[:2000],
+                },
+            )
+            uow.commit()
             raise
-        mark(
-            attempts=attempts,
-            status=SENT,
-            provider_message_id=provider_message_id,
-            sent_at=now,
-            last_error=None,
+        connection.execute(
+            _MARK_SENT, {"id": row_id, "provider_message_id": provider_message_id, "now": now}
         )
+        uow.commit()
         return Outcome.SENT
 
 
@@ -204,45 +228,6 @@ def _outcome_of(status: str) -> Outcome:
         SKIPPED: Outcome.SKIPPED,
         DEAD: Outcome.DEAD,
     }[status]
-
-
-def _first_hub_lead_id(hub_id):
-    return (
-        select(func.min(Staff.id))
-        .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
-        .scalar_subquery()
-    )
-
-
-_lead = aliased(Staff)
-
-#: The specialist, their school, hub, cohort and the hub's first hub lead, as plain columns.
-_SPECIALIST = (
-    select(
-        Specialist.id,
-        Specialist.name,
-        Specialist.email,
-        Specialist.state,
-        School.urn,
-        School.name.label("school_name"),
-        School.head_name,
-        School.head_email,
-        School.finance_email,
-        Hub.id.label("hub_id"),
-        Hub.code.label("hub_code"),
-        Hub.name.label("hub_name"),
-        Hub.region,
-        Cohort.number,
-        Cohort.start_date,
-        _lead.name.label("lead_name"),
-        _lead.email.label("lead_email"),
-    )
-    .join(School, Specialist.school_id == School.id)
-    .join(Hub, School.hub_id == Hub.id)
-    .join(Cohort, Specialist.cohort_id == Cohort.id)
-    .outerjoin(_lead, _lead.id == _first_hub_lead_id(Hub.id))
-    .where(Specialist.id == bindparam("specialist_id"))
-)
 
 
 def _context_and_recipients(
