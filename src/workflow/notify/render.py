@@ -25,6 +25,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email import policy as email_policy
+from email import quoprimime
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -172,9 +173,12 @@ def render_email(
     for name, value in headers.items():
         refuse_unsafe_header(name, value)
         message[name] = value
-    message.set_content(text, cte="quoted-printable")
-    message.make_alternative(boundary=_boundary(message_id, "alternative"))
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = (
+        f'multipart/alternative; boundary="{_boundary(message_id, "alternative")}"'
+    )
+    message.attach(_text_part(text, "plain"))
+    message.attach(_text_part(html, "html"))
     if calendar is not None:
         message.make_mixed(boundary=_boundary(message_id, "mixed"))
         message.add_attachment(
@@ -202,6 +206,17 @@ def _message_id(given: str | None, domain: str) -> str:
     if not given.startswith("<"):
         given = f"<{given}>"
     return given
+
+
+def _text_part(text: str, subtype: str) -> EmailMessage:
+    """A UTF-8 text part, quoted-printable: what ``set_content(text, cte=...)`` makes, built
+    directly (its parameter handling parses the Content-Type header again and again)."""
+    part = EmailMessage(policy=message_policy())
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
+    part.set_payload(quoprimime.body_encode(body.decode("latin-1"), part.policy.max_line_length))
+    return part
 
 
 def _boundary(message_id: str, kind: str) -> str:
