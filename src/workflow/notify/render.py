@@ -13,15 +13,15 @@ Building the message, not the templates, is what costs (Python's ``email`` packa
 every header it is given, and folds it again at every sending): so the messages carry a
 policy whose header factory keeps the headers it parsed last, folded (the From, Reply-To
 and content headers are the same on every email), the sender's and hub leads' addresses
-are checked once, and the MIME boundaries are set here, from the Message-ID, instead of
-being drawn (and searched for in the body) at every sending.
-A boundary starting ``=_`` cannot occur in a quoted-printable or base64 body.
+are checked once, and the text parts are built directly. The MIME boundaries are fixed
+(``=_alternative``, ``=_mixed``) instead of being drawn, and searched for in the body, at
+every sending: every part is quoted-printable or base64, in which ``=_`` cannot occur
+(RFC 2045's own advice), and neither boundary begins the other.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email import policy as email_policy
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _UNSAFE_IN_HEADER = ("\r", "\n", "\x00")
+ALTERNATIVE_BOUNDARY, MIXED_BOUNDARY = "=_alternative", "=_mixed"
 
 
 @functools.cache
@@ -174,13 +175,11 @@ def render_email(
         refuse_unsafe_header(name, value)
         message[name] = value
     message["MIME-Version"] = "1.0"
-    message["Content-Type"] = (
-        f'multipart/alternative; boundary="{_boundary(message_id, "alternative")}"'
-    )
+    message["Content-Type"] = f'multipart/alternative; boundary="{ALTERNATIVE_BOUNDARY}"'
     message.attach(_text_part(text, "plain"))
     message.attach(_text_part(html, "html"))
     if calendar is not None:
-        message.make_mixed(boundary=_boundary(message_id, "mixed"))
+        message.make_mixed(boundary=MIXED_BOUNDARY)
         message.add_attachment(
             calendar.encode("utf-8"),
             maintype="text",
@@ -217,10 +216,6 @@ def _text_part(text: str, subtype: str) -> EmailMessage:
     body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
     part.set_payload(quoprimime.body_encode(body.decode("latin-1"), part.policy.max_line_length))
     return part
-
-
-def _boundary(message_id: str, kind: str) -> str:
-    return f"=_{kind}_{hashlib.sha256(message_id.encode()).hexdigest()[:24]}"
 
 
 RECIPIENT_ROLES = ("specialist", "headteacher", "finance", "hub_lead")
