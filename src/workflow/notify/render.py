@@ -61,6 +61,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates are part of the package: no stat at every use
     )
     env.filters.update(
         money=formatting.format_pence,

@@ -176,7 +176,13 @@ def count_start(
     """
     values = {"message_id": message_id, "actor": actor, "now": clock.now()}
     with uow:
-        connection = uow.session.connection()
+        session = uow.session
+        # On PostgreSQL the one statement commits by itself, without BEGIN and COMMIT round
+        # trips. (Not on SQLite, whose engine opens each transaction with BEGIN IMMEDIATE.)
+        autocommit = session.get_bind().dialect.name == "postgresql"
+        connection = session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT"} if autocommit else None
+        )
         if retries is None:
             starts = connection.execute(_COUNT, values).scalar_one()
         else:
