@@ -1,31 +1,30 @@
 """Emails per second through the whole pipeline, against the raw SMTP bound of the same machine.
 
-Pipeline: 20,000 ``send_email`` outbox rows committed at once into PostgreSQL, relayed to
-Redis and handled by 2 worker processes (``workers.runner.run``, as ``workflow worker``
-runs them: relay thread, dramatiq worker threads, start counting, email log), each email
-sent over SMTP to a sink (aiosmtpd on 127.0.0.1). Timed from the commit of the rows to
-the sink's receipt of the last email. Raw bound: the same number of emails, built by the
-same renderer, sent one after another over one plain ``smtplib`` connection to the same
-sink, in the same run.
+Pipeline: 20,000 ``send_email`` outbox rows (template ``selected``, to 1,000 specialists)
+committed at once into PostgreSQL, relayed to Redis and handled by ``workflow worker
+--processes 2`` (the real command: relay thread, dramatiq worker threads, start counting,
+email log, the Jinja2 renderer and ``notify.smtp.SmtpSender`` built by bootstrap from
+``WORKFLOW_SMTP_URL``), each email sent to a sink (aiosmtpd on 127.0.0.1). Timed from the
+commit of the rows to the sink's receipt of the last email. The sink counts by Message-ID
+(stable per email key, ``services.emails.message_id_for``) and the run fails unless every
+expected email arrived exactly once.
 
-Stand-ins, until the notify work lands: the renderer is the tests' renderer
-(``tests.integration._workers_support.render_for_tests``), not the Jinja2 templates, and
-the SMTP sender is the small one below (a connection per worker thread), not
-``notify.smtp.SmtpSender``.
+Raw bound: the same finished emails, rendered beforehand outside the timed section (the
+stricter bound: only the sending is timed), sent one after another over one plain
+``smtplib`` connection (``send_message``) to the same sink, in the same run. The rate
+with the rendering counted too is reported beside it (``raw_with_render``).
 
-Where the time goes (measured while tuning): each email costs three committed transactions
-(the start count, the email log row, the send's claim and mark), so on two cores shared
-with PostgreSQL and the sink the workers are CPU-bound: 4 or 16 threads per process, and
-a dramatiq prefetch of 16 (the default), 64 or 256 messages, all gave the same rate.
+Where the time goes: see the figures in the report of the last tuning run.
 
 Needs ``WORKFLOW_TEST_POSTGRES_URL`` and ``WORKFLOW_TEST_REDIS_URL`` (``make bench``).
-Run alone: ``scripts/with-test-servers .venv/bin/python -m bench email``.
+Run alone: ``scripts/with-test-servers .venv/bin/python -m bench email``
+(``BENCH_EMAILS=2000`` for a quick run).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+import signal
 import smtplib
 import socket
 import subprocess
@@ -35,20 +34,18 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", 20_000))  # fewer while tuning
 SPECIALISTS = 1_000
 WORKER_PROCESSES = 2
-WORKER_THREADS = 8
+WORKER_THREADS = int(os.environ.get("BENCH_THREADS", 8))
+TEMPLATE = "selected"
 ROOT = Path(__file__).resolve().parents[1]
-KEY_PREFIX = b"X-Test-Email-Key: "
 
 
 class SmtpSink:
-    """An SMTP server on 127.0.0.1 that counts what it receives, by email key."""
+    """An SMTP server on 127.0.0.1 that counts what it receives, by Message-ID."""
 
     def __init__(self):
         from aiosmtpd.controller import Controller
@@ -62,10 +59,9 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or envelope.content
-        start = content.find(KEY_PREFIX) + len(KEY_PREFIX)
-        key = content[start : content.find(b"\r\n", start)].decode()
+        message_id = _header(content, b"Message-ID")
         with self.lock:
-            self.received[key] += 1
+            self.received[message_id] += 1
         return "250 OK"
 
     def total(self) -> int:
@@ -76,25 +72,28 @@ class SmtpSink:
         with self.lock:
             self.received.clear()
 
+    def check(self, expected: set[str]) -> None:
+        """Every expected email arrived, once; nothing else did."""
+        with self.lock:
+            received = dict(self.received)
+        missing = len(expected - received.keys())
+        unexpected = len(received.keys() - expected)
+        duplicates = sum(count - 1 for count in received.values())
+        if missing or unexpected or duplicates:
+            raise AssertionError(
+                f"bench: {missing} missing, {unexpected} unexpected, {duplicates} duplicates"
+            )
 
-class BenchSmtpSender:
-    """One SMTP connection per worker thread (the notify work's SmtpSender stands in later)."""
 
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
-        self.local = threading.local()
-
-    def send(self, message: EmailMessage) -> str:
-        if "Message-ID" not in message:
-            message["Message-ID"] = make_msgid(domain="mastery.local")
-        connection = getattr(self.local, "connection", None)
-        if connection is None:
-            connection = self.local.connection = smtplib.SMTP(self.host, self.port, timeout=30)
-        connection.send_message(message)
-        return message["Message-ID"].strip("<>")
-
-    def close(self) -> None:
-        pass
+def _header(content: bytes, name: bytes) -> str:
+    """One header's value from the raw bytes of a message (the sink must stay cheap)."""
+    head = content[: content.find(b"\r\n\r\n")]
+    start = head.find(b"\r\n" + name + b": ")
+    if start < 0:
+        return "(none)"
+    start += len(name) + 4
+    end = head.find(b"\r\n", start)
+    return head[start : end if end >= 0 else len(head)].decode().strip()
 
 
 def run() -> dict[str, dict]:
@@ -118,9 +117,9 @@ def run() -> dict[str, dict]:
         upgrade(engine)
         engine.dispose()
         flush_redis(redis_url)
-        raw = _raw_bound(sink)
+        payloads, expected, raw, raw_with_render = _seed_and_raw_bound(sink, database_url)
         sink.reset()
-        pipeline = _pipeline(sink, database_url, redis_url)
+        pipeline = _pipeline(sink, database_url, redis_url, payloads, expected)
     finally:
         sink.controller.stop()
         with admin.connect() as connection:
@@ -131,6 +130,7 @@ def run() -> dict[str, dict]:
             "value": round(pipeline, 1),
             "unit": "emails/s",
             "raw_bound": round(raw, 1),
+            "raw_with_render": round(raw_with_render, 1),
             "ratio": round(pipeline / raw, 3),
             "target": ">= 0.5 of raw",
             "emails": EMAILS,
@@ -139,89 +139,123 @@ def run() -> dict[str, dict]:
     }
 
 
-def _raw_bound(sink: SmtpSink) -> float:
-    from tests.integration._workers_support import render_for_tests
+def _seed_and_raw_bound(sink: SmtpSink, database_url: str):
+    """Seed the specialists; render their emails, then time sending them over one connection.
 
-    sender = "Maths Hubs <mastery@mathshubs.example>"
-    context = {"specialist": {"name": "Sam Teacher"}}
-    connection = smtplib.SMTP("127.0.0.1", sink.port, timeout=30)
-    started = time.perf_counter()
-    for n in range(EMAILS):
-        context["email_key"] = f"raw:{n}"
-        message = render_for_tests("selected", context, to="sam@school.example", sender=sender)
-        message["Message-ID"] = make_msgid(domain="mastery.local")
-        connection.send_message(message)
-    elapsed = time.perf_counter() - started
-    connection.quit()
-    assert sink.total() == EMAILS
-    return EMAILS / elapsed
-
-
-def _pipeline(sink: SmtpSink, database_url: str, redis_url: str) -> float:
+    Returns the outbox payloads, the expected Message-IDs, the raw rate, and the raw rate
+    with the rendering counted.
+    """
     from tests import factories
 
     from workflow.bootstrap import bootstrap
     from workflow.config import Settings
-    from workflow.services.outbox import emit_email
+    from workflow.db.models import Staff
+    from workflow.services.emails import compose
+    from workflow.services.outbox import email_key
 
     runtime = bootstrap(Settings(database_url=database_url))
     now = datetime.now(UTC)
-    with runtime.uow() as uow:
-        hub = factories.add_hub(uow.session)
-        school = factories.add_school(uow.session, hub=hub)
-        cohort = factories.add_cohort(uow.session)
-        specialists = [
-            factories.add_specialist(uow.session, now, school=school, cohort=cohort).id
-            for _ in range(SPECIALISTS)
-        ]
-        uow.commit()
+    mail_from = runtime.settings.mail_from
+    try:
+        with runtime.uow() as uow:
+            hub = factories.add_hub(uow.session)
+            school = factories.add_school(uow.session, hub=hub)
+            uow.session.add(
+                Staff(
+                    email="lead@hub.example",
+                    name="Lee Lead",
+                    role="hub_lead",
+                    hub_id=hub.id,
+                    token_hash="-",
+                    token_lookup="bench-lead",
+                    created_at=now,
+                )
+            )
+            cohort = factories.add_cohort(uow.session)
+            specialists = [
+                factories.add_specialist(uow.session, now, school=school, cohort=cohort).id
+                for _ in range(SPECIALISTS)
+            ]
+            uow.commit()
+        payloads = []
+        for n in range(EMAILS):
+            specialist_id, occurrence = specialists[n % SPECIALISTS], str(n // SPECIALISTS)
+            payloads.append(
+                {
+                    "key": email_key(specialist_id, TEMPLATE, "specialist", occurrence),
+                    "template": TEMPLATE,
+                    "specialist_id": specialist_id,
+                    "to": "specialist",
+                    "extra": {},
+                }
+            )
+        started = time.perf_counter()
+        with runtime.uow() as uow:
+            messages = [
+                compose(uow.session, runtime.renderer, payload, now, mail_from)
+                for payload in payloads
+            ]
+        rendering = time.perf_counter() - started
+    finally:
+        runtime.close()
+    expected = {message["Message-ID"] for message in messages}
+    assert len(expected) == EMAILS
+
+    connection = smtplib.SMTP("127.0.0.1", sink.port, timeout=30)
+    started = time.perf_counter()
+    for message in messages:
+        connection.send_message(message)
+    sending = time.perf_counter() - started
+    connection.quit()
+    sink.check(expected)
+    return payloads, expected, EMAILS / sending, EMAILS / (sending + rendering)
+
+
+def _pipeline(
+    sink: SmtpSink, database_url: str, redis_url: str, payloads: list[dict], expected: set[str]
+) -> float:
+    from workflow.bootstrap import bootstrap
+    from workflow.config import Settings
+    from workflow.services.outbox import SEND_EMAIL, emit
 
     environment = {k: v for k, v in os.environ.items() if not k.startswith("WORKFLOW_")}
     environment.update(
         WORKFLOW_DATABASE_URL=database_url,
         WORKFLOW_BROKER_URL=redis_url,
+        WORKFLOW_SMTP_URL=f"smtp://127.0.0.1:{sink.port}",
         WORKFLOW_WORKER_THREADS=str(WORKER_THREADS),
     )
-    ready = Path(f"/tmp/bench-email-{uuid.uuid4().hex[:8]}")
-    workers = [
-        subprocess.Popen(
+    log = Path(f"/tmp/bench-email-{uuid.uuid4().hex[:8]}.log")
+    with log.open("wb") as output:
+        command = subprocess.Popen(
             [
-                *(sys.executable, "-m", "bench.bench_email_pipeline", "worker"),
-                *("--smtp-port", str(sink.port), "--ready", f"{ready}-{n}"),
+                *(sys.executable, "-m", "workflow.cli.main"),
+                *("worker", "--processes", str(WORKER_PROCESSES)),
             ],
             cwd=ROOT,
             env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
-        for n in range(WORKER_PROCESSES)
-    ]
+    runtime = bootstrap(Settings(database_url=database_url))
     try:
-        _wait(lambda: all(Path(f"{ready}-{n}").exists() for n in range(WORKER_PROCESSES)), 60)
+        _wait(lambda: log.read_text().count("worker ready") == WORKER_PROCESSES, 60)
+        now = datetime.now(UTC)
         with runtime.uow() as uow:
-            for n in range(EMAILS):
-                emit_email(
-                    uow.session,
-                    now,
-                    template="selected",
-                    specialist_id=specialists[n % SPECIALISTS],
-                    to="specialist",
-                    occurrence=str(n // SPECIALISTS),
-                )
+            for payload in payloads:
+                emit(uow.session, SEND_EMAIL, payload, now)
             uow.commit()
         started = time.perf_counter()
         _wait(lambda: sink.total() >= EMAILS, 600)
         elapsed = time.perf_counter() - started
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=60)
-        for n in range(WORKER_PROCESSES):
-            Path(f"{ready}-{n}").unlink(missing_ok=True)
+        command.send_signal(signal.SIGTERM)
+        command.wait(timeout=60)
         runtime.close()
-    duplicates = sum(count - 1 for count in sink.received.values())
-    assert len(sink.received) == EMAILS and duplicates == 0, (len(sink.received), duplicates)
+    if "Traceback" in (text := log.read_text()):
+        print(text[-4000:], file=sys.stderr)
+    log.unlink(missing_ok=True)
+    sink.check(expected)  # the workers have stopped: nothing more can arrive
     return EMAILS / elapsed
 
 
@@ -231,27 +265,3 @@ def _wait(condition, timeout: float) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError("bench: gave up waiting")
         time.sleep(0.02)
-
-
-def _worker_main(argv: list[str]) -> None:
-    """A worker process of the benchmark: the runner, with the stand-in renderer and sender."""
-    from tests.integration._workers_support import render_for_tests
-
-    from workflow.bootstrap import bootstrap
-    from workflow.workers.runner import run
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--smtp-port", type=int, required=True)
-    parser.add_argument("--ready", type=Path, required=True)
-    options = parser.parse_args(argv)
-    runtime = bootstrap()
-    runtime.renderer = render_for_tests
-    runtime.sender = BenchSmtpSender("127.0.0.1", options.smtp_port)
-    runtime.broker  # noqa: B018 (built before saying ready)
-    options.ready.touch()
-    run(runtime)
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["worker"]:
-        _worker_main(sys.argv[2:])

@@ -111,7 +111,20 @@ def test_the_message_survives_a_round_trip_through_bytes(template):
     # Python folds a subject that only just does not fit right after "Subject:", and the
     # parser keeps the fold's space; mail clients drop it, so compare without it.
     assert again["Subject"].strip() == message["Subject"]
-    assert again.get_body(("plain",)).get_content() == parts(message)[0]
+    # Every part comes back whole: the fixed MIME boundaries never occur inside one.
+    assert parts(again) == parts(message)
+    assert calendar_of(again) == calendar_of(message)
+
+
+def test_a_body_holding_the_mime_boundaries_still_comes_back_whole():
+    from workflow.notify.render import ALTERNATIVE_BOUNDARY, MIXED_BOUNDARY
+
+    school = dict(sample_context("selected")["school"])
+    school["name"] = f"Academy\n--{ALTERNATIVE_BOUNDARY}\n--{MIXED_BOUNDARY}--\n"
+    message = render("selected", school=school)
+    again = message_from_bytes(message.as_bytes(), policy=policy.default)
+    assert f"--{ALTERNATIVE_BOUNDARY}" in parts(again)[0]
+    assert parts(again) == parts(message)
 
 
 def test_the_environment_is_built_once_and_is_strict_and_escapes_html_only():

@@ -64,10 +64,11 @@ class SmtpSender:
         if "Message-ID" not in message:
             message["Message-ID"] = make_msgid(domain=self.local_hostname or "mastery.local")
         message_id = message["Message-ID"].strip().strip("<>")
+        envelope = _envelope(message)
         for attempt in (1, 2):
             connection = self._connection()
             try:
-                refused = connection.send_message(message)
+                refused = connection.send_message(message, *envelope)
             except smtplib.SMTPServerDisconnected as exc:
                 self._discard()
                 if attempt == 2:
@@ -168,6 +169,22 @@ class SmtpSender:
 
     def _where(self) -> str:
         return f"{self.host}:{self.port}"
+
+
+def _envelope(message: EmailMessage) -> tuple[str | None, list[str] | None]:
+    """The envelope sender and recipients, from the headers as the message holds them parsed.
+
+    (None, None) lets smtplib find them itself, as it does for a message with Resent-
+    headers or headers held as plain text.
+    """
+    senders = message.get_all("From") or []
+    if "Sender" in message or "Resent-Date" in message or len(senders) != 1:
+        return None, None
+    headers = [senders[0], *(h for name in ("To", "Cc", "Bcc") for h in message.get_all(name, []))]
+    if not all(hasattr(header, "addresses") for header in headers) or not senders[0].addresses:
+        return None, None
+    recipients = [address.addr_spec for header in headers[1:] for address in header.addresses]
+    return headers[0].addresses[0].addr_spec, recipients
 
 
 def _close_quietly(connection: smtplib.SMTP | None) -> None:

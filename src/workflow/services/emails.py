@@ -1,26 +1,30 @@
 """Delivering one email of the outbox: recipients and context from the database, sent once per key.
 
-``deliver`` runs in three short steps, each its own transaction:
+``deliver`` runs in one transaction:
 
-1. *Record*: load the specialist, school, hub and cohort, resolve the recipient role to
-   addresses, and insert the ``email_log`` row under its unique idempotency key (status
-   ``pending``; ``skipped`` when the role has no address, e.g. a school without a finance
-   contact), committed before anything is sent. A row that already exists is reused: a
-   concurrent duplicate loses the insert (``IntegrityError``) and reads the winner's row.
-2. *Claim and send*: lock the row (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so a second
-   delivery of the same key that finds it locked does nothing, the first one owns it;
-   SQLite: the transaction's write lock, so the second waits and then finds it sent).
-   Only a ``pending`` row is sent. The lock is held while the sender talks to the mail
-   server and released by the commit that marks the row ``sent``, or by the database when
-   the process dies, so a redelivered message after a crash finds the row free and pending.
-3. A failure is recorded on the row in the same transaction: attempts and last error, and
-   for a permanent failure the status ``dead`` (the actor then dead-letters the message).
+1. *Load*: the specialist with their school, hub, cohort and the hub's first hub lead, in
+   one query; resolve the recipient role to addresses.
+2. *Record and claim*: insert the ``email_log`` row under its unique idempotency key
+   (status ``pending``; ``skipped`` when the role has no address, e.g. a school without a
+   finance contact, committed at once and nothing sent). The uncommitted row is this
+   delivery's claim: a concurrent delivery of the same key waits on it at its own insert
+   (PostgreSQL: the unique index; SQLite: the write lock every transaction takes) and then
+   finds it sent. A row that exists already (a redelivery, a retry) is locked instead
+   (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so a delivery that finds it locked does
+   nothing, the other one owns it) and sent only if ``pending``.
+3. *Send and mark*: render, hand the message to the sender, mark the row ``sent`` and
+   commit. The claim is released by that commit, or by the database when the process
+   dies, so a message redelivered after a crash finds no row (or a pending one) and sends.
+   A failure is recorded on the row in the same transaction: attempts and last error, and
+   for a permanent failure (or an email that cannot be written) the status ``dead`` (the
+   actor then dead-letters the message).
 
 The at-least-once edge of SMTP: a crash after the mail server accepted the message and
-before the commit that marks the row ``sent`` leaves it ``pending``, so the redelivered
-message sends it once more. Nothing can close that window short of the receiving server
-deduplicating; every other duplicate (the same message twice, two outbox rows with one key,
-a redelivery after a crash before sending) sends nothing.
+before the commit that marks the row ``sent`` leaves no row (or a pending one), so the
+redelivered message sends it once more. Nothing can close that window short of the
+receiving server deduplicating (the Message-ID is the same on every attempt, see
+``message_id_for``); every other duplicate (the same message twice, two outbox rows with
+one key, a redelivery after a crash before sending) sends nothing.
 
 The template context (plain values, no ORM objects)::
 
@@ -41,18 +45,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Date, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from workflow.db.models import Cohort, EmailLog, Hub, School, Specialist, Staff
+from workflow.db.models import EmailLog, Hub, Staff
+from workflow.db.types import UTCDateTime
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DeliveryError, InvalidInput, NotFound, PermanentDeliveryError
 from workflow.notify.senders import Sender
@@ -93,12 +96,44 @@ class Outcome(StrEnum):
     DEAD = "dead"  # failed for good earlier; only a dead-letter retry sends it again
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    row_id: int
-    status: str
-    context: dict[str, Any]
-    addresses: list[str]
+# The statements of every delivery, written as SQL, the same on PostgreSQL and SQLite: a
+# statement built with SQLAlchemy's expressions costs as much again in Python to identify
+# (its cache key is computed at every execution) as it takes the database to run.
+
+#: The specialist, their school, hub, cohort and the hub's first hub lead.
+_SPECIALIST = text(
+    "SELECT s.id, s.name, s.email, s.state,"
+    " sc.urn, sc.name AS school_name, sc.head_name, sc.head_email, sc.finance_email,"
+    " h.id AS hub_id, h.code AS hub_code, h.name AS hub_name, h.region,"
+    " c.number, c.start_date, hl.name AS lead_name, hl.email AS lead_email"
+    " FROM specialists s"
+    " JOIN schools sc ON sc.id = s.school_id"
+    " JOIN hubs h ON h.id = sc.hub_id"
+    " JOIN cohorts c ON c.id = s.cohort_id"
+    " LEFT JOIN staff hl ON hl.id ="
+    " (SELECT min(id) FROM staff WHERE hub_id = h.id AND role = 'hub_lead')"
+    " WHERE s.id = :specialist_id"
+).columns(start_date=Date)
+
+#: No row back: the key is recorded already.
+_RECORD = text(
+    "INSERT INTO email_log"
+    " (idempotency_key, specialist_id, recipient, template, status, attempts, created_at)"
+    " VALUES (:key, :specialist_id, :recipient, :template, :status, 0, :now)"
+    " ON CONFLICT (idempotency_key) DO NOTHING"
+    " RETURNING id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+_MARK_SENT = text(
+    "UPDATE email_log SET attempts = attempts + 1, status = 'sent',"
+    " provider_message_id = :provider_message_id, sent_at = :now, last_error = NULL"
+    " WHERE id = :id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+_MARK_FAILED = text(
+    "UPDATE email_log SET attempts = attempts + 1, status = :status, last_error = :error"
+    " WHERE id = :id"
+)
 
 
 def deliver(
@@ -114,89 +149,77 @@ def deliver(
     Raises ``TransientDeliveryError`` to be retried, ``PermanentDeliveryError`` (the row is
     then ``dead``), ``NotFound``/``InvalidInput`` for a payload that can never be sent.
     """
-    prepared = _record(uow_factory, payload, now)
-    if prepared.status != PENDING:
-        return _outcome_of(prepared.status)
-    return _claim_and_send(uow_factory, renderer, sender, payload, prepared, now, mail_from)
-
-
-def _record(uow_factory, payload: dict[str, Any], now: datetime) -> _Prepared:
     with uow_factory() as uow:
-        session = uow.session
-        context, addresses = _context_and_recipients(session, payload)
-        status = PENDING if addresses else SKIPPED
-        try:
-            row_id = session.execute(
-                insert(EmailLog)
-                .values(
-                    idempotency_key=payload["key"],
-                    specialist_id=payload.get("specialist_id"),
-                    recipient=(", ".join(addresses) or payload["to"])[:320],
-                    template=payload["template"],
-                    status=status,
-                    attempts=0,
-                    created_at=now,
-                )
-                .returning(EmailLog.id)
-            ).scalar_one()
+        # Statements on the session's connection: the ORM has nothing to add to them.
+        connection = uow.session.connection()
+        context, addresses = _context_and_recipients(uow.session, payload)
+        row_id = connection.execute(
+            _RECORD,
+            {
+                "key": payload["key"],
+                "specialist_id": payload.get("specialist_id"),
+                "recipient": (", ".join(addresses) or payload["to"])[:320],
+                "template": payload["template"],
+                "status": PENDING if addresses else SKIPPED,
+                "now": now,
+            },
+        ).scalar()
+        if row_id is None:  # recorded before: send it only if still pending and free
+            found = connection.execute(
+                select(EmailLog.id, EmailLog.status)
+                .where(EmailLog.idempotency_key == payload["key"])
+                .with_for_update(skip_locked=True)
+            ).first()
+            if found is None:
+                return Outcome.IN_FLIGHT
+            row_id, status = found
+            if status != PENDING:
+                return _outcome_of(status)
+        elif not addresses:
             uow.commit()
-        except IntegrityError:
-            # Recorded before (a redelivery) or just now by a concurrent duplicate.
-            session.rollback()
-            row_id, status = session.execute(
-                select(EmailLog.id, EmailLog.status).where(
-                    EmailLog.idempotency_key == payload["key"]
-                )
-            ).one()
-        return _Prepared(row_id, status, context, addresses)
-
-
-def _claim_and_send(
-    uow_factory, renderer, sender, payload, prepared: _Prepared, now, mail_from
-) -> Outcome:
-    with uow_factory() as uow:
-        session = uow.session
-        status = session.scalar(
-            select(EmailLog.status)
-            .where(EmailLog.id == prepared.row_id)
-            .with_for_update(skip_locked=True)
-        )
-        if status is None:
-            return Outcome.IN_FLIGHT
-        if status != PENDING:
-            return _outcome_of(status)
-
-        def mark(**values) -> None:
-            session.execute(update(EmailLog).where(EmailLog.id == prepared.row_id).values(values))
-            uow.commit()
-
-        if not prepared.addresses:
-            mark(status=SKIPPED)
             return Outcome.SKIPPED
-        message = renderer(
-            payload["template"],
-            prepared.context,
-            to=", ".join(prepared.addresses),
-            sender=mail_from,
-            now=now,
-            message_id=message_id_for(payload["key"], mail_from),
-        )
-        attempts = EmailLog.attempts + 1
+
         try:
+            message = _render(renderer, payload, context, addresses, now, mail_from)
             provider_message_id = sender.send(message)
-        except DeliveryError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            dead = isinstance(exc, PermanentDeliveryError)
-            mark(attempts=attempts, last_error=error, status=DEAD if dead else PENDING)
+        except (DeliveryError, InvalidInput) as exc:
+            dead = isinstance(exc, PermanentDeliveryError | InvalidInput)
+            connection.execute(
+                _MARK_FAILED,
+                {
+                    "id": row_id,
+                    "status": DEAD if dead else PENDING,
+                    "error": f"{type(exc).__name__}: {exc}"[:2000],
+                },
+            )
+            uow.commit()
             raise
-        mark(
-            attempts=attempts,
-            status=SENT,
-            provider_message_id=provider_message_id,
-            sent_at=now,
-            last_error=None,
+        connection.execute(
+            _MARK_SENT, {"id": row_id, "provider_message_id": provider_message_id, "now": now}
         )
+        uow.commit()
         return Outcome.SENT
+
+
+def compose(
+    session: Session, renderer: Renderer, payload: dict[str, Any], now: datetime, mail_from: str
+) -> EmailMessage | None:
+    """The finished email of a payload, as ``deliver`` would send it (None: no recipient)."""
+    context, addresses = _context_and_recipients(session, payload)
+    if not addresses:
+        return None
+    return _render(renderer, payload, context, addresses, now, mail_from)
+
+
+def _render(renderer, payload, context, addresses, now, mail_from) -> EmailMessage:
+    return renderer(
+        payload["template"],
+        context,
+        to=", ".join(addresses),
+        sender=mail_from,
+        now=now,
+        message_id=message_id_for(payload["key"], mail_from),
+    )
 
 
 def _outcome_of(status: str) -> Outcome:
@@ -210,46 +233,48 @@ def _outcome_of(status: str) -> Outcome:
 def _context_and_recipients(
     session: Session, payload: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
-    specialist = school = hub = cohort = None
+    specialist = school = hub = cohort = hub_lead = None
+    hub_id = None
     specialist_id = payload.get("specialist_id")
     extra = payload.get("extra") or {}
     if specialist_id is not None:
-        found = session.execute(
-            select(Specialist, School, Hub, Cohort)
-            .join(School, Specialist.school_id == School.id)
-            .join(Hub, School.hub_id == Hub.id)
-            .join(Cohort, Specialist.cohort_id == Cohort.id)
-            .where(Specialist.id == specialist_id)
-        ).one_or_none()
-        if found is None:
+        row = (
+            session.connection()
+            .execute(_SPECIALIST, {"specialist_id": specialist_id})
+            .one_or_none()
+        )
+        if row is None:
             raise NotFound(f"no specialist with id {specialist_id}")
-        specialist, school, hub, cohort = found
+        specialist = {"id": row.id, "name": row.name, "email": row.email, "state": row.state}
+        school = {
+            "urn": row.urn,
+            "name": row.school_name,
+            "head_name": row.head_name,
+            "head_email": row.head_email,
+            "finance_email": row.finance_email,
+        }
+        hub_id = row.hub_id
+        hub = {"code": row.hub_code, "name": row.hub_name, "region": row.region}
+        cohort = {"number": row.number, "start_date": row.start_date.isoformat()}
+        if row.lead_email is not None:
+            hub_lead = {"name": row.lead_name, "email": row.lead_email}
     elif extra.get("hub_id") is not None:
-        hub = session.get(Hub, extra["hub_id"])
+        found = session.get(Hub, extra["hub_id"])
+        if found is not None:
+            hub_id = found.id
+            hub = {"code": found.code, "name": found.name, "region": found.region}
+            hub_lead = _hub_lead(session, hub_id)
 
     context: dict[str, Any] = {
-        "specialist": specialist
-        and {
-            "id": specialist.id,
-            "name": specialist.name,
-            "email": specialist.email,
-            "state": specialist.state,
-        },
-        "school": school
-        and {
-            "urn": school.urn,
-            "name": school.name,
-            "head_name": school.head_name,
-            "head_email": school.head_email,
-            "finance_email": school.finance_email,
-        },
-        "hub": hub and {"code": hub.code, "name": hub.name, "region": hub.region},
-        "cohort": cohort and {"number": cohort.number, "start_date": cohort.start_date.isoformat()},
-        "hub_lead": hub and _hub_lead(session, hub.id),
+        "specialist": specialist,
+        "school": school,
+        "hub": hub,
+        "cohort": cohort,
+        "hub_lead": hub_lead,
         "email_key": payload["key"],
     }
     context.update(extra)
-    return context, _addresses(session, payload["to"], specialist, school, hub)
+    return context, _addresses(session, payload["to"], specialist, school, hub_id)
 
 
 def _hub_lead(session: Session, hub_id: int) -> dict[str, str] | None:
@@ -262,7 +287,7 @@ def _hub_lead(session: Session, hub_id: int) -> dict[str, str] | None:
     return {"name": row.name, "email": row.email} if row else None
 
 
-def _addresses(session: Session, to: str, specialist, school, hub) -> list[str]:
+def _addresses(session: Session, to: str, specialist, school, hub_id) -> list[str]:
     if "@" in to:
         return [to]
     if to not in ROLES:
@@ -270,19 +295,19 @@ def _addresses(session: Session, to: str, specialist, school, hub) -> list[str]:
             f"unknown recipient {to!r}: expected {', '.join(ROLES)} or an email address"
         )
     if to == "hub_lead":
-        if hub is None:
+        if hub_id is None:
             raise InvalidInput("an email to the hub lead needs a specialist or extra.hub_id")
         return list(
             session.scalars(
                 select(Staff.email)
-                .where(Staff.hub_id == hub.id, Staff.role == "hub_lead")
+                .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
                 .order_by(Staff.id)
             )
         )
     if specialist is None:
         raise InvalidInput(f"an email to the {to} needs a specialist")
     if to == "specialist":
-        return [specialist.email]
+        return [specialist["email"]]
     if to == "headteacher":
-        return [school.head_email]
-    return [school.finance_email] if school.finance_email else []
+        return [school["head_email"]]
+    return [school["finance_email"]] if school["finance_email"] else []

@@ -71,14 +71,16 @@ class StartCounter(Middleware):
 
     def before_process_message(self, broker, message):
         retries = message.options.get("retries", 0)
-        # A suspect waits for its turn before its start is counted: counting first and
-        # taking it back while waiting would leave a count behind if the worker died
-        # in between (killed by the suspect running), pushing a bystander to the bound.
-        suspect = self._started_so_far(message) - retries > 0
-        if suspect:
+        # One statement counts the start of a message that never crashed. A suspect (a
+        # message started more often than it was retried) is not counted by it: it waits
+        # for its turn first, because counting first and taking it back while waiting
+        # would leave a count behind if the worker died in between (killed by the suspect
+        # running), pushing a bystander to the bound.
+        starts = self._count(message, unless_suspect_after=retries)
+        self._holding.suspect = starts is None
+        if starts is None:
             self._suspects.acquire()
-        self._holding.suspect = suspect
-        starts = self._count(message)
+            starts = self._count(message)
         crashes = starts - 1 - retries
         if crashes >= self.max_crashes:
             self._dead_letter(message, starts, crashes)
@@ -91,18 +93,14 @@ class StartCounter(Middleware):
 
     after_skip_message = after_process_message
 
-    def _started_so_far(self, message) -> int:
-        with self.uow_factory() as uow:
-            return (
-                uow.session.execute(
-                    text("SELECT attempts FROM message_attempts WHERE message_id = :id"),
-                    {"id": message.message_id},
-                ).scalar()
-                or 0
-            )
-
-    def _count(self, message) -> int:
-        return count_start(self.uow_factory(), message.message_id, message.actor_name, self.clock)
+    def _count(self, message, unless_suspect_after: int | None = None) -> int | None:
+        return count_start(
+            self.uow_factory(),
+            message.message_id,
+            message.actor_name,
+            self.clock,
+            unless_suspect_after,
+        )
 
     def _dead_letter(self, message, starts: int, crashes: int) -> None:
         error = (
@@ -134,13 +132,18 @@ class DeadLetters(Middleware):
         logger.warning("dead-lettered message %s: %s", message.message_id, error)
 
 
-_COUNT_START = text(
+_COUNT_START = (
     "INSERT INTO message_attempts (message_id, actor, attempts, last_started_at)"
     " VALUES (:message_id, :actor, 1, :now)"
     " ON CONFLICT (message_id) DO UPDATE"
     " SET attempts = message_attempts.attempts + 1,"
     " last_started_at = excluded.last_started_at"
-    " RETURNING attempts"
+)
+_COUNT = text(_COUNT_START + " RETURNING attempts").bindparams(
+    bindparam("now", type_=UTCDateTime())
+)
+_COUNT_UNLESS_SUSPECT = text(
+    _COUNT_START + " WHERE message_attempts.attempts <= :retries RETURNING attempts"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
@@ -161,16 +164,30 @@ def record_dead_letter(
     )
 
 
-def count_start(uow: UnitOfWork, message_id: str, actor: str, clock: Clock) -> int:
+def count_start(
+    uow: UnitOfWork, message_id: str, actor: str, clock: Clock, retries: int | None = None
+) -> int | None:
     """Count one more start of the message (its row created at 1), commit, return the count.
 
-    One upsert, the same on PostgreSQL and SQLite (written as SQL: SQLAlchemy's dialect
-    upserts are compiled anew on every call).
+    With ``retries``: only if the message is no suspect, that is, started at most
+    ``retries`` times so far (each earlier start ended in an exception and was retried);
+    None, counting nothing, if it is one. One upsert, the same on PostgreSQL and SQLite
+    (written as SQL: SQLAlchemy's dialect upserts are compiled anew on every call).
     """
+    values = {"message_id": message_id, "actor": actor, "now": clock.now()}
     with uow:
-        starts = uow.session.execute(
-            _COUNT_START,
-            {"message_id": message_id, "actor": actor, "now": clock.now()},
-        ).scalar_one()
+        session = uow.session
+        # On PostgreSQL the one statement commits by itself, without BEGIN and COMMIT round
+        # trips. (Not on SQLite, whose engine opens each transaction with BEGIN IMMEDIATE.)
+        autocommit = session.get_bind().dialect.name == "postgresql"
+        connection = session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT"} if autocommit else None
+        )
+        if retries is None:
+            starts = connection.execute(_COUNT, values).scalar_one()
+        else:
+            starts = connection.execute(
+                _COUNT_UNLESS_SUSPECT, {**values, "retries": retries}
+            ).scalar()
         uow.commit()
         return starts
