@@ -43,6 +43,7 @@ hub is ``extra["hub_id"]``), or a literal address.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
@@ -82,8 +83,12 @@ class Renderer(Protocol):
 def message_id_for(key: str, mail_from: str) -> str:
     """The same Message-ID for every attempt at one email: a resend after a crash replaces
     the file sender's file, and lets a receiving server recognise the repeat."""
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "mastery.local"
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{_domain(mail_from)}>"
+
+
+@functools.cache
+def _domain(mail_from: str) -> str:
+    return parseaddr(mail_from)[1].rpartition("@")[2] or "mastery.local"
 
 
 class Outcome(StrEnum):
