@@ -221,13 +221,13 @@ def _seed_and_raw_bound(sink: SmtpSink, database_url: str):
         rendering = time.perf_counter() - started
     finally:
         runtime.close()
-    expected = {message["Message-ID"] for message in messages}
+    expected = {message.message_id for message in messages}
     assert len(expected) == EMAILS
 
     connection = smtplib.SMTP("127.0.0.1", sink.port, timeout=30)
     started = time.perf_counter()
     for message in messages:
-        connection.send_message(message)
+        connection.sendmail(message.envelope_from, list(message.recipients), message.data)
     sending = time.perf_counter() - started
     connection.quit()
     sink.check(expected)

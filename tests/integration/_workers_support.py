@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import redis
 
 from tests import factories
 from workflow.bootstrap import Runtime
+from workflow.notify.mime import FinishedEmail
 from workflow.notify.senders import FileSender
 from workflow.services.outbox import email_key, emit_email
 
@@ -39,18 +41,17 @@ def render_for_tests(
     sender: str,
     now: datetime | None = None,
     message_id: str | None = None,
-) -> EmailMessage:
+) -> FinishedEmail:
     """Stands in for ``notify.render.render_email``: the key goes in a header to count by."""
     message = EmailMessage()
-    if message_id:
-        message["Message-ID"] = message_id
+    message["Message-ID"] = message_id or make_msgid(domain="test.example")
     message["From"] = sender
     message["To"] = to
     message["Subject"] = f"[test] {template}"
     message[KEY_HEADER] = context["email_key"]
     specialist = context.get("specialist") or {}
     message.set_content(f"{template} for {specialist.get('name', 'nobody')}\n")
-    return message
+    return FinishedEmail.from_message(message)
 
 
 class RecordingSender:
@@ -62,7 +63,8 @@ class RecordingSender:
         self.delay = delay
         self._lock = threading.Lock()
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, finished: FinishedEmail) -> str:
+        message = finished.message()
         time.sleep(self.delay)
         with self._lock:
             pending = self.failures.get(message["To"])
@@ -93,15 +95,15 @@ class CueFileSender(FileSender):
         self.delay = delay
         self.hang_after = hang_after
 
-    def send(self, message: EmailMessage) -> str:
-        if "poison" in message["To"]:
+    def send(self, finished: FinishedEmail) -> str:
+        if any("poison" in address for address in finished.recipients):
             os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(self.delay)
         if self.hang_after is not None and len(eml_files(self.folder)) >= self.hang_after:
             marker = self.folder / f"hanging-{threading.get_ident()}-{os.getpid()}"
             marker.touch()
             threading.Event().wait()
-        return super().send(message)
+        return super().send(finished)
 
 
 def eml_files(folder: Path) -> list[Path]:

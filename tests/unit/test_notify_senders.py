@@ -50,14 +50,17 @@ def test_a_malformed_url_is_refused(url):
 def test_the_file_sender_writes_one_file_per_message_id_however_often_sent(tmp_path):
     from email.message import EmailMessage
 
+    from workflow.notify.mime import FinishedEmail
     from workflow.notify.senders import FileSender
 
     sender = FileSender(tmp_path)
     for body in ("first attempt", "attempt after a crash"):
         message = EmailMessage()
+        message["From"] = "hub@hub.example"
+        message["To"] = "jo@school.example"
         message["Message-ID"] = "<abc123@mathshubs.example>"
         message.set_content(body)
-        sender.send(message)
+        assert sender.send(FinishedEmail.from_message(message)) == "abc123@mathshubs.example"
     (written,) = tmp_path.glob("*.eml")
     assert "attempt after a crash" in written.read_text()
 

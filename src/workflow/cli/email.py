@@ -49,7 +49,8 @@ def preview(template: str, as_html: bool, role: str | None) -> None:
 
     context = sample_context(template)
     to = address_for_role(role, context) if role else sample_recipient(template, context)
-    message = render_email(template, context, to=to, sender=SAMPLE_SENDER, now=SAMPLE_NOW)
+    email_ = render_email(template, context, to=to, sender=SAMPLE_SENDER, now=SAMPLE_NOW)
+    message = email_.message()
     html = message.get_body(preferencelist=("html",))
     if as_html:
         click.echo(html.get_content() if html is not None else "", nl=False)

@@ -9,14 +9,9 @@ The context holds plain values (see ``samples.py`` for one of each); ``render_em
 ``recipient`` ({name, role}) by matching ``to`` against the people in the context, unless
 the caller gives one, so that the greeting and wording fit the reader.
 
-Building the message, not the templates, is what costs (Python's ``email`` package parses
-every header it is given, and folds it again at every sending): so the messages carry a
-policy whose header factory keeps the headers it parsed last, folded (the From, Reply-To
-and content headers are the same on every email), the sender's and hub leads' addresses
-are checked once, and the text parts are built directly. The MIME boundaries are fixed
-(``=_alternative``, ``=_mixed``) instead of being drawn, and searched for in the body, at
-every sending: every part is quoted-printable or base64, in which ``=_`` cannot occur
-(RFC 2045's own advice), and neither boundary begins the other.
+The finished email is written by ``mime.write_email`` (text, HTML and any .ics, as bytes
+ready to send). The sender's and hub leads' addresses, the same on many emails, are
+checked once per process.
 """
 
 from __future__ import annotations
@@ -24,10 +19,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from email import policy as email_policy
-from email import quoprimime
-from email.headerregistry import BaseHeader, HeaderRegistry
-from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +28,7 @@ from workflow.errors import InvalidInput
 from workflow.notify import formatting
 from workflow.notify.addresses import check_mailbox
 from workflow.notify.ics import CalendarEvent, build_calendar, event_uid
+from workflow.notify.mime import Attachment, FinishedEmail, write_email
 from workflow.notify.templates import EVENT_TEMPLATES, TEMPLATES
 
 if TYPE_CHECKING:
@@ -44,7 +36,6 @@ if TYPE_CHECKING:
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _UNSAFE_IN_HEADER = ("\r", "\n", "\x00")
-ALTERNATIVE_BOUNDARY, MIXED_BOUNDARY = "=_alternative", "=_mixed"
 
 
 @functools.cache
@@ -74,43 +65,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-class _FoldedOnce(BaseHeader):
-    """A header that keeps its folded form (it depends on nothing else than these three)."""
-
-    def fold(self, *, policy):
-        key = (policy.max_line_length, policy.linesep, policy.utf8)
-        folded = self.__dict__.setdefault("_folded", {})
-        if key not in folded:
-            folded[key] = super().fold(policy=policy)
-        return folded[key]
-
-
-class _RememberingHeaders(HeaderRegistry):
-    """Parses each (name, value) once: parsed headers are immutable, so they can be shared.
-
-    Bounded, so that the values that differ on every email (To, Subject, Message-ID) only
-    pass through. The class of each header name is made once too (the standard registry
-    makes a new class at every call).
-    """
-
-    def __init__(self):
-        super().__init__(base_class=_FoldedOnce)
-        self._parse = functools.lru_cache(maxsize=256)(super().__call__)
-        self._classes = functools.cache(super().__getitem__)
-
-    def __getitem__(self, name):
-        return self._classes(name.lower())
-
-    def __call__(self, name, value):
-        return self._parse(name, value)
-
-
-@functools.cache
-def message_policy() -> email_policy.EmailPolicy:
-    """``email.policy.default`` with the remembering header factory (built on first use)."""
-    return email_policy.default.clone(header_factory=_RememberingHeaders())
-
-
 #: The sender and the hub leads (Reply-To) are few, and the same on many emails.
 _check_known_mailbox = functools.lru_cache(maxsize=64)(check_mailbox)
 
@@ -123,7 +77,7 @@ def render_email(
     sender: str,
     now: datetime | None = None,
     message_id: str | None = None,
-) -> EmailMessage:
+) -> FinishedEmail:
     """Build the email ``template`` for ``to``: multipart/alternative text and HTML.
 
     ``now`` dates the message (the injected clock's time; the system's when omitted).
@@ -160,35 +114,35 @@ def render_email(
     except (TypeError, ValueError, KeyError) as exc:
         raise InvalidInput(f"email {template!r} cannot be written: {exc}") from None
 
-    message = EmailMessage(policy=message_policy())
     message_id = _message_id(message_id, from_address.domain)
-    headers = {
-        "From": str(from_address),
-        "To": str(to_address),
-        "Subject": subject,
-        "Date": format_datetime(now.astimezone(UTC)),
-        "Message-ID": message_id,
-    }
+    headers = [
+        ("From", str(from_address)),
+        ("To", str(to_address)),
+        ("Subject", subject),
+        ("Date", format_datetime(now.astimezone(UTC))),
+        ("Message-ID", message_id),
+    ]
     reply_to = _reply_to(values)
     if reply_to is not None:
-        headers["Reply-To"] = reply_to
-    for name, value in headers.items():
+        headers.append(("Reply-To", reply_to))
+    for name, value in headers:
         refuse_unsafe_header(name, value)
-        message[name] = value
-    message["MIME-Version"] = "1.0"
-    message["Content-Type"] = f'multipart/alternative; boundary="{ALTERNATIVE_BOUNDARY}"'
-    message.attach(_text_part(text, "plain"))
-    message.attach(_text_part(html, "html"))
+    attachment = None
     if calendar is not None:
-        message.make_mixed(boundary=MIXED_BOUNDARY)
-        message.add_attachment(
-            calendar.encode("utf-8"),
-            maintype="text",
-            subtype="calendar",
+        attachment = Attachment(
             filename=f"{template.replace('_', '-')}.ics",
-            params={"method": "PUBLISH", "charset": "utf-8"},
+            content_type='text/calendar; method="PUBLISH"; charset="utf-8"',
+            data=calendar.encode("utf-8"),
         )
-    return message
+    return write_email(
+        headers,
+        text,
+        html,
+        attachment,
+        envelope_from=from_address.addr_spec,
+        recipients=(to_address.addr_spec,),
+        message_id=message_id,
+    )
 
 
 def refuse_unsafe_header(name: str, value: str) -> None:
@@ -206,17 +160,6 @@ def _message_id(given: str | None, domain: str) -> str:
     if not given.startswith("<"):
         given = f"<{given}>"
     return given
-
-
-def _text_part(text: str, subtype: str) -> EmailMessage:
-    """A UTF-8 text part, quoted-printable: what ``set_content(text, cte=...)`` makes, built
-    directly (its parameter handling parses the Content-Type header again and again)."""
-    part = EmailMessage(policy=message_policy())
-    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
-    part["Content-Transfer-Encoding"] = "quoted-printable"
-    body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
-    part.set_payload(quoprimime.body_encode(body.decode("latin-1"), part.policy.max_line_length))
-    return part
 
 
 RECIPIENT_ROLES = ("specialist", "headteacher", "finance", "hub_lead")

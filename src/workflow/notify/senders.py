@@ -1,4 +1,4 @@
-"""Senders hand a finished ``EmailMessage`` to the world and return its provider message id.
+"""Senders hand a ``FinishedEmail`` (notify/mime.py) to the world and return its message id.
 
 ``FileSender`` (the embedded default) writes one .eml file per message. The SMTP sender
 lives in ``notify/smtp.py``; ``make_sender`` picks one from the settings. A sender raises
@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from workflow.notify.mime import FinishedEmail
 
 if TYPE_CHECKING:
     from workflow.config import Settings
 
 
 class Sender(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Deliver ``message``; return the provider's message id."""
+    def send(self, email: FinishedEmail) -> str:
+        """Deliver ``email``; return the provider's message id."""
         ...
 
     def close(self) -> None: ...
@@ -33,15 +33,13 @@ class FileSender:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, email: FinishedEmail) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        if "Message-ID" not in message:
-            message["Message-ID"] = make_msgid(domain="mastery.local")
-        message_id = message["Message-ID"].strip("<>")
+        message_id = email.message_id.strip("<>")
         safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in message_id)
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(message.as_bytes())
+            handle.write(email.data)
         os.replace(tmp, self.folder / f"{safe}.eml")
         return message_id
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
-from email.message import EmailMessage
-from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 from workflow.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from workflow.notify.mime import FinishedEmail
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -49,7 +48,7 @@ class SmtpSender:
         self.port = parts.port or DEFAULT_PORTS[parts.scheme]
         self.username = unquote(parts.username) if parts.username else None
         self._password = unquote(parts.password) if parts.password else ""
-        # The name given in EHLO, and the domain of the Message-IDs this sender adds.
+        # The name given in EHLO.
         self.local_hostname = local_hostname
         self.timeout = timeout
         self._ssl_context = ssl_context
@@ -59,16 +58,16 @@ class SmtpSender:
         user = f"{self.username}@" if self.username else ""
         return f"SmtpSender({self.scheme}://{user}{self.host}:{self.port})"
 
-    def send(self, message: EmailMessage) -> str:
-        """Hand ``message`` to the server; return its Message-ID (without angle brackets)."""
-        if "Message-ID" not in message:
-            message["Message-ID"] = make_msgid(domain=self.local_hostname or "mastery.local")
-        message_id = message["Message-ID"].strip().strip("<>")
-        envelope = _envelope(message)
+    def send(self, email: FinishedEmail) -> str:
+        """Hand ``email`` to the server; return its Message-ID (without angle brackets)."""
+        # As smtplib's send_message does for an address beyond ASCII (RFC 6531).
+        options = ("SMTPUTF8", "BODY=8BITMIME") if email.smtputf8 else ()
         for attempt in (1, 2):
             connection = self._connection()
             try:
-                refused = connection.send_message(message, *envelope)
+                refused = connection.sendmail(
+                    email.envelope_from, list(email.recipients), email.data, options
+                )
             except smtplib.SMTPServerDisconnected as exc:
                 self._discard()
                 if attempt == 2:
@@ -96,7 +95,7 @@ class SmtpSender:
             if refused:
                 # Some recipients took it and some did not: retrying would send it twice.
                 raise _refused(refused, partial=True)
-            return message_id
+            return email.message_id.strip("<>")
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
@@ -169,22 +168,6 @@ class SmtpSender:
 
     def _where(self) -> str:
         return f"{self.host}:{self.port}"
-
-
-def _envelope(message: EmailMessage) -> tuple[str | None, list[str] | None]:
-    """The envelope sender and recipients, from the headers as the message holds them parsed.
-
-    (None, None) lets smtplib find them itself, as it does for a message with Resent-
-    headers or headers held as plain text.
-    """
-    senders = message.get_all("From") or []
-    if "Sender" in message or "Resent-Date" in message or len(senders) != 1:
-        return None, None
-    headers = [senders[0], *(h for name in ("To", "Cc", "Bcc") for h in message.get_all(name, []))]
-    if not all(hasattr(header, "addresses") for header in headers) or not senders[0].addresses:
-        return None, None
-    recipients = [address.addr_spec for header in headers[1:] for address in header.addresses]
-    return headers[0].addresses[0].addr_spec, recipients
 
 
 def _close_quietly(connection: smtplib.SMTP | None) -> None:

@@ -47,7 +47,6 @@ import functools
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from email.message import EmailMessage
 from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, Protocol
@@ -59,6 +58,7 @@ from workflow.db.models import EmailLog, Hub, Staff
 from workflow.db.types import UTCDateTime
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DeliveryError, InvalidInput, NotFound, PermanentDeliveryError
+from workflow.notify.mime import FinishedEmail
 from workflow.notify.senders import Sender
 
 PENDING, SENT, SKIPPED, DEAD = "pending", "sent", "skipped", "dead"
@@ -75,7 +75,7 @@ class Renderer(Protocol):
         sender: str,
         now: datetime,
         message_id: str,
-    ) -> EmailMessage:
+    ) -> FinishedEmail:
         """Build the finished message for ``template`` with ``context``."""
         ...
 
@@ -208,7 +208,7 @@ def deliver(
 
 def compose(
     session: Session, renderer: Renderer, payload: dict[str, Any], now: datetime, mail_from: str
-) -> EmailMessage | None:
+) -> FinishedEmail | None:
     """The finished email of a payload, as ``deliver`` would send it (None: no recipient)."""
     context, addresses = _context_and_recipients(session, payload)
     if not addresses:
@@ -216,7 +216,7 @@ def compose(
     return _render(renderer, payload, context, addresses, now, mail_from)
 
 
-def _render(renderer, payload, context, addresses, now, mail_from) -> EmailMessage:
+def _render(renderer, payload, context, addresses, now, mail_from) -> FinishedEmail:
     return renderer(
         payload["template"],
         context,
