@@ -30,7 +30,7 @@ STACK_FLOOR = """
 import hashlib, click, msgspec, sqlalchemy.orm
 class Probe(msgspec.Struct):
     value: int = 1
-msgspec.convert({"value": 2}, Probe)
+msgspec.convert(dict(value=2), Probe)
 hashlib.scrypt(b"secret", salt=b"salt" * 4, dklen=32, **{scrypt})
 """
 
