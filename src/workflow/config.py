@@ -13,8 +13,8 @@ import msgspec
 from msgspec import Meta
 
 from workflow.clock import parse_now
+from workflow.conversion import FieldProblem, Invalid, convert
 from workflow.errors import SettingsError
-from workflow.validation import FieldProblem, Invalid, convert
 
 DEFAULT_VAR_DIR = Path("var")
 PREFIX = "WORKFLOW_"

@@ -32,9 +32,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 from dateutil.easter import easter
 
+from workflow.conversion import FieldProblem, Invalid, convert
 from workflow.errors import RulesError, SettingsError
 from workflow.scheduler import bank_holidays
-from workflow.validation import FieldProblem, Invalid, convert
 
 REMINDER_HOUR = time(9, 0)
 DAY = timedelta(days=1)

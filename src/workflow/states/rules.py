@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from workflow.conversion import FieldProblem, Invalid, convert
 from workflow.errors import RulesError
-from workflow.validation import FieldProblem, Invalid, convert
 
 NonNegative = Annotated[int, Meta(ge=0)]
 NonEmpty = Annotated[str, Meta(min_length=1)]

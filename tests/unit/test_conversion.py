@@ -7,7 +7,7 @@ from typing import Literal
 import msgspec
 import pytest
 
-from workflow.validation import FieldProblem, Invalid, convert
+from workflow.conversion import FieldProblem, Invalid, convert
 
 
 class Item(msgspec.Struct, forbid_unknown_fields=True):
