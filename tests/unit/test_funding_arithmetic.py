@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from workflow.services.funding import (
     due_at,
@@ -71,10 +72,10 @@ def test_pro_rata_pays_recorded_days_capped_at_the_entitlement_less_what_was_pai
     assert pro_rata_pence(4, cohort9_rules, 1, released=75000) == 0
 
 
-def test_pro_rata_rounds_half_days_down_to_a_whole_penny(cohort9_rules):
-    rules = cohort9_rules.model_copy(
-        update={"funding": cohort9_rules.funding.model_copy(update={"daily_rate_pence": 20001})}
-    )
+def test_pro_rata_rounds_half_days_down_to_a_whole_penny():
+    # Cohort 2 funds whole days (10 and 15), so an odd daily rate is valid for it.
+    cohort2 = load_rules("cohort-2")
+    rules = replace(cohort2, funding=replace(cohort2.funding, daily_rate_pence=20001))
     assert pro_rata_pence(3, rules, 1, released=0) == 30001  # 1.5 days * 20001 = 30001.5
 
 

@@ -27,19 +27,12 @@ from enum import StrEnum
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
 from dateutil.easter import easter
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Strict,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
 
+from workflow.conversion import FieldProblem, Invalid, convert
 from workflow.errors import RulesError, SettingsError
 from workflow.scheduler import bank_holidays
 
@@ -49,9 +42,6 @@ DAY = timedelta(days=1)
 MONDAY, FRIDAY = (0,), (4,)
 MONDAY_TO_WEDNESDAY, MONDAY_TO_THURSDAY, WEEKDAYS = (0, 1, 2), (0, 1, 2, 3), (0, 1, 2, 3, 4)
 
-# Only real TOML dates: no quoted strings, no datetimes, no numbers read as timestamps.
-StrictDate = Annotated[date, Strict()]
-
 
 class Term(StrEnum):
     AUTUMN = "autumn"
@@ -59,21 +49,15 @@ class Term(StrEnum):
     SUMMER = "summer"
 
 
-class Period(BaseModel):
+class Period(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A run of days, both ends included."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    start: date
+    end: date
 
-    start: StrictDate
-    end: StrictDate
-
-    @field_validator("end")
-    @classmethod
-    def _end_not_before_start(cls, end: date, info: ValidationInfo) -> date:
-        start = info.data.get("start")
-        if start is not None and end < start:
-            raise ValueError(f"end before start ({end} is before {start})")
-        return end
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise FieldProblem("end", f"end before start ({self.end} is before {self.start})")
 
     def __contains__(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -84,50 +68,36 @@ class TermDates(Period):
 
     half_term: Period
 
-    @field_validator("half_term")
-    @classmethod
-    def _half_term_inside(cls, half_term: Period, info: ValidationInfo) -> Period:
-        start, end = info.data.get("start"), info.data.get("end")
-        if start is None or end is None:
-            return half_term  # already reported
-        if not (start < half_term.start and half_term.end < end):
-            raise ValueError(
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        half_term = self.half_term
+        if not (self.start < half_term.start and half_term.end < self.end):
+            raise FieldProblem(
+                "half_term",
                 f"half-term {half_term.start} to {half_term.end} is not inside "
-                f"the term {start} to {end}"
+                f"the term {self.start} to {self.end}",
             )
-        return half_term
 
 
-class AcademicYear(BaseModel):
+class AcademicYear(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Academic year ``year``/``year + 1``: three terms in order, within September to August."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     year: int
     autumn: TermDates
     spring: TermDates
     summer: TermDates
 
-    @field_validator("autumn")
-    @classmethod
-    def _autumn_in_september(cls, autumn: TermDates, info: ValidationInfo) -> TermDates:
-        year = info.data.get("year")
-        if year is not None and autumn.start < date(year, 9, 1):
-            raise ValueError(f"starts {autumn.start}, before the academic year (1 September)")
-        return autumn
-
-    @field_validator("spring")
-    @classmethod
-    def _spring_after_autumn(cls, spring: TermDates, info: ValidationInfo) -> TermDates:
-        return _after(spring, info.data.get("autumn"), "autumn")
-
-    @field_validator("summer")
-    @classmethod
-    def _summer_after_spring(cls, summer: TermDates, info: ValidationInfo) -> TermDates:
-        year = info.data.get("year")
-        if year is not None and summer.end > date(year + 1, 8, 31):
-            raise ValueError(f"ends {summer.end}, after the academic year (31 August)")
-        return _after(summer, info.data.get("spring"), "spring")
+    def __post_init__(self) -> None:
+        if self.autumn.start < date(self.year, 9, 1):
+            raise FieldProblem(
+                "autumn", f"starts {self.autumn.start}, before the academic year (1 September)"
+            )
+        _after(self.spring, self.autumn, "spring", "autumn")
+        if self.summer.end > date(self.year + 1, 8, 31):
+            raise FieldProblem(
+                "summer", f"ends {self.summer.end}, after the academic year (31 August)"
+            )
+        _after(self.summer, self.spring, "summer", "spring")
 
     @property
     def label(self) -> str:
@@ -141,10 +111,11 @@ class AcademicYear(BaseModel):
         return getattr(self, Term(term).value)
 
 
-def _after(term: TermDates, previous: TermDates | None, previous_name: str) -> TermDates:
-    if previous is not None and term.start <= previous.end:
-        raise ValueError(f"starts {term.start}, before {previous_name} ends ({previous.end})")
-    return term
+def _after(term: TermDates, previous: TermDates, name: str, previous_name: str) -> None:
+    if term.start <= previous.end:
+        raise FieldProblem(
+            name, f"starts {term.start}, before {previous_name} ends ({previous.end})"
+        )
 
 
 # --- The rule for years no file lists ----------------------------------------------------
@@ -262,26 +233,13 @@ def load_terms(path: Path, label: str | None = None) -> dict[int, AcademicYear]:
         if not isinstance(table, dict):
             raise RulesError(f"{name}: {key}: expected a table of terms, e.g. [{key}.autumn]")
         try:
-            years[int(key)] = AcademicYear.model_validate({**table, "year": int(key)})
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join([key, *(str(part) for part in error["loc"])])
-            raise RulesError(f"{name}: {where}: {_problem(error)}") from None
+            # Only real TOML dates: a quoted string, a datetime or a number is refused.
+            years[int(key)] = convert(
+                {**table, "year": int(key)}, AcademicYear, builtin_types=[date]
+            )
+        except Invalid as exc:
+            raise RulesError(f"{name}: {key}.{exc.where}: {exc.message}") from None
     return years
-
-
-def _problem(error: Any) -> str:
-    """A pydantic error in words a hub administrator can act on."""
-    kind = error["type"]
-    if kind == "missing":
-        return "missing"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "date_type":
-        return f"expected a date such as 2025-09-03 (no quotes), got {error['input']!r}"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a table, got {error['input']!r}"
-    return str(error["msg"]).removeprefix("Value error, ")
 
 
 # --- Working days and reminders ------------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the rules (pydantic) load only where a guard needs them
+if TYPE_CHECKING:  # the rules load only where a guard needs them
     from workflow.states.rules import CohortRules
 
 SECONDARY_PHASES = ("secondary", "all-through")

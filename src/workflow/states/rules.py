@@ -12,11 +12,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import msgspec
+from msgspec import Meta
 
+from workflow.conversion import FieldProblem, Invalid, convert
 from workflow.errors import RulesError
+
+NonNegative = Annotated[int, Meta(ge=0)]
+NonEmpty = Annotated[str, Meta(min_length=1)]
+# Given in the file as ``funded_days = 7.5``, held as ``funded_half_days = 15``.
+DAY_FIELDS = ("funded", "central", "development")
 
 
 def to_half_days(value: Decimal | float | int) -> int:
@@ -28,66 +35,49 @@ def to_half_days(value: Decimal | float | int) -> int:
     return int(doubled)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Immutable; a field the struct does not know is an error, not ignored."""
 
 
 class Instalment(_Strict):
     due: date
-    percent: int = Field(gt=0, le=100)
+    percent: Annotated[int, Meta(gt=0, le=100)]
 
 
-class YearRules(_Strict):
-    funded_half_days: int = Field(ge=0)
-    central_half_days: int = Field(ge=0)
-    development_half_days: int = Field(ge=0)
-    hub_support_half_days: int = Field(default=0, ge=0)
-    bursary_pence: int = Field(default=0, ge=0)
+class YearRules(_Strict, kw_only=True):  # kw_only: instalments follows defaults
+    funded_half_days: NonNegative
+    central_half_days: NonNegative
+    development_half_days: NonNegative
+    hub_support_half_days: NonNegative = 0
+    bursary_pence: NonNegative = 0
     launch_attendance_required: bool = False
-    instalments: list[Instalment] = Field(min_length=1)
+    instalments: Annotated[list[Instalment], Meta(min_length=1)]
 
-    @model_validator(mode="before")
-    @classmethod
-    def _days_to_half_days(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for name in ("funded", "central", "development"):
-                if f"{name}_days" in data:
-                    try:
-                        data[f"{name}_half_days"] = to_half_days(data.pop(f"{name}_days"))
-                    except (ValueError, ArithmeticError) as exc:
-                        raise ValueError(f"{name}_days: {exc}") from None
-        return data
-
-    @model_validator(mode="after")
-    def _consistent(self) -> YearRules:
+    def __post_init__(self) -> None:
         if self.central_half_days + self.development_half_days > self.funded_half_days:
             raise ValueError("central and development days add up to more than the funded days")
         if sum(i.percent for i in self.instalments) != 100:
-            raise ValueError("instalment percentages must add up to 100")
+            raise FieldProblem("instalments", "instalment percentages must add up to 100")
         dues = [i.due for i in self.instalments]
         if dues != sorted(dues):
-            raise ValueError("instalments must be in date order")
-        return self
+            raise FieldProblem("instalments", "instalments must be in date order")
 
 
 class Event(_Strict):
     kind: Literal["launch", "central"]
-    title: str = Field(min_length=1)
-    programme_year: int = Field(ge=1, le=2)
+    title: NonEmpty
+    programme_year: Annotated[int, Meta(ge=1, le=2)]
     starts_at: datetime
     ends_at: datetime
     location: str = "Online"
     online: bool = True
     headteacher_half_day: bool = False
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Event:
+    def __post_init__(self) -> None:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise ValueError("event times need a UTC offset, e.g. 2025-09-30T09:30:00+01:00")
         if self.ends_at <= self.starts_at:
-            raise ValueError("the event ends before it starts")
-        return self
+            raise FieldProblem("ends_at", "the event ends before it starts")
 
 
 class Dates(_Strict):
@@ -95,43 +85,37 @@ class Dates(_Strict):
     year2_start: date
     work_group_start: date
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Dates:
+    def __post_init__(self) -> None:
         if not self.year1_start < self.year2_start < self.work_group_start:
             raise ValueError("year1_start, year2_start and work_group_start must be in order")
-        return self
 
 
 class Funding(_Strict):
-    daily_rate_pence: int = Field(ge=0)
+    daily_rate_pence: NonNegative
     # What a school is paid when its specialist withdraws: released instalments always
     # stay; "pro_rata" also pays the days recorded that year beyond what was released.
     on_withdrawal: Literal["pro_rata", "nothing"] = "nothing"
 
 
 class CohortRules(_Strict):
-    name: str = Field(min_length=1)
-    cohort: int = Field(ge=1)
+    name: NonEmpty
+    cohort: Annotated[int, Meta(ge=1)]
     title: str
     dates: Dates
     funding: Funding
     year1: YearRules
     year2: YearRules
-    events: list[Event] = Field(default_factory=list)
+    events: list[Event] = msgspec.field(default_factory=list)
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not value.replace("-", "").isalnum():
-            raise ValueError("use letters, digits and dashes only")
-        return value
-
-    @model_validator(mode="after")
-    def _whole_pence(self) -> CohortRules:
+    def __post_init__(self) -> None:
+        if not self.name.replace("-", "").isalnum():
+            raise FieldProblem("name", "use letters, digits and dashes only")
         for year in (self.year1, self.year2):
             if year.funded_half_days * self.funding.daily_rate_pence % 2:
-                raise ValueError("funded days times the daily rate is not a whole number of pence")
-        return self
+                raise FieldProblem(
+                    "funding.daily_rate_pence",
+                    "funded days times the daily rate is not a whole number of pence",
+                )
 
     def year(self, programme_year: int) -> YearRules:
         return {1: self.year1, 2: self.year2}[programme_year]
@@ -171,20 +155,35 @@ def load_rules(name_or_path: str | Path) -> CohortRules:
 
 
 def rules_from_dict(data: dict[str, Any], source: str = "rules") -> CohortRules:
+    """Rules from a TOML document; any fault is one ``RulesError`` naming source and field."""
     try:
-        return CohortRules.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"]) or "(file)"
-            problems.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
-        raise RulesError(f"{source}: " + "; ".join(problems)) from None
+        return convert(_with_half_days(data), CohortRules)
+    except Invalid as exc:
+        raise RulesError(f"{source}: {exc.where or '(file)'}: {exc.message}") from None
+
+
+def _with_half_days(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each year's ``funded_days`` etc. (decimals) as ``*_half_days`` (integers)."""
+    data = dict(data)
+    for year in ("year1", "year2"):
+        if not isinstance(data.get(year), dict):
+            continue  # reported by convert
+        fields = data[year] = dict(data[year])
+        for name in DAY_FIELDS:
+            if f"{name}_days" in fields:
+                try:
+                    fields[f"{name}_half_days"] = to_half_days(fields.pop(f"{name}_days"))
+                except (ValueError, ArithmeticError) as exc:
+                    raise Invalid(f"{year}.{name}_days", str(exc)) from None
+            elif f"{name}_half_days" not in fields:
+                raise Invalid(f"{year}.{name}_days", "missing")
+    return data
 
 
 def rules_snapshot(rules: CohortRules) -> dict[str, Any]:
     """The rules as plain JSON values, kept with the cohort for life."""
-    return rules.model_dump(mode="json")
+    return msgspec.to_builtins(rules)
 
 
 def rules_from_snapshot(snapshot: dict[str, Any]) -> CohortRules:
-    return CohortRules.model_validate(snapshot)
+    return rules_from_dict(snapshot, "the cohort's stored rules")
