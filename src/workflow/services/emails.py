@@ -51,11 +51,11 @@ from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Date, bindparam, select, text
+from sqlalchemy import Date, select
 from sqlalchemy.orm import Session
 
+from workflow.db.driver import HotStatement
 from workflow.db.models import EmailLog, Hub, Staff
-from workflow.db.types import UTCDateTime
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DeliveryError, InvalidInput, NotFound, PermanentDeliveryError
 from workflow.notify.mime import FinishedEmail
@@ -101,12 +101,12 @@ class Outcome(StrEnum):
     DEAD = "dead"  # failed for good earlier; only a dead-letter retry sends it again
 
 
-# The statements of every delivery, written as SQL, the same on PostgreSQL and SQLite: a
-# statement built with SQLAlchemy's expressions costs as much again in Python to identify
-# (its cache key is computed at every execution) as it takes the database to run.
+# The statements of every delivery, written as SQL, the same on PostgreSQL and SQLite, and
+# run on the driver's cursor on PostgreSQL (db/driver.py: SQLAlchemy's execution of each
+# would cost as much again in Python as the database takes to run it).
 
 #: The specialist, their school, hub, cohort and the hub's first hub lead.
-_SPECIALIST = text(
+_SPECIALIST = HotStatement(
     "SELECT s.id, s.name, s.email, s.state,"
     " sc.urn, sc.name AS school_name, sc.head_name, sc.head_email, sc.finance_email,"
     " h.id AS hub_id, h.code AS hub_code, h.name AS hub_name, h.region,"
@@ -117,25 +117,28 @@ _SPECIALIST = text(
     " JOIN cohorts c ON c.id = s.cohort_id"
     " LEFT JOIN staff hl ON hl.id ="
     " (SELECT min(id) FROM staff WHERE hub_id = h.id AND role = 'hub_lead')"
-    " WHERE s.id = :specialist_id"
-).columns(start_date=Date)
+    " WHERE s.id = :specialist_id",
+    start_date=Date,
+)
 
 #: No row back: the key is recorded already.
-_RECORD = text(
+_RECORD = HotStatement(
     "INSERT INTO email_log"
     " (idempotency_key, specialist_id, recipient, template, status, attempts, created_at)"
     " VALUES (:key, :specialist_id, :recipient, :template, :status, 0, :now)"
     " ON CONFLICT (idempotency_key) DO NOTHING"
-    " RETURNING id"
-).bindparams(bindparam("now", type_=UTCDateTime()))
+    " RETURNING id",
+    timestamps=["now"],
+)
 
-_MARK_SENT = text(
+_MARK_SENT = HotStatement(
     "UPDATE email_log SET attempts = attempts + 1, status = 'sent',"
     " provider_message_id = :provider_message_id, sent_at = :now, last_error = NULL"
-    " WHERE id = :id"
-).bindparams(bindparam("now", type_=UTCDateTime()))
+    " WHERE id = :id",
+    timestamps=["now"],
+)
 
-_MARK_FAILED = text(
+_MARK_FAILED = HotStatement(
     "UPDATE email_log SET attempts = attempts + 1, status = :status, last_error = :error"
     " WHERE id = :id"
 )
@@ -158,8 +161,8 @@ def deliver(
         # Statements on the session's connection: the ORM has nothing to add to them.
         connection = uow.session.connection()
         context, addresses = _context_and_recipients(uow.session, payload)
-        row_id = connection.execute(
-            _RECORD,
+        recorded = _RECORD.execute(
+            connection,
             {
                 "key": payload["key"],
                 "specialist_id": payload.get("specialist_id"),
@@ -168,7 +171,8 @@ def deliver(
                 "status": PENDING if addresses else SKIPPED,
                 "now": now,
             },
-        ).scalar()
+        )
+        row_id = recorded[0][0] if recorded else None
         if row_id is None:  # recorded before: send it only if still pending and free
             found = connection.execute(
                 select(EmailLog.id, EmailLog.status)
@@ -189,8 +193,8 @@ def deliver(
             provider_message_id = sender.send(message)
         except (DeliveryError, InvalidInput) as exc:
             dead = isinstance(exc, PermanentDeliveryError | InvalidInput)
-            connection.execute(
-                _MARK_FAILED,
+            _MARK_FAILED.execute(
+                connection,
                 {
                     "id": row_id,
                     "status": DEAD if dead else PENDING,
@@ -199,8 +203,8 @@ def deliver(
             )
             uow.commit()
             raise
-        connection.execute(
-            _MARK_SENT, {"id": row_id, "provider_message_id": provider_message_id, "now": now}
+        _MARK_SENT.execute(
+            connection, {"id": row_id, "provider_message_id": provider_message_id, "now": now}
         )
         uow.commit()
         return Outcome.SENT
@@ -243,26 +247,40 @@ def _context_and_recipients(
     specialist_id = payload.get("specialist_id")
     extra = payload.get("extra") or {}
     if specialist_id is not None:
-        row = (
-            session.connection()
-            .execute(_SPECIALIST, {"specialist_id": specialist_id})
-            .one_or_none()
-        )
-        if row is None:
+        rows = _SPECIALIST.execute(session.connection(), {"specialist_id": specialist_id})
+        if not rows:
             raise NotFound(f"no specialist with id {specialist_id}")
-        specialist = {"id": row.id, "name": row.name, "email": row.email, "state": row.state}
+        (
+            _,
+            name,
+            email,
+            state,
+            urn,
+            school_name,
+            head_name,
+            head_email,
+            finance_email,
+            hub_id,
+            hub_code,
+            hub_name,
+            region,
+            number,
+            start_date,
+            lead_name,
+            lead_email,
+        ) = rows[0]
+        specialist = {"id": specialist_id, "name": name, "email": email, "state": state}
         school = {
-            "urn": row.urn,
-            "name": row.school_name,
-            "head_name": row.head_name,
-            "head_email": row.head_email,
-            "finance_email": row.finance_email,
+            "urn": urn,
+            "name": school_name,
+            "head_name": head_name,
+            "head_email": head_email,
+            "finance_email": finance_email,
         }
-        hub_id = row.hub_id
-        hub = {"code": row.hub_code, "name": row.hub_name, "region": row.region}
-        cohort = {"number": row.number, "start_date": row.start_date.isoformat()}
-        if row.lead_email is not None:
-            hub_lead = {"name": row.lead_name, "email": row.lead_email}
+        hub = {"code": hub_code, "name": hub_name, "region": region}
+        cohort = {"number": number, "start_date": start_date.isoformat()}
+        if lead_email is not None:
+            hub_lead = {"name": lead_name, "email": lead_email}
     elif extra.get("hub_id") is not None:
         found = session.get(Hub, extra["hub_id"])
         if found is not None:

@@ -26,10 +26,9 @@ import threading
 from collections.abc import Callable
 
 from dramatiq.middleware import Middleware, SkipMessage
-from sqlalchemy import bindparam, text
 
 from workflow.clock import Clock
-from workflow.db.types import UTCDateTime
+from workflow.db.driver import HotStatement
 from workflow.db.uow import UnitOfWork
 from workflow.services import dead_letters
 
@@ -139,12 +138,11 @@ _COUNT_START = (
     " SET attempts = message_attempts.attempts + 1,"
     " last_started_at = excluded.last_started_at"
 )
-_COUNT = text(_COUNT_START + " RETURNING attempts").bindparams(
-    bindparam("now", type_=UTCDateTime())
+_COUNT = HotStatement(_COUNT_START + " RETURNING attempts", timestamps=["now"])
+_COUNT_UNLESS_SUSPECT = HotStatement(
+    _COUNT_START + " WHERE message_attempts.attempts <= :retries RETURNING attempts",
+    timestamps=["now"],
 )
-_COUNT_UNLESS_SUSPECT = text(
-    _COUNT_START + " WHERE message_attempts.attempts <= :retries RETURNING attempts"
-).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 def record_dead_letter(
@@ -172,7 +170,8 @@ def count_start(
     With ``retries``: only if the message is no suspect, that is, started at most
     ``retries`` times so far (each earlier start ended in an exception and was retried);
     None, counting nothing, if it is one. One upsert, the same on PostgreSQL and SQLite
-    (written as SQL: SQLAlchemy's dialect upserts are compiled anew on every call).
+    (written as SQL: SQLAlchemy's dialect upserts are compiled anew on every call; run on
+    the driver's cursor on PostgreSQL, see db/driver.py).
     """
     values = {"message_id": message_id, "actor": actor, "now": clock.now()}
     with uow:
@@ -184,10 +183,9 @@ def count_start(
             execution_options={"isolation_level": "AUTOCOMMIT"} if autocommit else None
         )
         if retries is None:
-            starts = connection.execute(_COUNT, values).scalar_one()
+            [(starts,)] = _COUNT.execute(connection, values)
         else:
-            starts = connection.execute(
-                _COUNT_UNLESS_SUSPECT, {**values, "retries": retries}
-            ).scalar()
+            counted = _COUNT_UNLESS_SUSPECT.execute(connection, {**values, "retries": retries})
+            starts = counted[0][0] if counted else None
         uow.commit()
         return starts
