@@ -17,11 +17,16 @@ middleware (start counting, dead letters) and the actors need its database and c
   its effect's row (``email_log``) still says pending. Production uses Redis.
 
 The broker is also set as dramatiq's global broker, here and only here.
+
+``enqueue_all`` is how the outbox relay publishes a batch: on Redis in one pipelined round
+trip (``BatchingRedisBroker``), elsewhere one message at a time.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import dramatiq
@@ -30,6 +35,7 @@ from dramatiq import Broker, Worker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.errors import QueueJoinTimeout
+from dramatiq.message import Message
 from dramatiq.middleware import Retries, TimeLimit
 
 from workflow.workers.actors import Handler, declare_actors
@@ -68,6 +74,48 @@ class InProcessBroker(StubBroker):
         self.worker.stop(timeout=int(drain_seconds * 1000))
 
 
+class BatchingRedisBroker(RedisBroker):
+    """dramatiq's Redis broker, able to enqueue many messages in one round trip.
+
+    Every Redis command of dramatiq's broker is one call of its Lua script
+    (``scripts["dispatch"]``). Here that script is wrapped so that, in a thread inside
+    ``enqueue_all``, its calls are queued on a Redis pipeline, sent together at the end;
+    every other thread (the consumers' fetch and ack) calls it directly, as before. The
+    messages are the ones ``enqueue`` makes, each with dramatiq's own middleware hooks.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pipelines = threading.local()
+        script = self.scripts["dispatch"]
+
+        def dispatch(keys=None, args=None, client=None):
+            pipeline = getattr(self._pipelines, "current", None)
+            return script(keys=keys, args=args, client=pipeline or client)
+
+        self.scripts["dispatch"] = dispatch
+
+    def enqueue_all(self, messages: Sequence[Message]) -> None:
+        """Enqueue ``messages``; a Redis error (connection lost) may leave some enqueued."""
+        with self.client.pipeline(transaction=False) as pipeline:
+            self._pipelines.current = pipeline
+            try:
+                for message in messages:
+                    self.enqueue(message)
+            finally:
+                self._pipelines.current = None
+            pipeline.execute()
+
+
+def enqueue_all(broker: Broker, messages: Sequence[Message]) -> None:
+    """Publish ``messages`` in order: batched where the broker can, else one by one."""
+    if isinstance(broker, BatchingRedisBroker):
+        broker.enqueue_all(messages)
+        return
+    for message in messages:
+        broker.enqueue(message)
+
+
 def make_broker(runtime: Runtime, *, handlers: Mapping[str, Handler] | None = None) -> Broker:
     """The broker for this process, with middleware and actors (``handlers``: tests only)."""
     settings = runtime.settings
@@ -89,7 +137,7 @@ def make_broker(runtime: Runtime, *, handlers: Mapping[str, Handler] | None = No
         client = redis.Redis.from_url(
             settings.broker_url, socket_connect_timeout=5, socket_timeout=30
         )
-        broker = RedisBroker(
+        broker = BatchingRedisBroker(
             client=client,
             middleware=middleware,
             heartbeat_timeout=settings.worker_heartbeat_timeout_ms,

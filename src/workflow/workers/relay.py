@@ -29,6 +29,7 @@ from dramatiq.message import Message
 from sqlalchemy import select, update
 
 from workflow.db.models import OutboxMessage
+from workflow.workers.broker import enqueue_all
 
 if TYPE_CHECKING:
     from workflow.bootstrap import Runtime
@@ -72,8 +73,7 @@ def relay_once(runtime: Runtime, limit: int = BATCH) -> int:
             .values(sent_at=runtime.clock.now(), attempts=OutboxMessage.attempts + 1)
         )
         try:
-            for message in messages:
-                broker.enqueue(message)
+            enqueue_all(broker, messages)
         except BROKER_DOWN as exc:
             logger.warning(
                 "outbox relay: broker unavailable (%s); %d messages stay pending",
