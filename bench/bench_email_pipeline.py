@@ -215,7 +215,7 @@ def _seed_and_raw_bound(sink: SmtpSink, database_url: str):
         started = time.perf_counter()
         with runtime.uow() as uow:
             messages = [
-                compose(uow.session, runtime.renderer, payload, now, mail_from)
+                compose(uow.connection(), runtime.renderer, payload, now, mail_from)
                 for payload in payloads
             ]
         rendering = time.perf_counter() - started

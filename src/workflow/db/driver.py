@@ -38,6 +38,7 @@ class HotStatement:
 
     def execute(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple]:
         """Run it in ``connection``'s transaction; its rows (none for a plain UPDATE)."""
+        values = {name: _to_database(value) for name, value in params.items()}
         if connection.dialect.name != "postgresql":
             result = connection.execute(self.clause, params)
             return [tuple(row) for row in result] if result.returns_rows else []
@@ -46,7 +47,7 @@ class HotStatement:
         driver = connection.connection.driver_connection
         cursor = driver.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(self._postgres_sql, {k: _to_database(v) for k, v in params.items()})
+            cursor.execute(self._postgres_sql, values)
             return cursor.fetchall() if cursor.description is not None else []
         except Exception:
             # What SQLAlchemy does for a statement of its own: a connection that failed

@@ -51,8 +51,7 @@ from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Date, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Date, select
 
 from workflow.db.driver import HotStatement
 from workflow.db.models import EmailLog, Hub, Staff
@@ -158,9 +157,9 @@ def deliver(
     then ``dead``), ``NotFound``/``InvalidInput`` for a payload that can never be sent.
     """
     with uow_factory() as uow:
-        # Statements on the session's connection: the ORM has nothing to add to them.
-        connection = uow.session.connection()
-        context, addresses = _context_and_recipients(uow.session, payload)
+        # Statements on a plain connection: the ORM has nothing to add to them.
+        connection = uow.connection()
+        context, addresses = _context_and_recipients(connection, payload)
         recorded = _RECORD.execute(
             connection,
             {
@@ -211,10 +210,14 @@ def deliver(
 
 
 def compose(
-    session: Session, renderer: Renderer, payload: dict[str, Any], now: datetime, mail_from: str
+    connection: Connection,
+    renderer: Renderer,
+    payload: dict[str, Any],
+    now: datetime,
+    mail_from: str,
 ) -> FinishedEmail | None:
     """The finished email of a payload, as ``deliver`` would send it (None: no recipient)."""
-    context, addresses = _context_and_recipients(session, payload)
+    context, addresses = _context_and_recipients(connection, payload)
     if not addresses:
         return None
     return _render(renderer, payload, context, addresses, now, mail_from)
@@ -240,14 +243,14 @@ def _outcome_of(status: str) -> Outcome:
 
 
 def _context_and_recipients(
-    session: Session, payload: dict[str, Any]
+    connection: Connection, payload: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
     specialist = school = hub = cohort = hub_lead = None
     hub_id = None
     specialist_id = payload.get("specialist_id")
     extra = payload.get("extra") or {}
     if specialist_id is not None:
-        rows = _SPECIALIST.execute(session.connection(), {"specialist_id": specialist_id})
+        rows = _SPECIALIST.execute(connection, {"specialist_id": specialist_id})
         if not rows:
             raise NotFound(f"no specialist with id {specialist_id}")
         (
@@ -282,11 +285,13 @@ def _context_and_recipients(
         if lead_email is not None:
             hub_lead = {"name": lead_name, "email": lead_email}
     elif extra.get("hub_id") is not None:
-        found = session.get(Hub, extra["hub_id"])
+        found = connection.execute(
+            select(Hub.id, Hub.code, Hub.name, Hub.region).where(Hub.id == extra["hub_id"])
+        ).first()
         if found is not None:
             hub_id = found.id
             hub = {"code": found.code, "name": found.name, "region": found.region}
-            hub_lead = _hub_lead(session, hub_id)
+            hub_lead = _hub_lead(connection, hub_id)
 
     context: dict[str, Any] = {
         "specialist": specialist,
@@ -297,12 +302,12 @@ def _context_and_recipients(
         "email_key": payload["key"],
     }
     context.update(extra)
-    return context, _addresses(session, payload["to"], specialist, school, hub_id)
+    return context, _addresses(connection, payload["to"], specialist, school, hub_id)
 
 
-def _hub_lead(session: Session, hub_id: int) -> dict[str, str] | None:
+def _hub_lead(connection: Connection, hub_id: int) -> dict[str, str] | None:
     """The hub's first hub lead, who signs the emails and receives replies."""
-    row = session.execute(
+    row = connection.execute(
         select(Staff.name, Staff.email)
         .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
         .order_by(Staff.id)
@@ -310,7 +315,7 @@ def _hub_lead(session: Session, hub_id: int) -> dict[str, str] | None:
     return {"name": row.name, "email": row.email} if row else None
 
 
-def _addresses(session: Session, to: str, specialist, school, hub_id) -> list[str]:
+def _addresses(connection: Connection, to: str, specialist, school, hub_id) -> list[str]:
     if "@" in to:
         return [to]
     if to not in ROLES:
@@ -321,7 +326,7 @@ def _addresses(session: Session, to: str, specialist, school, hub_id) -> list[st
         if hub_id is None:
             raise InvalidInput("an email to the hub lead needs a specialist or extra.hub_id")
         return list(
-            session.scalars(
+            connection.scalars(
                 select(Staff.email)
                 .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
                 .order_by(Staff.id)

@@ -175,13 +175,10 @@ def count_start(
     """
     values = {"message_id": message_id, "actor": actor, "now": clock.now()}
     with uow:
-        session = uow.session
         # On PostgreSQL the one statement commits by itself, without BEGIN and COMMIT round
         # trips. (Not on SQLite, whose engine opens each transaction with BEGIN IMMEDIATE.)
-        autocommit = session.get_bind().dialect.name == "postgresql"
-        connection = session.connection(
-            execution_options={"isolation_level": "AUTOCOMMIT"} if autocommit else None
-        )
+        autocommit = uow.dialect_name == "postgresql"
+        connection = uow.connection(**({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
         if retries is None:
             [(starts,)] = _COUNT.execute(connection, values)
         else:
