@@ -26,6 +26,11 @@ def _has_line_break(value: str) -> bool:
 
 def check_email(value: str) -> str:
     """The address, trimmed and normalised (domain lower-cased); ``InvalidInput`` if invalid."""
+    local_part, domain = _checked_parts(value)
+    return f"{local_part}@{domain}"
+
+
+def _checked_parts(value: str) -> tuple[str, str]:
     from email_validator import EmailNotValidError, validate_email
 
     if not isinstance(value, str):
@@ -36,10 +41,11 @@ def check_email(value: str) -> str:
     if not text:
         raise InvalidInput("an email address is required")
     try:
-        return validate_email(text, check_deliverability=False).normalized
+        checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         reason = " ".join(str(exc).split())
         raise InvalidInput(f"invalid email address {text!r}: {reason}") from None
+    return checked.local_part, checked.domain
 
 
 def check_display_name(value: str) -> str:
@@ -66,7 +72,10 @@ def check_mailbox(value: str) -> Address:
         raise InvalidInput(f"invalid email address {value!r}: it contains a line break")
     match = _NAME_AND_ADDRESS.match(value.strip())
     if match is None:
-        return Address(addr_spec=check_email(value))
-    name = match.group("name").strip().strip('"').strip()
-    address = check_email(match.group("address"))
-    return Address(display_name=check_display_name(name) if name else "", addr_spec=address)
+        name, address = "", value
+    else:
+        name, address = match.group("name").strip().strip('"').strip(), match.group("address")
+    # Made from the checked parts: Address(addr_spec=...) would parse the address again.
+    local_part, domain = _checked_parts(address)
+    display_name = check_display_name(name) if name else ""
+    return Address(display_name=display_name, username=local_part, domain=domain)
