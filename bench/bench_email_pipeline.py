@@ -10,34 +10,32 @@ commit of the rows to the sink's receipt of the last email. The sink counts by M
 expected email arrived exactly once.
 
 Raw bound: the same finished emails, rendered beforehand outside the timed section (the
-stricter bound: only the sending is timed), sent one after another over one plain
-``smtplib`` connection (``send_message``) to the same sink, in the same run. The rate
-with the rendering counted too is reported beside it (``raw_with_render``).
+stricter bound: only the sending is timed), their bytes sent one after another over one
+plain ``smtplib`` connection (``sendmail``, as ``SmtpSender`` sends them) to the same
+sink, in the same run. The rate with the rendering counted too is reported beside it
+(``raw_with_render``).
 
-Where the time goes (CPU per email, measured while tuning on the 2-core machine, from
-/proc over a steady window and py-spy --gil on the workers): the pipeline is CPU-bound,
-about 4.2 ms per email in all, spread over both cores (~400 emails/s):
+Where the time goes (2-core machine, CPU per email from /proc over a steady 10 s window;
+shares inside a worker from py-spy --gil): at ~610 emails/s the machine is ~88% busy.
+The worker processes take ~1.8 ms per email, the sink (aiosmtpd, in this process)
+~1.0 ms, Redis ~0.1 ms and PostgreSQL ~0.05 ms. Inside a worker: the delivery ~45%
+(rendering ~16%: Jinja2, the address check, writing the MIME bytes; the SMTP exchange
+~12%; its three statements and commit ~15%), the start count ~8%, dramatiq's fetch and
+ack ~12%, the relay ~8%. The profile is flat now: no one part is worth more than a few
+per cent.
 
-- worker processes, ~2.8 ms: building the message with Python's ``email`` package
-  (~30%: the headers that differ on every email, To, Subject and Message-ID, are parsed
-  and folded; the address is checked; Jinja2 itself is ~0.06 ms), the SMTP exchange
-  (~20%: flattening the message, four round trips), the database (~25%: the start count,
-  one autocommitted upsert, and the delivery's transaction: BEGIN, the context query,
-  the email_log insert and update, COMMIT), dramatiq's fetch, ack and middleware (~8%),
-  the relay (~3%). Run in one thread the same path costs ~2.1 ms: the rest is threads
-  contending for the GIL. 2, 3, 4 or 8 threads per process, and a prefetch of 64, gave
-  the same rate within the noise.
-- PostgreSQL ~0.6 ms, the sink (aiosmtpd, in this process) ~0.7 ms, Redis ~0.15 ms.
+What brought the workers from ~4.2 ms to ~1.8 ms per email: writing the
+message as bytes instead of building an ``email.message.EmailMessage`` and flattening it
+(``notify/mime.py``; that was over 40% of a worker), running the hot statements on
+psycopg's cursor (``db/driver.py``) on a plain connection without an ORM session
+(``UnitOfWork.connection()``), and publishing the relay's batches in one Redis round trip.
+Before that: one transaction per delivery instead of three, pooled connections pinged
+only after sitting idle, SQL text instead of ORM loading and flushing. Thread count (4 or
+8 per process) and the queue prefetch (16 or 128) made no difference beyond the noise.
 
-The raw bound costs ~1.2 ms per email (the smtplib client and the sink share this
-process and one core). Before the tuning the workers spent ~8.8 ms per email (measured
-once, beside another job): three commits, a ping at every connection checkout, ORM
-loading and flushing (500 UPDATEs per relayed batch), SQLAlchemy identifying expression
-statements, and the ``email`` package parsing every header of every message.
-
-Run to run the ratio moves by about ±0.05, mostly with the raw bound: its client and
-sink hand the interpreter back and forth on every SMTP reply, which is faster when the
-other core is busy with something else.
+Run to run the ratio moves by about +-0.04, mostly with the raw bound (1,060 to 1,190
+emails/s here): its client and sink share one process and hand the interpreter back and
+forth on every SMTP reply.
 
 Needs ``WORKFLOW_TEST_POSTGRES_URL`` and ``WORKFLOW_TEST_REDIS_URL`` (``make bench``).
 Run alone: ``scripts/with-test-servers .venv/bin/python -m bench email``
