@@ -135,6 +135,7 @@ class SmtpTestServer:
         starttls_context: ssl.SSLContext | None = None,
         implicit_tls_context: ssl.SSLContext | None = None,
         credentials: dict[str, str] | None = None,
+        smtputf8: bool = True,
     ):
         self._lock = threading.Lock()
         self._messages: list[Received] = []
@@ -149,6 +150,7 @@ class SmtpTestServer:
             kwargs["ssl_context"] = implicit_tls_context
         if credentials is not None:
             kwargs["authenticator"] = self._authenticate
+        kwargs["enable_SMTPUTF8"] = smtputf8  # offered unless a test says otherwise
         self._scheme = (
             "smtps" if implicit_tls_context else "smtp+starttls" if starttls_context else "smtp"
         )

@@ -260,3 +260,33 @@ def test_names_outside_ascii_arrive_intact(server, sender):
     )
     assert received.message["To"] == "Siân Ó Briain <sian@ysgol.example>"
     assert received.message.get_body(("plain",)).get_content().startswith("Dear Siân Ó Briain,")
+
+
+def test_an_address_beyond_ascii_goes_by_smtputf8_where_the_server_offers_it():
+    context = sample_context("selected")
+    context["specialist"] = {"name": "Siân", "email": "siân@ysgol.example"}
+    message = render_email("selected", context, to="siân@ysgol.example", sender=SAMPLE_SENDER)
+    assert message.smtputf8
+    with SmtpTestServer() as server:
+        sender = SmtpSender(server.url(), timeout=10)
+        try:
+            sender.send(message)
+        finally:
+            sender.close()
+        [received] = server.messages
+        assert received.rcpt_tos == ["siân@ysgol.example"]
+        assert received.message["To"] == "siân@ysgol.example"
+        assert received.message.get_body(("plain",)).get_content().startswith("Dear Siân,")
+
+
+def test_an_address_beyond_ascii_is_refused_for_good_by_a_server_without_smtputf8():
+    context = sample_context("selected")
+    message = render_email("selected", context, to="siân@ysgol.example", sender=SAMPLE_SENDER)
+    with SmtpTestServer(smtputf8=False) as server:
+        sender = SmtpSender(server.url(), timeout=10)
+        try:
+            with pytest.raises(PermanentDeliveryError, match="SMTPUTF8"):
+                sender.send(message)
+        finally:
+            sender.close()
+        assert server.messages == []
