@@ -44,17 +44,12 @@ class HotStatement:
             return [tuple(row) for row in result] if result.returns_rows else []
         if self._postgres_sql is None:
             self._postgres_sql = str(self.clause.compile(dialect=connection.dialect))
-        driver = connection.connection.driver_connection
-        cursor = driver.cursor()  # type: ignore[union-attr]
+        # A connection that fails here (the server went away) is not reused: SQLAlchemy
+        # finds it broken when the unit of work rolls back or returns it, and drops it.
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(self._postgres_sql, values)
             return cursor.fetchall() if cursor.description is not None else []
-        except Exception:
-            # What SQLAlchemy does for a statement of its own: a connection that failed
-            # (the server went away) is not put back in the pool.
-            if driver.broken or driver.closed:  # type: ignore[union-attr]
-                connection.invalidate()
-            raise
         finally:
             cursor.close()
 
