@@ -33,9 +33,10 @@ Before that: one transaction per delivery instead of three, pooled connections p
 only after sitting idle, SQL text instead of ORM loading and flushing. Thread count (4 or
 8 per process) and the queue prefetch (16 or 128) made no difference beyond the noise.
 
-Run to run the ratio moves by about +-0.04, mostly with the raw bound (1,060 to 1,190
-emails/s here): its client and sink share one process and hand the interpreter back and
-forth on every SMTP reply.
+Run to run the figures move: over four runs on a quiet machine the pipeline gave 568 to
+654 emails/s and the raw bound 1,048 to 1,128, ratios 0.51 to 0.61. The raw bound moves
+most: its client and sink share one process and hand the interpreter back and forth on
+every SMTP reply.
 
 Needs ``WORKFLOW_TEST_POSTGRES_URL`` and ``WORKFLOW_TEST_REDIS_URL`` (``make bench``).
 Run alone: ``scripts/with-test-servers .venv/bin/python -m bench email``
