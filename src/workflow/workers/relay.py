@@ -28,6 +28,7 @@ from dramatiq import Broker
 from dramatiq.message import Message
 from sqlalchemy import select, update
 
+from workflow.db.bulk import among
 from workflow.db.models import OutboxMessage
 from workflow.workers.broker import enqueue_all
 
@@ -69,7 +70,7 @@ def relay_once(runtime: Runtime, limit: int = BATCH) -> int:
         messages = [_message(broker, row.id, row.topic, row.payload) for row in rows]
         uow.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_([row.id for row in rows]))
+            .where(among(uow.session, OutboxMessage.id, [row.id for row in rows]))
             .values(sent_at=runtime.clock.now(), attempts=OutboxMessage.attempts + 1)
         )
         try:
