@@ -55,7 +55,7 @@ class FinishedEmail:
     @property
     def smtputf8(self) -> bool:
         """Whether an address is not ASCII (the server must then offer SMTPUTF8)."""
-        return not all(address.isascii() for address in (self.envelope_from, *self.recipients))
+        return _needs_smtputf8(self.envelope_from, self.recipients)
 
     def message(self) -> EmailMessage:
         """The message read back by Python's ``email`` package, with ``\\n`` line ends as it
@@ -96,7 +96,7 @@ def write_email(
     ``headers`` must not hold MIME-Version or Content-* (written here). Values must be free
     of line breaks already (``render.refuse_unsafe_header``).
     """
-    utf8 = not all(address.isascii() for address in (envelope_from, *recipients))
+    utf8 = _needs_smtputf8(envelope_from, recipients)
     out = [_header(name, value, utf8) for name, value in headers]
     out.append(f"MIME-Version: 1.0{CRLF}")
     alternative = (
@@ -114,6 +114,10 @@ def write_email(
         message_id=message_id,
         data="".join(out).encode("utf-8" if utf8 else "ascii"),
     )
+
+
+def _needs_smtputf8(envelope_from: str, recipients: tuple[str, ...]) -> bool:
+    return not all(address.isascii() for address in (envelope_from, *recipients))
 
 
 def _multipart(boundary: str, parts: list[str]) -> str:
