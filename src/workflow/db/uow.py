@@ -64,8 +64,7 @@ class UnitOfWork:
         (e.g. ``isolation_level="AUTOCOMMIT"``) apply on the first call only."""
         if self._connection is None:
             self._check_open(wanted="a plain connection", other=self._session)
-            engine = self._session_factory.kw["bind"]
-            connection = engine.connect()
+            connection = self._engine.connect()
             if execution_options:
                 connection.execution_options(**execution_options)
             # Begun here, not at the first statement: db/driver.py may run statements on
@@ -77,7 +76,11 @@ class UnitOfWork:
     @property
     def dialect_name(self) -> str:
         """``postgresql`` or ``sqlite``."""
-        return self._session_factory.kw["bind"].dialect.name
+        return self._engine.dialect.name
+
+    @property
+    def _engine(self) -> Engine:
+        return self._session_factory.kw["bind"]
 
     def _check_open(self, wanted: str, other: object) -> None:
         if not self._open:
