@@ -147,10 +147,15 @@ class AuditEntry(Base):
 
 
 class OutboxMessage(Base):
-    """A message committed with the change that caused it; the relay publishes it."""
+    """A message committed with the change that caused it; the relay publishes it.
+
+    ``sent_at``: when the relay last published it. ``done_at``: when its effect was
+    recorded (the actor finished: email sent, skipped or dead; work done; or the message
+    was dead-lettered). A row relayed long ago and not done is published again.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "sent_at", "id"),)
+    __table_args__ = (Index(None, "sent_at", "id"), Index(None, "done_at", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(80))
@@ -158,6 +163,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None]
 
 
 class FundingEntry(Base):
@@ -233,6 +239,9 @@ class DueItem(Base):
     claimed_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # Why a done item did nothing, for people to read (``show``): a reminder that came due
+    # after its event (or too near it) is marked done with the reason instead of being sent.
+    outcome: Mapped[str | None] = mapped_column(String(300))
 
 
 class DeadLetter(Base):

@@ -64,9 +64,14 @@ def record(
     """Keep a failed message; returns its id, or None when it is already kept and not retried.
 
     (A worker that dies after recording and before acknowledging sees the message again.)
+    A dead letter is the recorded effect of its outbox row: the row is done, in the same
+    transaction, so the relay does not publish it again.
     """
     with uow:
         session = uow.session
+        row_id = outbox.row_id_of(message_id)
+        if row_id is not None:
+            outbox.mark_done(session.connection(), row_id, now)
         already = session.scalar(
             select(DeadLetter.id).where(
                 DeadLetter.message_id == message_id, DeadLetter.retried_at.is_(None)

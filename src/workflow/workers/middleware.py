@@ -12,6 +12,13 @@
   with the culprit. So that such bystanders do not reach the bound along with it, a
   message that has crashed before (a suspect) runs only when no other suspect of this
   process runs; its start is counted only once its turn has come.
+- ``OutboxEffects`` records that an outbox message's effect is recorded (``outbox.done_at``)
+  once its actor returned (an actor returning ``outbox.UNFINISHED`` leaves it open); a
+  dead-lettered message's row is marked done with the dead letter. A row whose message a
+  broker lost is never marked, and the relay publishes it again (``relay.reconcile_once``).
+- ``RetryLog`` logs one WARNING line per failed attempt that will be retried, and the
+  traceback only when the message is dead-lettered (dramatiq's own worker logs a traceback
+  at ERROR for every attempt: ``QuietWorkerLog`` drops those records).
 - ``DeadLetters`` keeps every rejected message in the ``dead_letters`` table (permanent
   failures, retries exhausted, unknown actor): Redis' own dead-letter queue expires, ours
   does not, and ``workflow dead-letters retry`` re-drives it.
@@ -30,7 +37,7 @@ from dramatiq.middleware import Middleware, SkipMessage
 from workflow.clock import Clock
 from workflow.db.driver import HotStatement
 from workflow.db.uow import UnitOfWork
-from workflow.services import dead_letters
+from workflow.services import dead_letters, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +119,67 @@ class StartCounter(Middleware):
         raise SkipMessage(error)
 
 
+class OutboxEffects(Middleware):
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock):
+        self.uow_factory = uow_factory
+        self.clock = clock
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        if exception is not None or isinstance(result, outbox.Unfinished):
+            return
+        row_id = outbox.row_id_of(message.message_id)
+        if row_id is None:
+            return
+        with self.uow_factory() as uow:
+            autocommit = uow.dialect_name == "postgresql"
+            connection = uow.connection(**({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
+            outbox.mark_done(connection, row_id, self.clock.now())
+            uow.commit()
+
+
+class QuietWorkerLog(logging.Filter):
+    """Drops dramatiq's per-attempt traceback ("Failed to process message ... with unhandled
+    exception"): ``RetryLog`` says the same on one line, and the dead letter keeps the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name.startswith("dramatiq.worker")
+            and isinstance(record.msg, str)
+            # ...and its note on an actor's result (``outbox.UNFINISHED``, read by
+            # OutboxEffects, needs no Results middleware).
+            and record.msg.startswith(("Failed to process message", "Actor '"))
+        )
+
+
+def install_quiet_worker_log() -> None:
+    """Filter dramatiq's worker loggers (idempotent; called when a broker is built)."""
+    for name in ("dramatiq.worker.WorkerThread", "dramatiq.worker._WorkerThread"):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, QuietWorkerLog) for f in target.filters):
+            target.addFilter(QuietWorkerLog())
+
+
+class RetryLog(Middleware):
+    """One WARNING line per failed attempt that will be tried again (no traceback)."""
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        if exception is None or message.failed:
+            return
+        logger.warning(
+            "message %s (%s) failed on attempt %d, retried later: %s: %s",
+            message.message_id,
+            message.actor_name,
+            message.options.get("retries", 0),
+            type(exception).__name__,
+            _one_line(exception),
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else ""
+
+
 class DeadLetters(Middleware):
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock):
         self.uow_factory = uow_factory
@@ -128,7 +196,15 @@ class DeadLetters(Middleware):
         record_dead_letter(
             self.uow_factory, self.clock, message, error, message.options.get("starts", 0)
         )
-        logger.warning("dead-lettered message %s: %s", message.message_id, error)
+        # The one traceback of a message's failures: the last one, when it goes for good.
+        logger.error(
+            "dead-lettered message %s: %s",
+            message.message_id,
+            error,
+            exc_info=(type(exception), exception, exception.__traceback__)
+            if exception is not None
+            else None,
+        )
 
 
 _COUNT_START = (
