@@ -6,6 +6,7 @@ Nothing is built at import time: ``bootstrap()`` is called once by each entry po
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ class Runtime:
     settings: Settings
     clock: Clock
     _engine: Engine | None = field(default=None, repr=False)
+    #: Called by long work as it makes progress (the scheduler's watchdog listens).
+    heartbeat: Callable[[], None] = field(default=lambda: None, repr=False)
 
     @property
     def engine(self) -> Engine:

@@ -167,6 +167,9 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
            for f in data["funding"]])  # fmt: skip
     table("Emails", ["template", "to", "status"],
           [(e["template"], e["to"], e["status"]) for e in data["emails"]])  # fmt: skip
+    table("Reminders", ["template", "to", "due (UK time)", "status", "why"],
+          [(r["template"], r["to"], local_time(r["due"], tz), r["status"], r["why"] or "")
+           for r in data["reminders"]])  # fmt: skip
 
 
 @click.command("list")

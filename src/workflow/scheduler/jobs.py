@@ -8,7 +8,10 @@
 - ``reminder`` (payload ``template``, ``specialist_id``, ``to``, ``extra``): one email,
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
-  recorded by then (accreditation reminders).
+  recorded by then (accreditation reminders). A reminder that came due too late
+  (``services.reminders.expiry``) is not sent: the item is done with the reason in its
+  ``outcome``, counted as ``expired`` and shown by ``workflow show``; the words of one
+  that is sent count the days from the day it goes out.
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
   release_instalment``, which marks the item done in the release's own transaction.
 
@@ -31,7 +34,7 @@ from sqlalchemy.orm import Session
 from workflow.db.models import AuditEntry
 from workflow.scheduler import due
 from workflow.scheduler.calendar import Calendar
-from workflow.services import effects
+from workflow.services import effects, reminders
 from workflow.states.rules import CohortRules
 
 if TYPE_CHECKING:
@@ -95,6 +98,7 @@ def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
     from workflow.services.auth import SYSTEM
 
     def heartbeat(_moved: int) -> None:
+        runtime.heartbeat()
         with runtime.uow() as uow:
             due.renew_claim(uow.session, item.id, runtime.clock.now())
             uow.commit()
@@ -119,7 +123,11 @@ def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
         uow.commit()
 
 
-def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
+EXPIRED = "expired"
+
+
+def reminder_item(session: Session, item: Claimed, now: datetime, tz) -> str | None:
+    """Write the reminder's email; returns ``EXPIRED`` when it came due too late."""
     payload = item.payload
     unless = payload.get("unless_milestone")
     if unless and session.scalar(
@@ -129,16 +137,21 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
             AuditEntry.name == unless,
         )
     ):
-        return
+        return None
+    why = reminders.expiry(payload, item.due_at, now, tz)
+    if why is not None:
+        due.set_outcome(session, item.id, why)
+        return EXPIRED
     row = effects.email_row(
         now,
         payload["template"],
         payload["specialist_id"],
         payload["to"],
         item.key,
-        payload.get("extra") or {},
+        reminders.as_sent(payload, now, tz),
     )
     effects.write(session, [row])
+    return None
 
 
 def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None:

@@ -13,9 +13,12 @@ comparison in ``db/migrate.py``: it is APScheduler's table, not ours). A stored 
 names its function by import path, so the job calls ``_scheduled_tick`` here, which
 runs the tick bound by ``run_scheduler`` in this process.
 
-The process does not live on idle: if a tick raises, or no tick has completed for
+The process does not live on idle: if a tick raises, or nothing has moved for
 ``stall_intervals`` intervals (a hung database, say), it logs why and returns exit
-code 1, so that its supervisor restarts it. SIGTERM and SIGINT stop it cleanly (0).
+code 1, so that its supervisor restarts it. "Moved" is a completed tick or a heartbeat
+from the work itself (``runtime.heartbeat``: each due item done, each batch of a cohort
+advanced), so a long tick that progresses is not taken for a stall. SIGTERM and SIGINT
+stop it cleanly (0).
 """
 
 from __future__ import annotations
@@ -131,6 +134,7 @@ def run_scheduler(
             )
 
     _bound = lambda: work(runtime)  # noqa: E731
+    runtime.heartbeat = watch.ok
     scheduler = build_scheduler(runtime, interval, persistent)
     scheduler.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     if threading.current_thread() is threading.main_thread():
@@ -151,7 +155,7 @@ def run_scheduler(
             stalled = time.monotonic() - watch.last_ok
             if stalled > stall_intervals * interval:
                 logger.error(
-                    "no dispatch completed for %.0f s (%d intervals); stopping",
+                    "no dispatch progress for %.0f s (%d intervals); stopping",
                     stalled,
                     stall_intervals,
                 )

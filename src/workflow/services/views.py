@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workflow.db.models import (
     AuditEntry,
     Cohort,
+    DueItem,
     EmailLog,
     FundingEntry,
     Hub,
@@ -24,6 +25,7 @@ from workflow.db.models import (
 from workflow.db.uow import UnitOfWork
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
 from workflow.services.queries import MILESTONE, TRANSITION
+from workflow.services.reminders import key_prefix as reminder_key_prefix
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_specialist
 from workflow.states.lifecycle import State
@@ -51,6 +53,11 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
     ).all()
     emails = session.scalars(
         select(EmailLog).where(EmailLog.specialist_id == specialist.id).order_by(EmailLog.id)
+    ).all()
+    reminders = session.scalars(
+        select(DueItem)
+        .where(DueItem.key.startswith(reminder_key_prefix(specialist.id), autoescape=True))
+        .order_by(DueItem.due_at, DueItem.id)
     ).all()
     return {
         "id": specialist.id,
@@ -98,6 +105,25 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
             for f in funding
         ],
         "emails": [{"template": e.template, "to": e.recipient, "status": e.status} for e in emails],
+        "reminders": [_reminder(r) for r in reminders],
+    }
+
+
+def _reminder(item: DueItem) -> dict:
+    """A reminder as ``show`` lists it: scheduled, sent (its email is in ``emails``),
+    cancelled, or expired (came due too late) with why."""
+    if item.cancelled_at is not None:
+        status = "cancelled"
+    elif item.done_at is None:
+        status = "scheduled"
+    else:
+        status = "expired" if item.outcome else "done"
+    return {
+        "template": item.payload.get("template"),
+        "to": item.payload.get("to"),
+        "due": item.due_at.isoformat(),
+        "status": status,
+        "why": item.outcome,
     }
 
 
