@@ -246,3 +246,17 @@ def test_withdraw_and_defer_cancel_reminders_and_resume_brings_back_the_future(w
             if p["template"] == "launch_invitation"
         ]  # fmt: skip
     assert len(invitations) == 6
+
+
+def test_a_renewed_claim_is_held_and_a_lapsed_one_is_taken_over(runtime):
+    add(runtime, reminder("r:1", T0))
+    with runtime.uow() as uow:
+        due.claim_due(uow.session, T0, 10)
+        due.renew_claims(uow.session, [1], T0 + timedelta(seconds=80))  # alive at 80 s
+        uow.commit()
+    with runtime.uow() as uow:
+        assert due.claim_due(uow.session, T0 + timedelta(seconds=120), 10) == []
+        # not renewed again: its lease lapses 90 s after the last renewal
+        assert [c.key for c in due.claim_due(uow.session, T0 + timedelta(seconds=171), 10)] == [
+            "r:1"
+        ]
