@@ -49,7 +49,7 @@ from workflow.services import outbox
 from workflow.workers.broker import enqueue_all, held
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
