@@ -6,6 +6,7 @@ import click
 
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json
+from workflow.cli.params import COHORT_NUMBER, URN, whole
 from workflow.services.auth import Role
 from workflow.services.setup import FUNDING, PHASES
 
@@ -78,8 +79,8 @@ def hub_add(env: Env, code, name, region, as_json) -> None:
 
 @hub.command("allocate")
 @click.argument("code")
-@click.option("--cohort", type=int, required=True, help="Cohort number.")
-@click.option("--places", type=click.IntRange(min=0), required=True, help="Number of places.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="Cohort number.")
+@click.option("--places", type=whole(0, 100_000), required=True, help="Number of places.")
 @json_option
 @pass_env
 def hub_allocate(env: Env, code, cohort, places, as_json) -> None:
@@ -99,7 +100,7 @@ def school() -> None:
 
 
 @school.command("add")
-@click.argument("urn")
+@click.argument("urn", type=URN)
 @click.option("--name", required=True)
 @click.option("--hub", "hub_code", required=True, help="The school's Maths Hub code.")
 @click.option("--phase", required=True, type=click.Choice(PHASES))
@@ -127,7 +128,7 @@ def cohort() -> None:
 
 
 @cohort.command("add")
-@click.argument("number", type=int)
+@click.argument("number", type=COHORT_NUMBER)
 @click.option("--rules", required=True, help="A shipped rules name (cohort-9) or a .toml file.")
 @json_option
 @pass_env

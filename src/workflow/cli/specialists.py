@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
-from workflow.cli.output import emit_json, table
+from workflow.cli.output import echo, emit_json, table
+from workflow.cli.params import (
+    COHORT_NUMBER,
+    DATE,
+    DAYS,
+    HALF_DAYS,
+    REASON,
+    RECORD_ID,
+    URN,
+    iso_date,
+)
+from workflow.services.validation import EARLIEST_TEACHING
 from workflow.states.lifecycle import State
 
-
-def _iso_date(_ctx, _param, value):
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-09-01") from None
-
-
-date_option = click.option(
-    "--date", "on", callback=_iso_date, help="When (YYYY-MM-DD); default today."
-)
+date_option = click.option("--date", "on", type=DATE, help="When (YYYY-MM-DD); default today.")
 
 
 @click.command()
-@click.option("--cohort", type=int, required=True, help="Cohort number.")
-@click.option("--school", "urn", required=True, help="The school's six-digit URN.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="Cohort number.")
+@click.option("--school", "urn", type=URN, required=True, help="The school's six-digit URN.")
 @click.option("--name", required=True, help="The teacher's full name.")
 @click.option("--email", required=True, help="The teacher's email address.")
 @click.option("--qts/--no-qts", required=True, default=None, help="Qualified teacher status?")
-@click.option("--teaching-since", required=True, callback=_iso_date, help="YYYY-MM-DD.")
+@click.option(
+    "--teaching-since", required=True, type=iso_date(EARLIEST_TEACHING), help="YYYY-MM-DD."
+)
 @json_option
 @pass_env
 def nominate(env: Env, cohort, urn, name, email, qts, teaching_since, as_json) -> None:
@@ -48,7 +47,7 @@ def _decision(name: str, trigger: str, doc: str, reason: str | None = None):
     """A command that fires one trigger: select, decline, withdraw, defer, resume."""
 
     @click.command(name, help=doc)
-    @click.argument("specialist_id", metavar="ID", type=int)
+    @click.argument("specialist_id", metavar="ID", type=RECORD_ID)
     @json_option
     @pass_env
     def command(env: Env, specialist_id: int, as_json: bool, reason: str | None = None) -> None:
@@ -58,7 +57,7 @@ def _decision(name: str, trigger: str, doc: str, reason: str | None = None):
         _moved(specialist_id, outcome, as_json)
 
     if reason:
-        command = click.option("--reason", required=True, help=reason)(command)
+        command = click.option("--reason", type=REASON, required=True, help=reason)(command)
     return command
 
 
@@ -81,9 +80,11 @@ resume = _decision("resume", "resume", "Resume a deferred specialist where they 
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @click.option("--override", is_flag=True, help="Advance although a requirement is unmet.")
-@click.option("--reason", help="Required with --override: why the requirement is waived.")
+@click.option(
+    "--reason", type=REASON, help="Required with --override: why the requirement is waived."
+)
 @json_option
 @pass_env
 def advance(env: Env, specialist_id: int, override: bool, reason: str | None, as_json) -> None:
@@ -106,27 +107,22 @@ MILESTONE_KINDS = {
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @click.argument("kind", type=click.Choice(list(MILESTONE_KINDS)))
-@click.option("--days", help="central-day, development-day: days, in steps of 0.5.")
-@click.option("--half-days", type=int, help="hub-support: number of half-days.")
+@click.option("--days", type=DAYS, help="central-day, development-day: days, in steps of 0.5.")
+@click.option("--half-days", type=HALF_DAYS, help="hub-support: number of half-days.")
 @date_option
 @json_option
 @pass_env
 def record(env: Env, specialist_id, kind, days, half_days, on, as_json) -> None:
     """Record a milestone: launch attended, central or development days, hub support,
     PD Lead accreditation."""
-    from workflow.errors import InvalidInput
     from workflow.services.specialists import record_milestone
-    from workflow.states.rules import to_half_days
 
     if kind in ("central-day", "development-day"):
         if days is None:
             raise click.UsageError(f"{kind} needs --days")
-        try:
-            half_days = to_half_days(float(days))
-        except ValueError:
-            raise InvalidInput(f"--days {days}: give days in steps of 0.5") from None
+        half_days = days  # DAYS gives half-days
     elif kind == "hub-support" and half_days is None:
         raise click.UsageError("hub-support needs --half-days")
     record_milestone(
@@ -140,7 +136,7 @@ def record(env: Env, specialist_id, kind, days, half_days, on, as_json) -> None:
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @json_option
 @pass_env
 def show(env: Env, specialist_id: int, as_json: bool) -> None:
@@ -152,9 +148,9 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data['name']} <{data['email']}>  #{data['id']}  version {data['version']}")
-    click.echo(f"state: {data['state']}   cohort {data['cohort']} ({data['rules']})")
-    click.echo(f"school: {data['school']} ({data['school_urn']}), hub {data['hub']}")
+    echo(f"{data['name']} <{data['email']}>  #{data['id']}  version {data['version']}")
+    echo(f"state: {data['state']}   cohort {data['cohort']} ({data['rules']})")
+    echo(f"school: {data['school']} ({data['school_urn']}), hub {data['hub']}")
     tz = env.runtime.settings.tz
     table("History", ["trigger", "from", "to", "by", "at (UK time)", "reason"],
           [(h["trigger"], h["from"], h["to"], h["actor"], local_time(h["at"], tz),
@@ -174,7 +170,7 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
 
 
 @click.command("list")
-@click.option("--cohort", type=int, help="Only this cohort.")
+@click.option("--cohort", type=COHORT_NUMBER, help="Only this cohort.")
 @click.option("--hub", "hub_code", help="Only this hub.")
 @click.option(
     "--state",

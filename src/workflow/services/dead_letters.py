@@ -105,7 +105,7 @@ def record(
 def list_dead_letters(
     uow: UnitOfWork, actor: Actor, *, include_retried: bool = False
 ) -> list[DeadLetterView]:
-    authorize(actor, Action.SETUP)  # operators: the national team
+    authorize(actor, Action.OPERATE)  # operators: the national team
     with uow:
         query = select(DeadLetter).order_by(DeadLetter.id)
         if not include_retried:
@@ -122,7 +122,7 @@ def retry(
     Returns the ids retried. Refuses (nothing changed) an unknown id, one already retried,
     or one whose actor the outbox does not carry.
     """
-    authorize(actor, Action.SETUP)
+    authorize(actor, Action.OPERATE)
     with uow:
         session = uow.session
         if dead_letter_id is not None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from workflow.clock import local_date
-from workflow.db.models import AuditEntry, School, Specialist
+from workflow.db.models import AuditEntry, Cohort, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
 from workflow.services.auth import (
@@ -33,7 +33,13 @@ from workflow.services.queries import (
     places_used,
 )
 from workflow.services.setup import cohort_by_number, school_by_urn
-from workflow.services.validation import clean_email, clean_name
+from workflow.services.validation import (
+    EARLIEST_TEACHING,
+    check_milestone_date,
+    clean_email,
+    clean_name,
+    clean_reason,
+)
 from workflow.states.guards import Facts, Nomination, nomination_reasons
 from workflow.states.lifecycle import ACTIVE, Outcome, State, fire
 from workflow.states.programme import milestone_year, next_year_trigger
@@ -125,6 +131,11 @@ def check_nomination(session: Session, actor: Actor, request: NominationRequest)
             already_active=already_active is not None,
         )
     )
+    if request.teaching_since < EARLIEST_TEACHING:
+        reasons.append(
+            f"teaching since {request.teaching_since.isoformat()} is before"
+            f" {EARLIEST_TEACHING.year}: check the date"
+        )
     return reasons, school, cohort
 
 
@@ -160,6 +171,8 @@ def _transition(
     """Fire ``trigger`` for one specialist; raises a domain error and writes nothing if refused."""
     if override and not (reason or "").strip():
         raise InvalidInput("an override needs a written reason (--reason)")
+    if reason is not None or trigger in REASON_REQUIRED:
+        reason = clean_reason(reason, "--reason")
     with uow:
         session = uow.session
         specialist, hub_id = load_with_hub(session, actor, specialist_id)
@@ -183,6 +196,9 @@ def _transition(
 
 
 transition = logs_refusals("transition")(_transition)
+
+#: Triggers whose record must say why (the email or the audit log carries it).
+REASON_REQUIRED = frozenset({"decline", "withdraw", "defer"})
 
 
 @logs_refusals("advance")
@@ -253,6 +269,12 @@ def record_milestone(
             )
         ):
             raise DomainError(f"{kind.replace('_', ' ')} is already recorded")
+        today = local_date(now, uow.timezone)
+        if on is not None:
+            start = session.get(Cohort, specialist.cohort_id).start_date
+            # The cohort's programme years: from the calendar year it starts in (the launch
+            # may come first) to the end of its third year's calendar year; never after today.
+            check_milestone_date(on, date(start.year, 1, 1), date(start.year + 3, 12, 31), today)
         session.add(
             AuditEntry(
                 specialist_id=specialist.id,
@@ -261,7 +283,7 @@ def record_milestone(
                 from_state=state.value,
                 to_state=state.value,
                 half_days=half_days if measured else None,
-                occurred_on=on or local_date(now, uow.timezone),
+                occurred_on=on or today,
                 programme_year=milestone_year(state),
                 actor=actor.email,
                 at=now,
