@@ -171,7 +171,7 @@ def _transition(
     """Fire ``trigger`` for one specialist; raises a domain error and writes nothing if refused."""
     if override and not (reason or "").strip():
         raise InvalidInput("an override needs a written reason (--reason)")
-    if reason is not None or trigger in REASON_REQUIRED:
+    if reason is not None:
         reason = clean_reason(reason, "--reason")
     with uow:
         session = uow.session
@@ -196,9 +196,6 @@ def _transition(
 
 
 transition = logs_refusals("transition")(_transition)
-
-#: Triggers whose record must say why (the email or the audit log carries it).
-REASON_REQUIRED = frozenset({"decline", "withdraw", "defer"})
 
 
 @logs_refusals("advance")
