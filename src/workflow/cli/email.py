@@ -6,6 +6,8 @@ from ``notify/samples.py``, exactly as the workers would render it for real.
 
 from __future__ import annotations
 
+import json
+
 import click
 
 # The same roles as notify.render.RECIPIENT_ROLES, repeated to keep this module's import light.
@@ -18,10 +20,14 @@ def email() -> None:
 
 
 @email.command("templates")
-def templates() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def templates(as_json: bool) -> None:
     """List the email templates and who receives each."""
     from workflow.notify.templates import TEMPLATES
 
+    if as_json:
+        click.echo(json.dumps([{"template": n, "about": d} for n, d in TEMPLATES.items()]))
+        return
     width = max(len(name) for name in TEMPLATES)
     for name, description in TEMPLATES.items():
         click.echo(f"{name:<{width}}  {description}")
@@ -37,7 +43,8 @@ def templates() -> None:
     default=None,
     help="Whose copy to show (the wording differs); default: the template's first reader.",
 )
-def preview(template: str, as_html: bool, role: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def preview(template: str, as_html: bool, role: str | None, as_json: bool) -> None:
     """Show TEMPLATE rendered with sample values: subject, text, and what else it carries."""
     from workflow.notify.render import address_for_role, render_email
     from workflow.notify.samples import (
@@ -52,10 +59,18 @@ def preview(template: str, as_html: bool, role: str | None) -> None:
     email_ = render_email(template, context, to=to, sender=SAMPLE_SENDER, now=SAMPLE_NOW)
     message = email_.message()
     html = message.get_body(preferencelist=("html",))
+    text = message.get_body(preferencelist=("plain",))
+    if as_json:
+        click.echo(json.dumps({
+            **{h.lower().replace("-", "_"): message[h] for h in ("Subject", "From", "To")},
+            "text": text.get_content() if text is not None else None,
+            "html": html.get_content() if html is not None else None,
+            "attachments": [p.get_filename() for p in message.iter_attachments()],
+        }))  # fmt: skip
+        return
     if as_html:
         click.echo(html.get_content() if html is not None else "", nl=False)
         return
-    text = message.get_body(preferencelist=("plain",))
     for header in ("Subject", "From", "To", "Reply-To"):
         if message[header]:
             click.echo(f"{header}: {message[header]}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from workflow.cli import directory
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json
 from workflow.cli.params import COHORT_NUMBER, URN, whole
@@ -141,5 +142,15 @@ def cohort_add(env: Env, number, rules, as_json) -> None:
         f"cohort {number} added"
     )
 
+
+# The list commands and ``staff token`` live in cli/directory.py.
+for group, command in (
+    (staff, directory.staff_list),
+    (staff, directory.staff_token),
+    (hub, directory.hub_list),
+    (school, directory.school_list),
+    (cohort, directory.cohort_list),
+):
+    group.add_command(command)
 
 COMMANDS = [init, staff, hub, school, cohort]

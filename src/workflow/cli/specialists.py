@@ -184,7 +184,7 @@ def list_(env: Env, cohort, hub_code, state, stuck, as_json) -> None:
     from workflow.services.views import list_specialists, stuck_specialists
 
     if stuck:
-        rows = stuck_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code)
+        rows = stuck_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code, state=state)
     else:
         rows = list_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code, state=state)
     if as_json:

@@ -219,11 +219,18 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
 
 @logs_refusals("list --stuck")
 def stuck_specialists(
-    uow: UnitOfWork, actor: Actor, *, cohort: int | None = None, hub: str | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    cohort: int | None = None,
+    hub: str | None = None,
+    state: str | None = None,
 ) -> list[dict]:
-    """Who would stay behind at the next term start, with every reason."""
+    """Who would stay behind at the next term start, with every reason (only year 1 and
+    year 2 can be stuck: another ``state`` gives none)."""
     with uow:
-        return _stuck(uow.session, actor, cohort, hub)
+        rows = _stuck(uow.session, actor, cohort, hub)
+    return rows if state is None else [row for row in rows if row["state"] == state]
 
 
 def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) -> list[dict]:
