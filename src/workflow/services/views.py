@@ -1,6 +1,6 @@
 """Read models for staff: one specialist in full, lists, and the cohort report.
 
-Plain dicts in the shapes of the CLI contract (../shared/cli.md), scoped to the
+Plain dicts in the shapes of the CLI contract (docs/cli.md), scoped to the
 actor's hub: another hub's specialists are not there for a hub's staff.
 """
 
