@@ -54,8 +54,16 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
 
 
 def echo(text: str) -> None:
-    """One line of human output, printable (see ``printable``)."""
-    click.echo(printable(text))
+    """A line of human output, printable (see ``printable``), wrapped at the terminal's
+    width (80 columns when not a terminal) with the rest indented."""
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size((80, 24)).columns
+    wrapped = textwrap.fill(
+        printable(text), width=max(width, 40), subsequent_indent="    ", break_on_hyphens=False
+    )
+    click.echo(wrapped)
 
 
 def pounds(pence: int) -> str:
