@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
+from workflow.db.bulk import among
 from workflow.db.driver import HotStatement
 from workflow.db.models import OutboxMessage
 
@@ -58,6 +59,15 @@ def row_id_of(message_id: str) -> int | None:
 def mark_done(connection: Connection, row_id: int, now: datetime) -> None:
     """Record that the row's effect is recorded (in the caller's transaction)."""
     _MARK_DONE.execute(connection, {"id": row_id, "now": now})
+
+
+def mark_many_done(session: Session, row_ids: list[int], now: datetime) -> None:
+    """``mark_done`` for many rows in one statement."""
+    session.execute(
+        update(OutboxMessage)
+        .where(among(session, OutboxMessage.id, row_ids), OutboxMessage.done_at.is_(None))
+        .values(done_at=now)
+    )
 
 
 def hand_back(session: Session, row_ids: list[int]) -> int:

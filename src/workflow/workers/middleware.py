@@ -13,7 +13,8 @@
   message that has crashed before (a suspect) runs only when no other suspect of this
   process runs; its start is counted only once its turn has come.
 - ``OutboxEffects`` records that an outbox message's effect is recorded (``outbox.done_at``)
-  once its actor returned (an actor returning ``outbox.UNFINISHED`` leaves it open); a
+  once its actor returned, in batches (an actor returning ``outbox.UNFINISHED`` leaves it
+  open); a
   dead-lettered message's row is marked done with the dead letter. A row whose message a
   broker lost is never marked, and the relay publishes it again (``relay.reconcile_once``).
 - ``RetryLog`` logs one WARNING line per failed attempt that will be retried, and the
@@ -120,9 +121,21 @@ class StartCounter(Middleware):
 
 
 class OutboxEffects(Middleware):
+    """Marks outbox rows done once their actor returned, in batches: a background thread
+    writes what finished every ``FLUSH_SECONDS`` in one UPDATE (one statement per email
+    would cost the hot path a round trip and a commit each). A process that dies loses
+    at most that much of the marks; those rows are published again after the bound and
+    find their effect recorded (idempotent by key), so nothing is done twice."""
+
+    FLUSH_SECONDS = 0.2
+
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock):
         self.uow_factory = uow_factory
         self.clock = clock
+        self._done: list[int] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
         if exception is not None or isinstance(result, outbox.Unfinished):
@@ -130,11 +143,36 @@ class OutboxEffects(Middleware):
         row_id = outbox.row_id_of(message.message_id)
         if row_id is None:
             return
-        with self.uow_factory() as uow:
-            autocommit = uow.dialect_name == "postgresql"
-            connection = uow.connection(**({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
-            outbox.mark_done(connection, row_id, self.clock.now())
-            uow.commit()
+        with self._lock:
+            self._done.append(row_id)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="outbox-effects", daemon=True
+                )
+                self._thread.start()
+
+    def after_worker_shutdown(self, broker, worker):
+        self._stop.set()
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.FLUSH_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the marks gathered so far (kept for the next try if the database fails)."""
+        with self._lock:
+            done, self._done = self._done, []
+        if not done:
+            return
+        try:
+            with self.uow_factory() as uow:
+                outbox.mark_many_done(uow.session, done, self.clock.now())
+                uow.commit()
+        except Exception as exc:  # the database is down: keep them, say so on one line
+            with self._lock:
+                self._done[:0] = done
+            logger.warning("outbox effects: %d marks wait: %s", len(done), type(exc).__name__)
 
 
 class QuietWorkerLog(logging.Filter):
