@@ -106,13 +106,17 @@ class InProcessBroker(StubBroker):
         # Consumers are added as queues get declared, so the worker may start first.
         self.worker = Worker(self, worker_threads=threads, worker_timeout=100)
         self.hand_back: Callable[[list[str]], int] | None = None
+        self._closed = False
 
     def start(self) -> None:
         self.worker.start()
 
     def close(self, drain_seconds: float = 10) -> None:
         """Let what is queued finish (for a while), stop the worker threads, and hand back
-        to the outbox what is still held."""
+        to the outbox what is still held. A second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         for queue_name in list(self.queues):
             if queue_name in self.delay_queues:
                 continue
