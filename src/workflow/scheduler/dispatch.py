@@ -68,7 +68,7 @@ def dispatch_due(
             claimed = due.claim_due(uow.session, at, limit, kinds=handlers.keys())
             uow.commit()
         if not claimed:
-            return report
+            return _logged(report)
         for item in claimed:
             try:
                 outcome = _run(runtime, handlers[item.kind], item, at)
@@ -85,14 +85,19 @@ def dispatch_due(
                 report.expired[item.kind] += 1
             else:
                 report.done[item.kind] += 1
-        if report.expired:
-            logger.warning(
-                "%d due items expired unsent (came due too late): %s",
-                sum(report.expired.values()),
-                dict(report.expired),
-            )
         if len(claimed) < limit:
-            return report
+            return _logged(report)
+
+
+def _logged(report: DispatchReport) -> DispatchReport:
+    """Say once per dispatch how many items expired unsent (``show`` says why, each)."""
+    if report.expired:
+        logger.warning(
+            "%d due items expired unsent (came due too late): %s",
+            sum(report.expired.values()),
+            dict(report.expired),
+        )
+    return report
 
 
 class _Renewal:
