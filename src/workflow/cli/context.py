@@ -13,6 +13,8 @@ from functools import cached_property
 
 import click
 
+from workflow.errors import WorkflowError
+
 
 class Env:
     def __init__(self, token: str | None):
@@ -49,9 +51,7 @@ CREATES_DATABASE = frozenset({"init", "demo"})
 
 
 def _refuse_missing_database(url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    from workflow.errors import WorkflowError
+    from sqlalchemy.engine import make_url  # on use: SQLAlchemy is heavy for --help
 
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -56,9 +58,6 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
 def echo(text: str) -> None:
     """A line of human output, printable (see ``printable``), wrapped at the terminal's
     width (80 columns when not a terminal) with the rest indented."""
-    import shutil
-    import textwrap
-
     width = shutil.get_terminal_size((80, 24)).columns
     wrapped = textwrap.fill(
         printable(text), width=max(width, 40), subsequent_indent="    ", break_on_hyphens=False
