@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry
+from workflow.notify.notifications import notification
 from workflow.scheduler import due
 from workflow.scheduler.calendar import Calendar
 from workflow.services import effects
@@ -132,7 +133,7 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
         return
     row = effects.email_row(
         now,
-        payload["template"],
+        notification(payload["template"]),
         payload["specialist_id"],
         payload["to"],
         item.key,

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from workflow.db.bulk import among, insert_rows
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.errors import GuardFailed, InvalidInput
+from workflow.notify.notifications import STUCK_SPECIALISTS, StuckPerson, StuckSpecialists
 from workflow.services import effects, funding
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.queries import TRANSITION, facts_for
@@ -157,20 +158,16 @@ def _stuck_emails(report: AdvanceReport, cohort_number: int, now: datetime) -> l
         by_hub[stuck.hub_id].append(stuck)
     rows = []
     for hub_id, people in sorted(by_hub.items()):
-        listing = [
-            {"id": p.specialist_id, "name": p.name, "school": p.school, "reasons": p.reasons}
-            for p in people
-        ]
-        rows.append(
-            effects.email_row(
-                now,
-                "stuck_specialists",
-                None,
-                "hub_lead",
-                f"cohort{cohort_number}-{report.trigger}-hub{hub_id}",
-                {"hub_id": hub_id, "cohort": cohort_number, "specialists": listing},
-            )
+        extra = StuckSpecialists(
+            hub_id=hub_id,
+            cohort_number=cohort_number,
+            specialists=[
+                StuckPerson(id=p.specialist_id, name=p.name, school=p.school, reasons=p.reasons)
+                for p in people
+            ],
         )
+        occurrence = f"cohort{cohort_number}-{report.trigger}-hub{hub_id}"
+        rows += effects.email_rows(now, STUCK_SPECIALISTS, None, occurrence, extra)
     return rows
 
 
