@@ -2,7 +2,7 @@
 
 A small cohort is walked through every path that writes an email (nomination, selection,
 decline, withdrawal, deferral, reminders, funding releases, year starts, a specialist stuck
-at a year start) on the simulated clock; then each queued payload is turned into the
+at a year start, the termly digests and national summary) on the simulated clock; then each queued payload is turned into the
 finished email exactly as a worker would (``services.emails.compose`` with the real
 renderer). Each registered notification must have been produced and rendered.
 """
@@ -32,6 +32,8 @@ def at(day: date) -> datetime:
 def test_every_notification_renders_from_its_producers_payload(world):
     rt, clock = world.runtime, world.clock
     staff.add_staff(rt.uow(), ADMIN, "lead@north.example", "Lee Lead", "hub_lead", "north",
+                    clock.now())  # fmt: skip
+    staff.add_staff(rt.uow(), ADMIN, "team@ncetm.example", "Nat Team", "national_admin", None,
                     clock.now())  # fmt: skip
     done, stuck, withdrawn, deferred, declined = world.nominate(5)
     for sid in (done, stuck, withdrawn, deferred):
@@ -64,7 +66,7 @@ def test_every_notification_renders_from_its_producers_payload(world):
             .order_by(OutboxMessage.id)
         ).all()
         rendered: Counter = Counter()
-        stuck_emails = []
+        stuck_emails, digests = [], []
         for payload in payloads:
             email = compose(connection, render_email, payload, clock.now(), rt.settings.mail_from)
             if email is None:  # a role without an address (no finance contact): skipped
@@ -72,6 +74,8 @@ def test_every_notification_renders_from_its_producers_payload(world):
             rendered[payload["template"]] += 1
             if payload["template"] == "stuck_specialists":
                 stuck_emails.append(email.message())
+            if payload["template"] == "term_digest":
+                digests.append(email.message())
 
     assert set(rendered) == set(REGISTRY), set(REGISTRY) - set(rendered)
     # The hub lead's list of who could not move on, readable and addressed to them.
@@ -82,3 +86,5 @@ def test_every_notification_renders_from_its_producers_payload(world):
     assert "North Maths Hub, Cohort 9" in text
     assert "Teacher 1 (North Academy)" in text
     assert "Dear Lee Lead" in text
+    assert digests and all(m["To"] == "lead@north.example" for m in digests)
+    assert any("behind" in m["Subject"] for m in digests)

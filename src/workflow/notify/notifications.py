@@ -83,6 +83,72 @@ class StuckSpecialists(HubExtra, frozen=True):
     specialists: list[StuckPerson]
 
 
+class TermInfo(Extra, frozen=True):
+    """The term a digest is for: ``autumn`` 2025/26, its first and last day."""
+
+    name: str
+    academic_year: str
+    start: date
+    end: date
+
+
+class RequirementFigures(Extra, frozen=True):
+    """One requirement of the year: half-days (0/1 for a yes/no) done, expected, required."""
+
+    what: str
+    done: int
+    expected: int
+    required: int
+
+
+class SpecialistFigures(Extra, frozen=True):
+    id: int
+    name: str
+    school: str
+    programme_year: int
+    behind: bool
+    shortfalls: list[str]
+    lines: list[RequirementFigures]
+    lapsing_half_days: int
+    lapsing_pence: int
+
+
+class HubFigures(Extra, frozen=True):
+    """One hub's figures at a term start (``services.progress``; ``report progress``)."""
+
+    hub: str
+    name: str
+    on_track: int
+    behind: int
+    paid_pence: int
+    due_pence: int
+    lapsing_pence: int
+    specialists: list[SpecialistFigures]
+
+
+class TermDigest(HubExtra, frozen=True):
+    term: TermInfo
+    late: bool
+    figures: HubFigures
+    events: list[EventInfo]
+
+
+class HubCount(Extra, frozen=True):
+    hub: str
+    name: str
+    on_track: int
+    behind: int
+
+
+class TermSummary(Extra, frozen=True):
+    """The national summary: per hub, counts on track and behind."""
+
+    cohort_number: int
+    term: TermInfo
+    late: bool
+    hubs: list[HubCount]
+
+
 # --- Samples (what ``workflow email preview`` shows) ---------------------------------------
 
 
@@ -120,6 +186,58 @@ def _stuck_sample() -> StuckSpecialists:
                 "Riverside School",
                 ["central days: 3 of 5.5 recorded", "development days: none"],
             ),
+        ],
+    )
+
+
+_SPRING = TermInfo("spring", "2025/26", date(2026, 1, 5), date(2026, 3, 27))
+
+
+def _digest_sample() -> TermDigest:
+    def line(what, done, expected, required):
+        return RequirementFigures(what, done, expected, required)
+
+    on_track = SpecialistFigures(
+        1, "Priya Shah", "Oakfield Academy", 1, False, [],
+        [line("launch_attended", 1, 1, 1), line("central_day", 5, 3, 11),
+         line("development_day", 1, 1, 4)],
+        lapsing_half_days=9, lapsing_pence=90000,
+    )  # fmt: skip
+    behind = SpecialistFigures(
+        2, "Tom Evans", "Riverside School", 1, True,
+        ["central days: 1 of 1.5 expected by now (5.5 this year)"],
+        [line("launch_attended", 1, 1, 1), line("central_day", 2, 3, 11),
+         line("development_day", 1, 1, 4)],
+        lapsing_half_days=12, lapsing_pence=120000,
+    )  # fmt: skip
+    return TermDigest(
+        hub_id=1,
+        cohort_number=9,
+        term=_SPRING,
+        late=False,
+        figures=HubFigures(
+            "TRMH", "Three Rivers Maths Hub", 1, 1, 150000, 150000, 210000, [on_track, behind]
+        ),
+        events=[
+            EventInfo(
+                title="Central event 2: coherence and small steps",
+                starts_at=datetime(2026, 1, 29, 9, 30, tzinfo=UTC),
+                ends_at=datetime(2026, 1, 29, 15, 30, tzinfo=UTC),
+                location="Online",
+                online=True,
+            )
+        ],
+    )
+
+
+def _summary_sample() -> TermSummary:
+    return TermSummary(
+        cohort_number=9,
+        term=_SPRING,
+        late=False,
+        hubs=[
+            HubCount("TRMH", "Three Rivers Maths Hub", 1, 1),
+            HubCount("GNMH", "Great North Maths Hub", 4, 0),
         ],
     )
 
@@ -226,6 +344,23 @@ STUCK_SPECIALISTS = Notification(
     scope=Scope.HUB,
 )
 
+TERM_DIGEST = Notification(
+    "term_digest",
+    "to the hub lead: each term, who is on track and who is behind, events and money",
+    (Role.HUB_LEAD,),
+    TermDigest,
+    _digest_sample,
+    scope=Scope.HUB,
+)
+TERM_SUMMARY = Notification(
+    "term_summary",
+    "to the national admins: each term, per hub, how many are on track and behind",
+    (Role.NATIONAL_ADMIN,),
+    TermSummary,
+    _summary_sample,
+    scope=Scope.NATIONAL,
+)
+
 REGISTRY: dict[str, Notification] = registry_of(
     NOMINATION_RECEIVED,
     SELECTED,
@@ -240,6 +375,8 @@ REGISTRY: dict[str, Notification] = registry_of(
     WITHDRAWAL_CONFIRMED,
     DEFERRAL_CONFIRMED,
     STUCK_SPECIALISTS,
+    TERM_DIGEST,
+    TERM_SUMMARY,
 )
 """Every notification, by name, in the order ``workflow email templates`` lists them."""
 

@@ -9,6 +9,9 @@
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
   recorded by then (accreditation reminders).
+- ``term_start`` (payload ``cohort``, ``term_start``, ``trigger``): the term's digests to
+  each hub lead and the national summary (``services.term_digests``), after advancing the
+  cohort when the term starts a programme year. Scheduled with the year starts.
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
   release_instalment``, which marks the item done in the release's own transaction.
 
@@ -28,11 +31,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.db.models import AuditEntry
+from workflow.db.models import AuditEntry, DueItem
 from workflow.notify.notifications import notification
 from workflow.scheduler import due
 from workflow.scheduler.calendar import Calendar
 from workflow.services import effects
+from workflow.services.advancement import advance_cohort
+from workflow.services.auth import SYSTEM
+from workflow.services.term_digests import TERM_START, send_term_digests, term_items
 from workflow.states.rules import CohortRules
 
 if TYPE_CHECKING:
@@ -74,16 +80,24 @@ def schedule_cohort_years(session: Session, cohort: int, rules: CohortRules) -> 
     from workflow.services.reminders import calendar
 
     cal = calendar()
+    year_starts = {
+        first_term_day(cal, getattr(rules.dates, field)): trigger
+        for field, trigger in YEAR_TRIGGERS
+    }
     due.schedule_many(
         session,
         [
-            due.row(
-                advancement_key(cohort, trigger),
-                ADVANCE_COHORT,
-                cal.reminder_time(first_term_day(cal, getattr(rules.dates, field))),
-                {"cohort": cohort, "trigger": trigger},
-            )
-            for field, trigger in YEAR_TRIGGERS
+            *(
+                due.row(
+                    advancement_key(cohort, trigger),
+                    ADVANCE_COHORT,
+                    cal.reminder_time(day),
+                    {"cohort": cohort, "trigger": trigger},
+                )
+                for day, trigger in year_starts.items()
+            ),
+            # scheduled after the advancements: at the same time, they are claimed first
+            *term_items(cohort, rules, year_starts, cal),
         ],
     )
 
@@ -92,9 +106,6 @@ def schedule_cohort_years(session: Session, cohort: int, rules: CohortRules) -> 
 
 
 def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
-    from workflow.services.advancement import advance_cohort
-    from workflow.services.auth import SYSTEM
-
     def heartbeat(_moved: int) -> None:
         with runtime.uow() as uow:
             due.renew_claim(uow.session, item.id, runtime.clock.now())
@@ -142,6 +153,28 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
     effects.write(session, [row])
 
 
+def term_start_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
+    """A term's start: on a programme year's first term the cohort is advanced first (if its
+    ``advance_cohort`` item has not done it yet), then the term's digests are sent."""
+    payload = item.payload
+    trigger = payload.get("trigger")
+    if trigger:
+        with runtime.uow() as uow:
+            advance = uow.session.scalar(
+                select(DueItem).where(DueItem.key == advancement_key(payload["cohort"], trigger))
+            )
+            pending = advance is not None and advance.done_at is None
+        if pending:
+            advance_cohort(runtime.uow, SYSTEM, payload["cohort"], trigger, now)
+            with runtime.uow() as uow:
+                due.mark_done(uow.session, advance.id, runtime.clock.now())
+                uow.commit()
+    status = send_term_digests(
+        runtime.uow, payload["cohort"], date.fromisoformat(payload["term_start"]), item.id, now
+    )
+    logger.info("cohort %s term %s: digests %s", payload["cohort"], payload["term_start"], status)
+
+
 def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
     from workflow.services.funding import release_instalment
 
@@ -161,6 +194,7 @@ def default_handlers() -> dict[str, Handler]:
     handlers = {
         ADVANCE_COHORT: Handler(advance_cohort_item, in_transaction=False),
         REMINDER: Handler(reminder_item, in_transaction=True),
+        TERM_START: Handler(term_start_item, in_transaction=False),
     }
     try:
         import workflow.services.funding  # noqa: F401
