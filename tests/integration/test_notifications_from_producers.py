@@ -4,7 +4,8 @@ A small cohort is walked through every path that writes an email (nomination, se
 decline, withdrawal, deferral, reminders, funding releases, year starts, a specialist stuck
 at a year start, the termly digests and national summary) on the simulated clock; then
 each queued payload is turned into the finished email exactly as a worker would
-(``services.emails.compose`` with the real renderer). Each registered notification must have been produced and rendered.
+(``services.emails.compose`` with the real renderer). Each registered notification must
+have been produced and rendered.
 """
 
 from __future__ import annotations
