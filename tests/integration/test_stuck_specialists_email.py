@@ -42,8 +42,8 @@ def test_the_hub_lead_receives_the_stuck_specialists(runtime, clock, smtp):
     ada, ben = world.nominate(2)
     for sid in (ada, ben):
         transition(runtime.uow(), ADMIN, sid, "select", clock.now())
-    advance_cohort(runtime.uow, SYSTEM, 9, "start_year1", clock.now())
-    report = advance_cohort(runtime.uow, SYSTEM, 9, "start_year2", clock.now())
+    advance_cohort(runtime.uow(), SYSTEM, 9, "start_year1", clock.now())
+    report = advance_cohort(runtime.uow(), SYSTEM, 9, "start_year2", clock.now())
     assert len(report.stuck) == 2  # nothing recorded: neither can start Year 2
 
     with serving(runtime):

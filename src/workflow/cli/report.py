@@ -97,10 +97,9 @@ def report_progress(env: Env, cohort: int, hub_code, term_day, as_json) -> None:
     """Per hub and specialist: progress against the year's requirements at a term's start
     (the figures of the termly digest)."""
     from workflow.services.progress import report as progress_report
-    from workflow.services.reminders import calendar
 
-    day = term_day.date() if term_day else env.now().astimezone(calendar().tz).date()
-    data = progress_report(env.uow(), env.actor, cohort, day, hub_code).as_dict()
+    day = term_day.date() if term_day else None
+    data = progress_report(env.uow(), env.actor, cohort, day, env.now(), hub_code).as_dict()
     if as_json:
         emit_json(data)
         return

@@ -1,17 +1,17 @@
 """The kinds of due item and the work each one does when it falls due.
 
 - ``advance_cohort`` (payload ``cohort``, ``trigger``): the bulk advancement of a whole
-  cohort at the start of a programme year. Scheduled when the cohort is created, for
-  09:00 London time on the first term day on or after each of the rules' dates
-  (``year1_start``, ``year2_start``, ``work_group_start``). It runs in its own batches
-  and is idempotent (advancing twice changes nothing); the item is marked done after.
+  cohort at the start of a programme year, scheduled when the cohort is created
+  (``services/cohort_schedule.py``). It runs in its own batches and is idempotent
+  (advancing twice changes nothing); the item is marked done after.
 - ``reminder`` (payload ``template``, ``specialist_id``, ``to``, ``extra``): one email,
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
   recorded by then (accreditation reminders).
 - ``term_start`` (payload ``cohort``, ``term_start``, ``trigger``): the term's digests to
   each hub lead and the national summary (``services.term_digests``), after advancing the
-  cohort when the term starts a programme year. Scheduled with the year starts.
+  cohort when the term starts a programme year. Scheduled with the year starts
+  (``services/cohort_schedule.py``).
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
   release_instalment``, which marks the item done in the release's own transaction.
 
@@ -33,73 +33,25 @@ from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry, DueItem
 from workflow.notify.notifications import notification
-from workflow.scheduler import due
-from workflow.scheduler.calendar import Calendar
-from workflow.services import effects
+from workflow.services import due, effects, funding
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import SYSTEM
-from workflow.services.term_digests import TERM_START, send_term_digests, term_items
-from workflow.states.rules import CohortRules
+from workflow.services.cohort_schedule import ADVANCE_COHORT, TERM_START, advancement_key
+from workflow.services.due import Claimed
+from workflow.services.term_digests import send_term_digests
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
-    from workflow.scheduler.due import Claimed
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-ADVANCE_COHORT = "advance_cohort"
 REMINDER = "reminder"
-RELEASE_FUNDING = "release_funding"
-YEAR_TRIGGERS = (
-    ("year1_start", "start_year1"),
-    ("year2_start", "start_year2"),
-    ("work_group_start", "start_work_group"),
-)
 
 
 @dataclass(frozen=True)
 class Handler:
     work: Callable[..., Any]
     in_transaction: bool
-
-
-# --- Scheduling a cohort's year starts -----------------------------------------------------
-
-
-def first_term_day(cal: Calendar, day: date) -> date:
-    """``day`` if it is in a term (half-terms count), else the first day of the next term."""
-    return day if cal.term_of(day) is not None else cal.next_term_start(day)
-
-
-def advancement_key(cohort: int, trigger: str) -> str:
-    return f"cohort:{cohort}:{trigger}"
-
-
-def schedule_cohort_years(session: Session, cohort: int, rules: CohortRules) -> None:
-    """The cohort's three year starts as ``advance_cohort`` items (called by add_cohort)."""
-    from workflow.services.reminders import calendar
-
-    cal = calendar()
-    year_starts = {
-        first_term_day(cal, getattr(rules.dates, field)): trigger
-        for field, trigger in YEAR_TRIGGERS
-    }
-    due.schedule_many(
-        session,
-        [
-            *(
-                due.row(
-                    advancement_key(cohort, trigger),
-                    ADVANCE_COHORT,
-                    cal.reminder_time(day),
-                    {"cohort": cohort, "trigger": trigger},
-                )
-                for day, trigger in year_starts.items()
-            ),
-            # scheduled after the advancements: at the same time, they are claimed first
-            *term_items(cohort, rules, year_starts, cal),
-        ],
-    )
 
 
 # --- The work of each kind -----------------------------------------------------------------
@@ -112,7 +64,7 @@ def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
             uow.commit()
 
     report = advance_cohort(
-        runtime.uow,
+        runtime.uow(),
         SYSTEM,
         item.payload["cohort"],
         item.payload["trigger"],
@@ -165,20 +117,18 @@ def term_start_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
             )
             pending = advance is not None and advance.done_at is None
         if pending:
-            advance_cohort(runtime.uow, SYSTEM, payload["cohort"], trigger, now)
+            advance_cohort(runtime.uow(), SYSTEM, payload["cohort"], trigger, now)
             with runtime.uow() as uow:
                 due.mark_done(uow.session, advance.id, runtime.clock.now())
                 uow.commit()
     status = send_term_digests(
-        runtime.uow, payload["cohort"], date.fromisoformat(payload["term_start"]), item.id, now
+        runtime.uow(), payload["cohort"], date.fromisoformat(payload["term_start"]), item.id, now
     )
     logger.info("cohort %s term %s: digests %s", payload["cohort"], payload["term_start"], status)
 
 
 def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
-    from workflow.services.funding import release_instalment
-
-    result = release_instalment(runtime.uow(), item.payload["funding_entry_id"], now)
+    result = funding.release_instalment(runtime.uow(), item.payload["funding_entry_id"], now)
     if result == "released":
         return  # the release marked the item done in its own transaction
     if result == "not_due":
@@ -190,16 +140,10 @@ def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None
 
 
 def default_handlers() -> dict[str, Handler]:
-    """Every kind this installation can do (``release_funding`` when funding is installed)."""
-    handlers = {
+    """Every kind of due item and the work it does."""
+    return {
         ADVANCE_COHORT: Handler(advance_cohort_item, in_transaction=False),
         REMINDER: Handler(reminder_item, in_transaction=True),
         TERM_START: Handler(term_start_item, in_transaction=False),
+        funding.RELEASE_FUNDING: Handler(release_funding_item, in_transaction=False),
     }
-    try:
-        import workflow.services.funding  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        handlers[RELEASE_FUNDING] = Handler(release_funding_item, in_transaction=False)
-    return handlers

@@ -1,9 +1,10 @@
-"""What must follow a transition, as outbox rows written in the same transaction.
+"""The emails each trigger sends and to whom, as outbox rows.
 
-This is the one table of consequences: which notification each trigger sends (its
-recipients are declared with it, in ``notify/notifications.py``).
-Single commands and bulk advancement both take their rows from here, so every path
-that changes state has the same effects.
+``services/consequences.py`` writes them, with the rest of a transition's consequences
+(audit, reminders, funding), in the transition's own transaction. Other producers (the
+reminders, the stuck-specialists email of bulk advancement, funding, the term digests)
+build their rows with ``email_row``/``email_rows`` from a notification's declaration
+(``notify/notifications.py``, where its recipients are declared too).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import Hub, School, Specialist
+from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.notify.notifications import (
     EventInfo,
     HubCount,
@@ -25,13 +26,20 @@ from workflow.notify.notifications import (
     SpecialistFigures,
     TermInfo,
 )
-from workflow.scheduler.calendar import Calendar
 from workflow.services import funding
-from workflow.services.auth import SYSTEM, Action, Actor, authorize, not_found_unless_visible
+from workflow.services.auth import (
+    SYSTEM,
+    Action,
+    Actor,
+    authorize,
+    logs_refusals,
+    not_found_unless_visible,
+)
+from workflow.services.calendar import Calendar, calendar
 from workflow.services.queries import facts_for, milestone_totals
-from workflow.services.reminders import calendar
 from workflow.services.setup import cohort_by_number, hub_by_code
-from workflow.states.progress import PROGRAMME_YEAR_OF, Recorded, progress
+from workflow.states.programme import YEARS, funded_year
+from workflow.states.progress import Recorded, progress
 from workflow.states.rules import CohortRules, rules_from_snapshot
 
 
@@ -70,10 +78,19 @@ def term_info(cal: Calendar, day: date) -> TermInfo:
     return TermInfo(term.value, academic.label, dates.start, dates.end)
 
 
+@logs_refusals("report progress")
 def report(
-    uow, actor: Actor, cohort_number: int, day: date, hub_code: str | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    cohort_number: int,
+    day: date | None,
+    now: datetime,
+    hub_code: str | None = None,
 ) -> CohortProgress:
-    """``cohort_progress`` for a person: hub staff see their own hub only."""
+    """``cohort_progress`` at the term holding ``day`` (default: today, in the configured
+    zone) for a person: hub staff see their own hub only."""
+    if day is None:
+        day = now.astimezone(calendar(uow.timezone).tz).date()
     with uow:
         hub_id = None
         if hub_code is not None:
@@ -96,7 +113,7 @@ def cohort_progress(
     cal: Calendar | None = None,
 ) -> CohortProgress:
     """Every hub's figures (or one hub's) at the term holding ``day``, facts as they stand."""
-    cal = cal or calendar()
+    cal = cal or calendar(session_timezone(session))
     cohort = cohort_by_number(session, cohort_number)
     rules = rules_from_snapshot(cohort.rules)
     term = term_info(cal, day)
@@ -114,7 +131,7 @@ def cohort_progress(
         .join(Hub, Hub.id == School.hub_id)
         .where(
             Specialist.cohort_id == cohort.id,
-            Specialist.state.in_([s.value for s in PROGRAMME_YEAR_OF]),
+            Specialist.state.in_([y.state.value for y in YEARS if y.funded]),
         )
         .order_by(Hub.code, Specialist.id)
     )
@@ -122,7 +139,7 @@ def cohort_progress(
         query = query.where(Hub.id == hub_id)
     rows = session.execute(query).all()
     flags = facts_for(session, rows, rules)
-    year_of = {row.id: PROGRAMME_YEAR_OF[row.state] for row in rows}
+    year_of = {row.id: funded_year(row.state) for row in rows}
     totals: dict[int, dict[str, int]] = {}
     for year in (1, 2):
         ids = [i for i, y in year_of.items() if y == year]
@@ -204,7 +221,7 @@ def cohort_progress(
 
 def terms_ended(cal: Calendar, rules: CohortRules, programme_year: int, day: date) -> int:
     """How many of a programme year's three terms ended before ``day``."""
-    start = (rules.dates.year1_start, rules.dates.year2_start)[programme_year - 1]
+    start = getattr(rules.dates, YEARS[programme_year - 1].rules_date)
     _, _, first = cal.term_at(start)
     academic = cal.academic_year(cal.academic_year_of(first.start))
     return sum(1 for _, dates in academic.terms if dates.end < day)

@@ -2,7 +2,7 @@
 
 A cohort has one ``term_start`` due item per term it is active (from the term holding
 ``year1_start`` to the one holding ``work_group_start``), due at 09:00 local time on the
-term's first day (``term_items``, scheduled with the cohort's year starts). When it runs
+term's first day (``cohort_schedule.term_items``, scheduled with the year starts). When it runs
 (``send_term_digests``, one transaction):
 
 - while the term is still running, each hub with a specialist in Year 1 or Year 2 gets one
@@ -18,52 +18,23 @@ out once, however often the item runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 
 from workflow.db.models import TermDigest as TermDigestRow
 from workflow.db.uow import UnitOfWork
 from workflow.notify.notifications import TERM_DIGEST, TERM_SUMMARY, TermDigest, TermSummary
-from workflow.scheduler import due
-from workflow.scheduler.calendar import Calendar
-from workflow.services import effects
+from workflow.services import due, effects
+from workflow.services.calendar import Calendar, calendar
 from workflow.services.progress import cohort_progress
-from workflow.services.reminders import calendar
 from workflow.services.setup import cohort_by_number
-from workflow.states.rules import CohortRules
 
-TERM_START = "term_start"  # the due item kind
 SENT, LATE, SKIPPED = "sent", "late", "skipped"
 
 
-def term_key(cohort: int, term_start: date) -> str:
-    return f"cohort:{cohort}:term:{term_start.isoformat()}"
-
-
-def term_items(
-    cohort: int, rules: CohortRules, year_starts: dict[date, str], cal: Calendar | None = None
-) -> list[dict[str, Any]]:
-    """The cohort's ``term_start`` due rows; ``year_starts`` maps a term start to the year
-    trigger that fires on it (the job advances the cohort first, on those terms)."""
-    cal = cal or calendar()
-    first = cal.term_at(rules.dates.year1_start)[2].start
-    last = cal.term_at(rules.dates.work_group_start)[2].start
-    return [
-        due.row(
-            term_key(cohort, start),
-            TERM_START,
-            cal.reminder_time(start),
-            {"cohort": cohort, "term_start": start.isoformat(), "trigger": year_starts.get(start)},
-        )
-        for start in cal.term_starts(first, last)
-    ]
-
-
 def send_term_digests(
-    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
     cohort_number: int,
     term_start: date,
     item_id: int,
@@ -72,8 +43,8 @@ def send_term_digests(
 ) -> str | None:
     """The term's digests and summary, once; the outcome (sent, late, skipped), or None
     when the item was done already."""
-    cal = cal or calendar()
-    with uow_factory() as uow:
+    cal = cal or calendar(uow.timezone)
+    with uow:
         session = uow.session
         if due.lock_pending(session, item_id) is None:
             return None  # done by another dispatcher, or cancelled since the claim

@@ -23,12 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workflow.states.lifecycle import State
 from workflow.states.rules import CohortRules
 
 TERMS_PER_YEAR = 3
-#: The programme year each state of the programme stands for (the others have none).
-PROGRAMME_YEAR_OF: dict[State, int] = {State.YEAR1: 1, State.YEAR2: 2}
 MEASURED = ("central_day", "development_day", "hub_support")
 LABELS = {
     "central_day": "central days",
