@@ -13,15 +13,18 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 
+from tests.integration._workers_support import RecordingSender
 from tests.integration.conftest import ADMIN
-from workflow.db.models import OutboxMessage
+from workflow.db.models import Hub, OutboxMessage
+from workflow.errors import InvalidInput
 from workflow.notify.notifications import REGISTRY
 from workflow.notify.render import render_email
 from workflow.scheduler.simulation import simulate
 from workflow.services import staff
-from workflow.services.emails import compose
+from workflow.services.emails import compose, deliver
 from workflow.services.outbox import SEND_EMAIL
 from workflow.services.specialists import record_milestone, transition
 
@@ -89,3 +92,23 @@ def test_every_notification_renders_from_its_producers_payload(world):
     assert "Dear Lee Lead" in text
     assert digests and all(m["To"] == "lead@north.example" for m in digests)
     assert any("behind" in m["Subject"] for m in digests)
+
+
+def test_the_old_stuck_specialists_payload_is_refused_in_one_line(world):
+    """What `_stuck_emails` used to write (``extra.cohort = 9`` hiding the cohort record):
+    refused before anything is recorded or sent, with a reason naming the field."""
+    rt = world.runtime
+    with rt.uow() as uow:
+        hub_id = uow.session.scalar(select(Hub.id).where(Hub.code == "north"))
+    payload = {
+        "key": "-:stuck_specialists:hub_lead:old",
+        "template": "stuck_specialists",
+        "specialist_id": None,
+        "to": "hub_lead",
+        "extra": {"hub_id": hub_id, "cohort": 9, "specialists": []},
+    }
+    sender = RecordingSender()
+    with pytest.raises(InvalidInput) as refused:
+        deliver(rt.uow(), render_email, sender, payload, world.clock.now(), "m@hub.example")
+    assert str(refused.value) == "email 'stuck_specialists': extra may not replace cohort"
+    assert sender.sent == []
