@@ -14,6 +14,13 @@ from datetime import UTC, date, datetime
 
 from workflow.errors import InvalidInput
 from workflow.notify.context import AwareDatetime, Extra
+from workflow.notify.figures import (
+    HubCount,
+    HubFigures,
+    RequirementFigures,
+    SpecialistFigures,
+    TermInfo,
+)
 from workflow.notify.registry import Notification, Role, Scope, registry_of
 
 SPECIALIST_AND_HEAD = (Role.SPECIALIST, Role.HEADTEACHER)
@@ -83,61 +90,11 @@ class StuckSpecialists(HubExtra, frozen=True):
     specialists: list[StuckPerson]
 
 
-class TermInfo(Extra, frozen=True):
-    """The term a digest is for: ``autumn`` 2025/26, its first and last day."""
-
-    name: str
-    academic_year: str
-    start: date
-    end: date
-
-
-class RequirementFigures(Extra, frozen=True):
-    """One requirement of the year: half-days (0/1 for a yes/no) done, expected, required."""
-
-    what: str
-    done: int
-    expected: int
-    required: int
-
-
-class SpecialistFigures(Extra, frozen=True):
-    id: int
-    name: str
-    school: str
-    programme_year: int
-    behind: bool
-    shortfalls: list[str]
-    lines: list[RequirementFigures]
-    lapsing_half_days: int
-    lapsing_pence: int
-
-
-class HubFigures(Extra, frozen=True):
-    """One hub's figures at a term start (``services.progress``; ``report progress``)."""
-
-    hub: str
-    name: str
-    on_track: int
-    behind: int
-    paid_pence: int
-    due_pence: int
-    lapsing_pence: int
-    specialists: list[SpecialistFigures]
-
-
 class TermDigest(HubExtra, frozen=True):
     term: TermInfo
     late: bool
     figures: HubFigures
     events: list[EventInfo]
-
-
-class HubCount(Extra, frozen=True):
-    hub: str
-    name: str
-    on_track: int
-    behind: int
 
 
 class TermSummary(Extra, frozen=True):

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from workflow.db.models import Hub, School, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
-from workflow.notify.notifications import (
-    EventInfo,
+from workflow.notify.figures import (
     HubCount,
     HubFigures,
     RequirementFigures,
     SpecialistFigures,
     TermInfo,
 )
+from workflow.notify.notifications import EventInfo
 from workflow.services import funding
 from workflow.services.auth import (
     SYSTEM,
