@@ -64,6 +64,7 @@ from workflow.notify.context import SCOPE_FIELDS
 from workflow.notify.mime import FinishedEmail
 from workflow.notify.registry import ROLES, Role
 from workflow.notify.senders import Sender
+from workflow.services.auth import Role as StaffRole
 
 PENDING, SENT, SKIPPED, DEAD = "pending", "sent", "skipped", "dead"
 
@@ -326,7 +327,7 @@ def _hub_lead(connection: Connection, hub_id: int) -> dict[str, str] | None:
     """The hub's first hub lead, who signs the emails and receives replies."""
     row = connection.execute(
         select(Staff.name, Staff.email)
-        .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
+        .where(Staff.hub_id == hub_id, Staff.role == StaffRole.HUB_LEAD.value)
         .order_by(Staff.id)
     ).first()
     return {"name": row.name, "email": row.email} if row else None
@@ -342,23 +343,25 @@ def _addresses(connection: Connection, to: str, specialist, school, hub_id) -> l
     if to == Role.NATIONAL_ADMIN:
         return list(
             connection.scalars(
-                select(Staff.email).where(Staff.role == "national_admin").order_by(Staff.id)
+                select(Staff.email)
+                .where(Staff.role == StaffRole.NATIONAL_ADMIN.value)
+                .order_by(Staff.id)
             )
         )
-    if to == "hub_lead":
+    if to == Role.HUB_LEAD:
         if hub_id is None:
             raise InvalidInput("an email to the hub lead needs a specialist or extra.hub_id")
         return list(
             connection.scalars(
                 select(Staff.email)
-                .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
+                .where(Staff.hub_id == hub_id, Staff.role == StaffRole.HUB_LEAD.value)
                 .order_by(Staff.id)
             )
         )
     if specialist is None:
         raise InvalidInput(f"an email to the {to} needs a specialist")
-    if to == "specialist":
+    if to == Role.SPECIALIST:
         return [specialist["email"]]
-    if to == "headteacher":
+    if to == Role.HEADTEACHER:
         return [school["head_email"]]
     return [school["finance_email"]] if school["finance_email"] else []
