@@ -19,6 +19,8 @@ def test_report_progress_prints_the_digests_figures(postgres_url, tmp_path):
        "head@111111.example", token=admin)  # fmt: skip
     lead = wf.json("staff", "add", "lead@gn.example", "--name", "Lee Lead", "--role", "hub_lead",
                    "--hub", "great-north", token=admin)["token"]  # fmt: skip
+    said = wf("hub", "digest", "great-north", "--to-staff", token=lead).stdout
+    assert said == "hub great-north: the termly digest goes to the hub lead and hub staff\n"
     for n in range(2):
         sid = wf.json("nominate", "--cohort", "9", "--school", "111111", "--name", f"Teacher {n}",
                       "--email", f"t{n}@111111.example", "--qts", "--teaching-since",
@@ -33,7 +35,9 @@ def test_report_progress_prints_the_digests_figures(postgres_url, tmp_path):
         digests = [
             p["extra"]
             for (p,) in connection.execute(text("SELECT payload FROM outbox ORDER BY id"))
-            if p["template"] == "term_digest" and p["extra"]["term"]["start"] == "2026-01-05"
+            if p["template"] == "term_digest"
+            and p["to"] == "hub_lead"
+            and p["extra"]["term"]["start"] == "2026-01-05"
         ]
     engine.dispose()
     assert len(digests) == 1

@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration.conftest import ADMIN
-from workflow.db.models import OutboxMessage, Specialist, TermDigest
+from workflow.db.models import Hub, OutboxMessage, Specialist, TermDigest
+from workflow.errors import NotFound
 from workflow.notify.render import render_email
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.simulation import simulate
-from workflow.services import progress, staff
+from workflow.services import progress, setup, staff
+from workflow.services.auth import Actor, Role
 from workflow.services.calendar import calendar
 from workflow.services.emails import compose
 from workflow.services.specialists import record_milestone, transition
@@ -171,3 +173,28 @@ def test_a_scheduler_down_across_a_whole_term_sends_nothing_for_it(cohort):
     simulate(rt, clock.now(), nine_am(date(2026, 4, 13)), drain=None)  # summer, on time
     summer = digests_of(rt, date(2026, 4, 13))
     assert len(summer) == 2 and not any(p["extra"]["late"] for p in summer)
+
+
+def test_the_hub_chooses_whether_its_staff_get_the_digest_too(cohort):
+    world, *_ = cohort
+    rt, clock = world.runtime, world.clock
+    staff.add_staff(rt.uow(), ADMIN, "sam@north.example", "Sam Staff", "hub_staff", "north",
+                    clock.now())  # fmt: skip
+    with rt.uow() as uow:
+        north = uow.session.scalar(select(Hub.id).where(Hub.code == "north"))
+        south = uow.session.scalar(select(Hub.id).where(Hub.code == "south"))
+        south_lead = Actor("lead@south.example", Role.HUB_LEAD, hub_id=south)
+        north_lead = Actor("lead@north.example", Role.HUB_LEAD, hub_id=north)
+    with pytest.raises(NotFound):
+        setup.set_digest_to_staff(rt.uow(), south_lead, "north", True)
+    setup.set_digest_to_staff(rt.uow(), north_lead, "north", True)
+
+    simulate(rt, clock.now(), nine_am(date(2026, 1, 5)), drain=None)
+    spring = digests_of(rt, date(2026, 1, 5))
+    assert sorted((p["extra"]["figures"]["hub"], p["to"]) for p in spring) == [
+        ("north", "hub_lead"), ("north", "hub_staff"), ("south", "hub_lead"),
+    ]  # fmt: skip
+    staff_copy = next(p for p in spring if p["to"] == "hub_staff")
+    with rt.uow() as uow:
+        email = compose(uow.connection(), render_email, staff_copy, clock.now(), "m@hub.example")
+    assert email.message()["To"] == "sam@north.example"

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,6 +51,8 @@ class Hub(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(100))
+    # The termly digest also goes to the hub's staff (the hub lead's choice).
+    digest_to_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Cohort(Base):

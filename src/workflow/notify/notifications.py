@@ -303,8 +303,8 @@ STUCK_SPECIALISTS = Notification(
 
 TERM_DIGEST = Notification(
     "term_digest",
-    "to the hub lead: each term, who is on track and who is behind, events and money",
-    (Role.HUB_LEAD,),
+    "to the hub lead (and staff, if the hub chooses): each term, who is behind, events, money",
+    (Role.HUB_LEAD, Role.HUB_STAFF),  # the staff only where the hub chose (hub digest)
     TermDigest,
     _digest_sample,
     scope=Scope.HUB,

@@ -44,6 +44,7 @@ class Role(StrEnum):
     HEADTEACHER = "headteacher"  # the school's head
     FINANCE = "finance"  # the school's finance contact (skipped when it has none)
     HUB_LEAD = "hub_lead"  # every hub lead of the hub
+    HUB_STAFF = "hub_staff"  # every member of the hub's staff (not its leads)
     NATIONAL_ADMIN = "national_admin"  # every national admin
 
 

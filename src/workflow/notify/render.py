@@ -170,8 +170,11 @@ def _message_id(given: str | None, domain: str) -> str:
     return given
 
 
-#: The roles whose address is in an email's context (national admins are looked up apart).
-RECIPIENT_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.NATIONAL_ADMIN)
+#: The roles whose address is in an email's context (staff other than the hub lead are
+#: looked up apart).
+RECIPIENT_ROLES: tuple[Role, ...] = tuple(
+    r for r in Role if r not in (Role.NATIONAL_ADMIN, Role.HUB_STAFF)
+)
 
 
 def address_for_role(role: str, context: Mapping[str, Any]) -> str | None:

@@ -42,7 +42,8 @@ the whole context against the notification's declared shape (``notify/notificati
 
 Recipient roles (``notify.registry.Role``): ``specialist``, ``headteacher`` (the school's
 head), ``finance`` (the school's finance contact), ``hub_lead`` (every hub lead of the
-hub), ``national_admin`` (every national admin), or a literal address.
+hub), ``hub_staff`` (every hub staff member of the hub), ``national_admin`` (every national
+admin), or a literal address.
 """
 
 from __future__ import annotations
@@ -348,13 +349,13 @@ def _addresses(connection: Connection, to: str, specialist, school, hub_id) -> l
                 .order_by(Staff.id)
             )
         )
-    if to == Role.HUB_LEAD:
+    if to in (Role.HUB_LEAD, Role.HUB_STAFF):
         if hub_id is None:
-            raise InvalidInput("an email to the hub lead needs a specialist or extra.hub_id")
+            raise InvalidInput(f"an email to the {to} needs a specialist or extra.hub_id")
         return list(
             connection.scalars(
                 select(Staff.email)
-                .where(Staff.hub_id == hub_id, Staff.role == StaffRole.HUB_LEAD.value)
+                .where(Staff.hub_id == hub_id, Staff.role == StaffRole(str(to)).value)
                 .order_by(Staff.id)
             )
         )

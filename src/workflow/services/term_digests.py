@@ -6,8 +6,9 @@ term's first day (``cohort_schedule.term_items``, scheduled with the year starts
 (``send_term_digests``, one transaction):
 
 - while the term is still running, each hub with a specialist in Year 1 or Year 2 gets one
-  ``term_digest`` (its figures from ``services.progress``), and the national admins one
-  ``term_summary``; sent after the term's first day, both say they are late;
+  ``term_digest`` (its figures from ``services.progress``) to its hub lead, and to its
+  staff where the hub chose so (``workflow hub digest CODE --to-staff``), and the national
+  admins one ``term_summary``; sent after the term's first day, both say they are late;
 - once the term has ended (the scheduler was down across all of it), nothing is sent and
   the term is recorded as skipped.
 
@@ -22,9 +23,11 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from workflow.db.models import Hub
 from workflow.db.models import TermDigest as TermDigestRow
 from workflow.db.uow import UnitOfWork
 from workflow.notify.notifications import TERM_DIGEST, TERM_SUMMARY, TermDigest, TermSummary
+from workflow.notify.registry import Role
 from workflow.services import due, effects
 from workflow.services.calendar import Calendar, calendar
 from workflow.services.progress import cohort_progress
@@ -60,6 +63,7 @@ def send_term_digests(
                 )
             )
         )
+        to_staff = set(session.scalars(select(Hub.id).where(Hub.digest_to_staff.is_(True))))
         rows = []
         for hub_id, hub in figures.hubs:
             if hub_id in recorded:
@@ -86,7 +90,11 @@ def send_term_digests(
                 events=figures.events,
             )
             occurrence = f"cohort{cohort_number}-term{term_start.isoformat()}-hub{hub_id}"
-            rows += effects.email_rows(now, TERM_DIGEST, None, occurrence, extra)
+            rows += [
+                effects.email_row(now, TERM_DIGEST, None, to, occurrence, extra)
+                for to in TERM_DIGEST.recipients
+                if to != Role.HUB_STAFF or hub_id in to_staff
+            ]
         if status != SKIPPED and figures.hubs and not recorded:
             summary = TermSummary(
                 cohort_number=cohort_number,

@@ -1,4 +1,5 @@
-"""term digests: one row per (cohort, hub, term start), sent, late or skipped
+"""term digests: one row per (cohort, hub, term start), sent, late or skipped; whether a
+hub's staff receive its digest too
 
 Revision ID: notify_term_digests
 Revises: 0001
@@ -16,6 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("hubs", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("digest_to_staff", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.create_table(
         "term_digests",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,3 +47,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("term_digests")
+    with op.batch_alter_table("hubs", schema=None) as batch_op:
+        batch_op.drop_column("digest_to_staff")
