@@ -39,7 +39,7 @@ class WithReason(Extra, frozen=True):
 
 
 class EventInfo(Extra, frozen=True):
-    """A launch or central event, as the rules hold it (``services.reminders.event_extra``)."""
+    """A launch or central event, as the rules hold it (``services.reminders.event_info``)."""
 
     title: str
     starts_at: AwareDatetime

@@ -37,6 +37,7 @@ from workflow.services.auth import (
 )
 from workflow.services.calendar import Calendar, calendar
 from workflow.services.queries import facts_for, milestone_totals
+from workflow.services.reminders import event_info
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.states.programme import YEARS, funded_year
 from workflow.states.progress import Recorded, progress
@@ -65,6 +66,7 @@ class CohortProgress:
                 "end": self.term.end.isoformat(),
             },
             "hubs": [msgspec.to_builtins(figures) for _, figures in self.hubs],
+            "events": [msgspec.to_builtins(event) for event in self.events],
             "totals": {
                 "on_track": sum(h.on_track for _, h in self.hubs),
                 "behind": sum(h.behind for _, h in self.hubs),
@@ -205,16 +207,7 @@ def cohort_progress(
             )
         )
     events = [
-        EventInfo(
-            title=e.title,
-            starts_at=e.starts_at,
-            ends_at=e.ends_at,
-            location=e.location,
-            online=e.online,
-            headteacher_half_day=e.headteacher_half_day,
-        )
-        for e in rules.events
-        if term.start <= _day(cal, e.starts_at) <= term.end
+        event_info(e) for e in rules.events if term.start <= _day(cal, e.starts_at) <= term.end
     ]
     return CohortProgress(cohort=cohort_number, term=term, hubs=hubs, events=events)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy.orm import Session
 
 from workflow.db.uow import session_timezone
@@ -31,6 +32,7 @@ from workflow.notify.notifications import (
     CENTRAL_EVENT_REMINDER,
     LAUNCH_INVITATION,
     LAUNCH_REMINDER,
+    EventInfo,
 )
 from workflow.notify.registry import Notification
 from workflow.services import due, effects
@@ -55,16 +57,21 @@ def reminder_key(specialist_id: int, template: str, index: int, to: str, days: i
     return f"{key_prefix(specialist_id)}{template}:{index}:{to}:{days}"
 
 
+def event_info(event: Event) -> EventInfo:
+    """A rules event in the shape the emails carry (reminders, invitations, digests)."""
+    return EventInfo(
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        location=event.location,
+        online=event.online,
+        headteacher_half_day=event.headteacher_half_day,
+    )
+
+
 def event_extra(event: Event) -> dict[str, Any]:
     """An event as plain JSON values, the shape the event templates expect."""
-    return {
-        "title": event.title,
-        "starts_at": event.starts_at.isoformat(),
-        "ends_at": event.ends_at.isoformat(),
-        "location": event.location,
-        "online": event.online,
-        "headteacher_half_day": event.headteacher_half_day,
-    }
+    return msgspec.to_builtins(event_info(event))
 
 
 def _events(rules: CohortRules, kind: str, programme_year: int) -> list[tuple[int, Event]]:
