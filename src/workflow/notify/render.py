@@ -198,14 +198,14 @@ def _recipient(context: Mapping[str, Any], address: str) -> dict[str, Any]:
     school = context.get("school") or {}
     hub_lead = context.get("hub_lead") or {}
     candidates = [
-        (specialist.get("email"), specialist.get("name"), "specialist"),
-        (school.get("head_email"), school.get("head_name"), "headteacher"),
-        (hub_lead.get("email"), hub_lead.get("name"), "hub_lead"),
-        (school.get("finance_email"), None, "finance"),
+        (specialist.get("email"), specialist.get("name"), Role.SPECIALIST),
+        (school.get("head_email"), school.get("head_name"), Role.HEADTEACHER),
+        (hub_lead.get("email"), hub_lead.get("name"), Role.HUB_LEAD),
+        (school.get("finance_email"), None, Role.FINANCE),
     ]
     for email, name, role in candidates:
         if email and str(email).casefold() == wanted:
-            return {"name": name, "role": role}
+            return {"name": name, "role": role.value}
     return {"name": None, "role": "other"}
 
 
