@@ -1,7 +1,8 @@
 """``workflow email``: look at the emails the system sends, with sample values.
 
-Needs no database and no token: ``preview`` renders a template with the sample context
-from ``notify/samples.py``, exactly as the workers would render it for real.
+Needs no database and no token: ``templates`` lists the notification registry
+(``notify/notifications.py``); ``preview`` renders one with its sample context
+(``notify/samples.py``), exactly as the workers would render it for real.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import json
 
 import click
 
-# The same roles as notify.render.RECIPIENT_ROLES, repeated to keep this module's import light.
-ROLES = ("specialist", "headteacher", "finance", "hub_lead")
+from workflow.notify.notifications import REGISTRY
+from workflow.notify.render import RECIPIENT_ROLES, address_for_role, render_email
+from workflow.notify.samples import SAMPLE_NOW, SAMPLE_SENDER, sample_context, sample_recipient
+
+ROLES = RECIPIENT_ROLES
 
 
 @click.group("email")
@@ -23,14 +27,14 @@ def email() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def templates(as_json: bool) -> None:
     """List the email templates and who receives each."""
-    from workflow.notify.templates import TEMPLATES
-
     if as_json:
-        click.echo(json.dumps([{"template": n, "about": d} for n, d in TEMPLATES.items()]))
+        click.echo(
+            json.dumps([{"template": n, "about": note.description} for n, note in REGISTRY.items()])
+        )
         return
-    width = max(len(name) for name in TEMPLATES)
-    for name, description in TEMPLATES.items():
-        click.echo(f"{name:<{width}}  {description}")
+    width = max(len(name) for name in REGISTRY)
+    for name, note in REGISTRY.items():
+        click.echo(f"{name:<{width}}  {note.description}")
 
 
 @email.command("preview")
@@ -39,21 +43,13 @@ def templates(as_json: bool) -> None:
 @click.option(
     "--to",
     "role",
-    type=click.Choice(ROLES),
+    type=click.Choice([role.value for role in ROLES]),
     default=None,
     help="Whose copy to show (the wording differs); default: the template's first reader.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def preview(template: str, as_html: bool, role: str | None, as_json: bool) -> None:
     """Show TEMPLATE rendered with sample values: subject, text, and what else it carries."""
-    from workflow.notify.render import address_for_role, render_email
-    from workflow.notify.samples import (
-        SAMPLE_NOW,
-        SAMPLE_SENDER,
-        sample_context,
-        sample_recipient,
-    )
-
     context = sample_context(template)
     to = address_for_role(role, context) if role else sample_recipient(template, context)
     email_ = render_email(template, context, to=to, sender=SAMPLE_SENDER, now=SAMPLE_NOW)

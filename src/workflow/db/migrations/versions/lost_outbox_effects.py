@@ -1,7 +1,7 @@
 """outbox rows stay open until their effect is recorded; due items keep why they did nothing
 
 Revision ID: lost_outbox_effects
-Revises: 0001
+Revises: notify_term_digests
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import workflow.db.types
 
 revision = "lost_outbox_effects"
-down_revision = "0001"
+down_revision = "notify_term_digests"
 branch_labels = None
 depends_on = None
 
