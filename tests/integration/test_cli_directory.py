@@ -78,3 +78,9 @@ def test_list_stuck_honours_state(cli):
     assert json.loads(out) == []
     _, out, _ = cli("list", "--stuck", "--hub", "south", "--json")
     assert json.loads(out) == []
+
+
+def test_a_hub_lead_refused_simulate_is_told_it_is_the_national_teams(cli):
+    code, _, err = cli("simulate", "--until", "2025-07-01", token=cli.lead)
+    assert code == 1 and "may not operate the system (simulate" in err
+    assert "set up hubs" not in err
