@@ -8,7 +8,8 @@ These also document the shape each template expects. Every context has ``special
   same ``event`` plus ``days_before``;
 - ``funding_released``: ``funding`` {programme_year, instalment, amount_pence, due_date};
 - ``withdrawal_confirmed`` and ``deferral_confirmed``: ``reason``;
-- ``stuck_specialists``: ``specialists`` [{name, school, reasons: [...]}].
+- ``stuck_specialists``: ``specialists`` [{name, school, reasons: [...]}];
+- ``specialist_moved``: ``move`` {from_school, to_school} (school names).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SAMPLE_NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 _PREVIEW_RECIPIENT = {
     "funding_released": "headteacher",
     "stuck_specialists": "hub_lead",
+    "specialist_moved": "headteacher",
 }
 
 
@@ -89,6 +91,8 @@ def _extras(template: str) -> dict[str, Any]:
         return {"reason": "Leaving the school at Christmas for a post abroad."}
     if template == "deferral_confirmed":
         return {"reason": "Maternity leave until September 2026."}
+    if template == "specialist_moved":
+        return {"move": {"from_school": "Riverside School", "to_school": "Oakfield Academy"}}
     if template == "stuck_specialists":
         return {
             "specialists": [

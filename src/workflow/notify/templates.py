@@ -21,6 +21,7 @@ TEMPLATES: dict[str, str] = {
     "withdrawal_confirmed": "to the specialist and headteacher: withdrawal confirmed",
     "deferral_confirmed": "to the specialist and headteacher: deferral confirmed",
     "stuck_specialists": "to the hub lead: specialists who could not advance at term start",
+    "specialist_moved": "to the old and the new headteacher: the specialist moved school",
 }
 
 EVENT_TEMPLATES: frozenset[str] = frozenset(

@@ -32,6 +32,7 @@ from workflow.db.models import AuditEntry
 from workflow.scheduler import due
 from workflow.scheduler.calendar import Calendar
 from workflow.services import effects
+from workflow.services.queries import counted_milestones
 from workflow.states.rules import CohortRules
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
     if unless and session.scalar(
         select(AuditEntry.id).where(
             AuditEntry.specialist_id == payload["specialist_id"],
-            AuditEntry.kind == "milestone",
+            counted_milestones(),
             AuditEntry.name == unless,
         )
     ):

@@ -12,7 +12,8 @@ is harmless and one specialist's reminders share a prefix.
   events (to the specialist); start_year2 also reminds of PD Lead accreditation on
   1 March and 1 June of Year 2 (skipped when accreditation is recorded by then);
 - withdraw / defer: the specialist's pending reminders are cancelled; resume schedules
-  again those of the state resumed into that are still in the future.
+  again those of the state resumed into that are still in the future; reinstate (the
+  undo of a withdrawal) revives those the withdrawal cancelled that are still to come.
 
 Times come from the academic calendar: 09:00 London time on a working day.
 """
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from workflow.scheduler import due
 from workflow.scheduler.calendar import Calendar
 from workflow.services import effects
+from workflow.services.queries import last_transition
 from workflow.states.lifecycle import State
 from workflow.states.rules import CohortRules, Event
 
@@ -162,10 +164,21 @@ def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) ->
     ]
 
 
+def cancel_pending(session: Session, specialist_id: int, now: datetime) -> int:
+    """Cancel every reminder of one specialist still to be sent."""
+    return due.cancel(session, key_prefix(specialist_id), now)
+
+
 def update_reminders(session: Session, specialist, trigger: str, outcome, now: datetime) -> None:
     """The reminders one transition schedules or cancels, in the transition's transaction."""
     if outcome.dest in (State.WITHDRAWN, State.DEFERRED):
         due.cancel(session, key_prefix(specialist.id), now)
+        return
+    if trigger == "reinstate" and outcome.source == State.WITHDRAWN:
+        # The undo of a withdrawal: what it cancelled and is still to come, exactly.
+        withdrawal = last_transition(session, specialist.id, "withdraw")
+        if withdrawal is not None:
+            due.revive_cancelled(session, key_prefix(specialist.id), withdrawal.at, after=now)
         return
     if trigger not in ("select", "start_year1", "start_year2", "resume"):
         return
