@@ -36,7 +36,8 @@ def test_demo_builds_a_cohort_and_runs_it_to_year3_then_simulate_continues(tmp_p
         corrections = dict(
             db.execute(
                 "select name, count(*) from audit_log where kind = 'correction' "
-                "or name = 'reinstate' or (name = 'nominate' and reason like 'accepted (late)%') "
+                "or name = 'reinstate' "
+                "or (name = 'nominate' and reason like '%the window has closed)') "
                 "group by name"
             )
         )

@@ -86,9 +86,7 @@ def test_an_active_specialist_cannot_be_nominated_again(world):
     world.nominate(email="same@school.example")
     with pytest.raises(GuardFailed) as caught:
         world.nominate(email="Same@school.example", school=world.other_school)
-    assert caught.value.reasons == [
-        "possible duplicate: specialist 1 has the same email address"
-    ]
+    assert caught.value.reasons == ["possible duplicate: specialist 1 has the same email address"]
 
 
 def test_two_years_are_counted_to_the_cohort_start(world):

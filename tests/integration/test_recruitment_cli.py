@@ -51,7 +51,8 @@ def test_a_late_nomination_is_refused_then_accepted_with_a_reason(cli):
     (entry,) = show(cli, sid)["history"]
     assert (entry["actor"], entry["reason"]) == (
         "admin@ncetm.example",
-        "accepted (late): Head was ill.",
+        "Head was ill. (overrode: nominations for cohort 9 are taken from Monday 28 April 2025 "
+        "until Friday 11 July 2025, 5pm: the window has closed)",
     )
 
 

@@ -93,7 +93,10 @@ def test_a_late_nomination_is_refused_in_words_then_accepted_by_a_national_admin
     )
     (entry,) = view(world, sid)["history"]
     assert entry["actor"] == ADMIN.email and entry["override"] is True
-    assert entry["reason"] == "accepted (late): The head was ill in July."
+    assert entry["reason"] == (
+        "The head was ill in July. (overrode: nominations for cohort 9 are taken from Monday "
+        "28 April 2025 until Friday 11 July 2025, 5pm: the window has closed)"
+    )
 
 
 def test_the_2018_cohort_closed_on_19_february_at_5pm(world):
@@ -161,7 +164,10 @@ def test_the_same_person_twice_is_refused_with_the_other_id_unless_not_a_duplica
         reason="Her namesake, a new colleague.",
     )
     sid = nominate(world.runtime.uow(), STAFF, accepted, world.clock.now())
-    assert view(world, sid)["history"][0]["reason"].startswith("accepted (not_duplicate)")
+    assert view(world, sid)["history"][0]["reason"] == (
+        f"Her namesake, a new colleague. (overrode: possible duplicate: specialist {first} has "
+        "the same name at school 100001)"
+    )
 
 
 # --- 4. Reinstate ------------------------------------------------------------------------------

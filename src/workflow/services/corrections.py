@@ -28,7 +28,7 @@ from workflow.services import funding, reminders
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.queries import CORRECTION, MILESTONE, places, places_used
 from workflow.services.setup import cohort_by_number
-from workflow.services.specialists import _transition, append_audit, load_with_hub
+from workflow.services.specialists import _transition, load_with_hub
 from workflow.states.lifecycle import Outcome, State
 
 YEAR_OF_STATE = {State.SELECTED: 1, State.YEAR1: 1, State.YEAR2: 2}
@@ -61,10 +61,18 @@ def correction_entry(
 ) -> AuditEntry:
     """Append a correction to the trail (state unchanged) and bump the version, so that a
     decision taken meanwhile on the old facts conflicts."""
-    entry = append_audit(
-        session, specialist, name, specialist.state, specialist.state, actor, now,
-        kind=CORRECTION, reason=reason,
-    )  # fmt: skip
+    entry = AuditEntry(
+        specialist_id=specialist.id,
+        kind=CORRECTION,
+        name=name,
+        from_state=specialist.state,
+        to_state=specialist.state,
+        actor=actor.email,
+        at=now,
+        reason=reason,
+        override=False,
+    )
+    session.add(entry)
     entry.voids_id = voids_id
     entry.details = details
     specialist.updated_at = now

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import Cohort, School, Specialist
-from workflow.db.uow import UnitOfWork
+from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import InvalidInput
-from workflow.notify.formatting import DISPLAY_TIMEZONE, format_day, format_when
+from workflow.notify.formatting import format_day, format_when
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.setup import cohort_by_number
 from workflow.states.lifecycle import State
@@ -45,20 +45,20 @@ class Finding:
     reason: str
 
 
-def opens_at(day: date) -> datetime:
-    """The start of the opening day, in the programme's time zone."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(DISPLAY_TIMEZONE))
+def opens_at(day: date, zone: str) -> datetime:
+    """The start of the opening day, in the configured time zone."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
 
 
-def window_finding(cohort: Cohort, now: datetime) -> Finding | None:
+def window_finding(cohort: Cohort, now: datetime, zone: str) -> Finding | None:
     opens, closes = cohort.recruitment_opens, cohort.recruitment_closes
     if opens is None or closes is None:
         return None
     window = (
-        f"nominations for cohort {cohort.number} are taken from {format_day(opens)} "
-        f"until {format_when(closes)}"
+        f"nominations for cohort {cohort.number} are taken from {format_day(opens, zone)} "
+        f"until {format_when(closes, zone)}"
     )
-    if now < opens_at(opens):
+    if now < opens_at(opens, zone):
         return Finding(LATE, f"{window}: the window has not opened yet")
     if now > closes:
         return Finding(LATE, f"{window}: the window has closed")
@@ -131,7 +131,8 @@ def findings(
     session: Session, school: School, cohort: Cohort, name: str, email: str, now: datetime
 ) -> list[Finding]:
     """Every recruitment refusal of one nomination (accepted ones included)."""
-    found = [window_finding(cohort, now), nominee_finding(session, school, cohort)]
+    zone = session_timezone(session)
+    found = [window_finding(cohort, now, zone), nominee_finding(session, school, cohort)]
     return [f for f in found if f] + duplicate_findings(session, name, email, school)
 
 
@@ -148,7 +149,7 @@ def set_window(
     authorize(actor, Action.SETUP)
     if closes.tzinfo is None:
         raise InvalidInput("the closing time needs a time zone")
-    if closes < opens_at(opens):
+    if closes < opens_at(opens, uow.timezone):
         raise InvalidInput("the window closes before it opens")
     if nominees_per_school is not None and nominees_per_school < 1:
         raise InvalidInput("nominees per school must be at least 1")

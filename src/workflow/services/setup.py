@@ -16,7 +16,11 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
+from workflow.services.calendar import calendar
+from workflow.services.cohort_schedule import schedule_cohort_years
+from workflow.services.queries import places_used
 from workflow.services.validation import clean_email, clean_name
+from workflow.states.rules import load_rules, rules_snapshot
 
 PHASES = ("primary", "secondary", "all-through", "16-plus")
 FUNDING = ("state", "independent")
@@ -73,7 +77,6 @@ def add_hub(
 @logs_refusals("allocate")
 def allocate(uow: UnitOfWork, actor: Actor, hub_code: str, cohort_number: int, places: int) -> None:
     """Set the hub's number of places in a cohort (never below the places already used)."""
-    from workflow.services.queries import places_used
 
     authorize(actor, Action.SETUP)
     if places < 0:
@@ -141,8 +144,6 @@ def add_school(
 @logs_refusals("add_cohort")
 def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: str) -> int:
     """Create a cohort, keeping a copy of its rules for life, and schedule its year starts."""
-    from workflow.scheduler.jobs import schedule_cohort_years
-    from workflow.states.rules import load_rules, rules_snapshot
 
     authorize(actor, Action.SETUP)
     rules = load_rules(rules_name_or_file)
@@ -162,7 +163,7 @@ def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: s
             cohort.recruitment_closes = rules.recruitment.closes
             cohort.nominees_per_school = rules.recruitment.nominees_per_school
         uow.session.add(cohort)
-        schedule_cohort_years(uow.session, number, rules)
+        schedule_cohort_years(uow.session, number, rules, calendar(uow.timezone))
         uow.commit()
         return cohort.id
 

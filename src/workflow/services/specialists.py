@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from workflow.clock import local_date
 from workflow.db.models import AuditEntry, Cohort, School, Specialist
-from workflow.db.uow import UnitOfWork
+from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
-from workflow.notify.formatting import as_date
-from workflow.services import effects, recruitment
+from workflow.services import recruitment
 from workflow.services.auth import (
     Action,
     Actor,
@@ -25,9 +25,9 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
+from workflow.services.consequences import Moved, follow
 from workflow.services.queries import (
     MILESTONE,
-    TRANSITION,
     cohort_rules,
     counted_milestones,
     facts_for,
@@ -35,18 +35,11 @@ from workflow.services.queries import (
     places,
     places_used,
 )
-from workflow.services.reminders import update_reminders
 from workflow.services.setup import cohort_by_number, school_by_urn
 from workflow.services.validation import clean_email, clean_name
 from workflow.states.guards import Facts, Nomination, nomination_reasons
-from workflow.states.lifecycle import (
-    CORRECTIONS,
-    HOLDS_PLACE,
-    NEXT_YEAR_TRIGGER,
-    Outcome,
-    State,
-    fire,
-)
+from workflow.states.lifecycle import CORRECTIONS, HOLDS_PLACE, Outcome, State, fire
+from workflow.states.programme import milestone_year, next_year_trigger
 
 # Milestones: the states they may be recorded in, and whether they are measured in half-days.
 MILESTONES: dict[str, tuple[tuple[State, ...], bool]] = {
@@ -57,7 +50,6 @@ MILESTONES: dict[str, tuple[tuple[State, ...], bool]] = {
     "accreditation": ((State.YEAR1, State.YEAR2), False),
 }
 ONCE_ONLY = ("launch_attended", "accreditation")
-PROGRAMME_YEAR = {State.SELECTED: 1, State.YEAR1: 1, State.YEAR2: 2}
 MAX_HALF_DAYS = 40
 
 
@@ -94,12 +86,12 @@ def nominate(uow: UnitOfWork, actor: Actor, request: NominationRequest, now: dat
 def store_nomination(session, actor, request, school, cohort, now: datetime) -> int:
     """Write a checked nomination: the specialist, the audit entries, the emails.
 
-    What was accepted on purpose is in the nomination's audit entry (reason and details);
-    an accredited PD Lead also gets an accreditation milestone that says why.
+    What was accepted on purpose is overridden in the nomination's audit entry, with the
+    reason; an accredited PD Lead also gets an accreditation milestone that says why.
     """
     email = clean_email(request.email)
-    accepted = sorted(
-        f.accept
+    accepted = tuple(
+        f.reason
         for f in recruitment.findings(session, school, cohort, request.name, email, now)
         if f.accept in request.accept
     )
@@ -116,27 +108,17 @@ def store_nomination(session, actor, request, school, cohort, now: datetime) -> 
     )
     session.add(specialist)
     session.flush()
-    entry = append_audit(
-        session,
-        specialist,
-        "nominate",
-        "none",
-        State.NOMINATED,
-        actor,
-        now,
-        reason=f"accepted ({', '.join(dict.fromkeys(accepted))}): {request.reason.strip()}"
-        if accepted
-        else None,
-        override=bool(accepted),
-    )
-    if accepted:
-        entry.details = {"accepted": list(dict.fromkeys(accepted))}
+    moved = Moved(specialist.id, cohort.id, specialist.version, None, State.NOMINATED, accepted)
+    follow(session, [moved], "nominate", actor, now, reason=request.reason if accepted else None)
     if request.accredited_pd_lead:
-        append_audit(
-            session, specialist, "accreditation", State.NOMINATED, State.NOMINATED, actor, now,
-            kind=MILESTONE, occurred_on=now.date(), reason=ALREADY_ACCREDITED,
+        session.add(
+            AuditEntry(
+                specialist_id=specialist.id, kind=MILESTONE, name="accreditation",
+                from_state=State.NOMINATED.value, to_state=State.NOMINATED.value,
+                occurred_on=local_date(now, session_timezone(session)), actor=actor.email,
+                at=now, reason=ALREADY_ACCREDITED, override=False,
+            )
         )  # fmt: skip
-    effects.write(session, effects.transition_rows(specialist.id, "nominate", now, "v1"))
     return specialist.id
 
 
@@ -228,13 +210,7 @@ def _transition(
             )
         left = _state_left(session, specialist, trigger)
         facts = _facts(session, specialist, trigger, hub_id, now, left)
-        outcome = fire(
-            specialist.state,
-            trigger,
-            facts,
-            resume_state=left,
-            override=override,
-        )
+        outcome = fire(specialist.state, trigger, facts, resume_state=left, override=override)
         apply_outcome(session, specialist, trigger, outcome, actor, now, reason)
         uow.commit()
         return outcome
@@ -257,7 +233,7 @@ def advance(uow: UnitOfWork, actor: Actor, specialist_id: int, now: datetime, **
     with uow:
         specialist = load_specialist(uow.session, actor, specialist_id)
         state = State(specialist.state)
-    trigger = NEXT_YEAR_TRIGGER.get(state)
+    trigger = next_year_trigger(state)
     if trigger is None:
         raise DomainError(f"specialist {specialist_id} is {state.value}: there is no next year")
     return _transition(uow, actor, specialist_id, trigger, now, **kwargs)
@@ -272,33 +248,16 @@ def apply_outcome(
     now: datetime,
     reason: str | None,
 ) -> None:
-    """Write a decided transition: state, audit entry, consequences (same transaction)."""
-    occurrence = f"v{specialist.version}"  # the version it changed from: unique per change
+    """Write a decided transition: the state, then its consequences (same transaction)."""
+    moved = Moved.of(specialist.id, specialist.cohort_id, specialist.version, outcome)
     if outcome.dest == State.DEFERRED and trigger != "reinstate":
         specialist.resume_state = outcome.source.value
     elif trigger == "resume":
         specialist.resume_state = None  # kept through a withdrawal, for its undo
     specialist.state = outcome.dest.value
     specialist.updated_at = now
-    if outcome.overridden:
-        reason = f"{reason} (overrode: {'; '.join(outcome.overridden)})"
-    append_audit(
-        session,
-        specialist,
-        trigger,
-        outcome.source,
-        outcome.dest,
-        actor,
-        now,
-        reason=reason,
-        override=bool(outcome.overridden),
-    )
-    update_reminders(session, specialist, trigger, outcome, now)
     session.flush()  # the version check happens here: a concurrent change raises Conflict
-    effects.write(session, effects.transition_rows(specialist.id, trigger, now, occurrence, reason))
-    from workflow.services import funding  # deferred: most commands never touch money
-
-    funding.after_transition(session, specialist, trigger, outcome, actor, now)
+    follow(session, [moved], trigger, actor, now, reason=reason)
 
 
 @logs_refusals("record")
@@ -336,18 +295,20 @@ def record_milestone(
             )
         ):
             raise DomainError(f"{kind.replace('_', ' ')} is already recorded")
-        append_audit(
-            session,
-            specialist,
-            kind,
-            state,
-            state,
-            actor,
-            now,
-            kind=MILESTONE,
-            half_days=half_days if measured else None,
-            occurred_on=on or now.date(),
-            programme_year=PROGRAMME_YEAR[state],
+        session.add(
+            AuditEntry(
+                specialist_id=specialist.id,
+                kind=MILESTONE,
+                name=kind,
+                from_state=state.value,
+                to_state=state.value,
+                half_days=half_days if measured else None,
+                occurred_on=on or local_date(now, uow.timezone),
+                programme_year=milestone_year(state),
+                actor=actor.email,
+                at=now,
+                override=False,
+            )
         )
         # A milestone changes what the guards see: bump the version so that a decision
         # taken concurrently on the old facts conflicts instead of slipping through.
@@ -371,7 +332,7 @@ def _facts(
             places=places(session, hub_id, specialist.cohort_id, lock=True),
             places_used=places_used(session, hub_id, specialist.cohort_id),
             from_reserve=specialist.state == State.NOT_SELECTED,
-            year1_started=as_date(now) >= cohort.start_date,
+            year1_started=local_date(now, session_timezone(session)) >= cohort.start_date,
             needs_place=left in HOLDS_PLACE,
         )
     if trigger == "select":
@@ -383,41 +344,6 @@ def _facts(
         rules = cohort_rules(session, specialist.cohort_id)
         return facts_for(session, [specialist], rules)[specialist.id]
     return Facts()
-
-
-def append_audit(
-    session: Session,
-    specialist: Specialist,
-    name: str,
-    source: State | str,
-    dest: State | str,
-    actor: Actor,
-    now: datetime,
-    *,
-    kind: str = TRANSITION,
-    reason: str | None = None,
-    override: bool = False,
-    half_days: int | None = None,
-    occurred_on: date | None = None,
-    programme_year: int | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        specialist_id=specialist.id,
-        kind=kind,
-        name=name,
-        from_state=str(source),
-        to_state=str(dest),
-        half_days=half_days,
-        occurred_on=occurred_on,
-        programme_year=programme_year,
-        actor=actor.email,
-        at=now,
-        reason=reason,
-        override=override,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
 
 
 def history(session: Session, specialist_id: int) -> list[AuditEntry]:

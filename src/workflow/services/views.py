@@ -23,11 +23,12 @@ from workflow.db.models import (
 )
 from workflow.db.uow import UnitOfWork
 from workflow.services import workgroups
+from workflow.services.advancement import stuck_for_next_term
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
 from workflow.services.queries import CORRECTION, MILESTONE, TRANSITION
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_specialist
-from workflow.states.lifecycle import State
+from workflow.states.lifecycle import HOLDS_PLACE, State
 
 
 @logs_refusals("show")
@@ -182,8 +183,6 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
             .where(Specialist.cohort_id == cohort.id)
         ).all()
     )
-    from workflow.states.lifecycle import HOLDS_PLACE
-
     reached = workgroups.schools_reached(session, cohort.id)
     result = []
     for h in session.scalars(hubs):
@@ -217,8 +216,6 @@ def stuck_specialists(
 
 
 def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) -> list[dict]:
-    from workflow.services.advancement import stuck_for_next_term
-
     authorize(actor, Action.VIEW)
     cohorts = select(Cohort).order_by(Cohort.number)
     if cohort is not None:

@@ -33,18 +33,27 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
-from workflow.bootstrap import Runtime, bootstrap
+from workflow import demo_real_year
+from workflow.bootstrap import bootstrap
 from workflow.clock import FixedClock
 from workflow.config import Settings
+from workflow.db.engine import make_engine
+from workflow.db.migrate import upgrade
+from workflow.db.models import AuditEntry, School, Specialist, Staff
+from workflow.db.models import Hub as HubRow
 from workflow.errors import DomainError, GuardFailed, InvalidInput
+from workflow.runtime import Runtime
 from workflow.scheduler.simulation import Drain, Summary, simulate
-from workflow.services import demo_real_year, setup
+from workflow.services import setup
 from workflow.services.auth import Actor, Role
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
+from workflow.services.staff import init
 
 SEED = 9
 COHORT = 9
-LONDON = ZoneInfo("Europe/London")
+# The story's hours (a hub records at 4pm, nominations arrive in office hours) are hours in
+# England, where the programme runs, whatever zone the operator's settings show times in.
+STORY_ZONE = ZoneInfo("Europe/London")
 ADMIN_EMAIL = "demo-admin@mathshubs.example"
 ADMIN = Actor(ADMIN_EMAIL, Role.NATIONAL_ADMIN)
 START = date(2025, 6, 2)
@@ -72,7 +81,7 @@ class DemoResult:
 
 
 def at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(UTC)
+    return datetime.combine(day, time(hour), tzinfo=STORY_ZONE).astimezone(UTC)
 
 
 def hubs_csv() -> list[dict[str, str]]:
@@ -101,8 +110,6 @@ def fresh_database(settings: Settings) -> Path:
 
 
 def _is_demo_database(settings: Settings) -> bool:
-    from workflow.db.engine import make_engine
-    from workflow.db.models import Staff
 
     engine = make_engine(settings.database_url)
     try:
@@ -207,8 +214,6 @@ class Story:
                 self.result_refused.append((request.name, urn, refused.reasons))
 
     def selection(self) -> None:
-        from workflow.db.models import Hub as HubRow
-        from workflow.db.models import School, Specialist
 
         with self.uow() as uow:
             rows = uow.session.execute(
@@ -300,9 +305,6 @@ class Story:
         return free[0] if free else None
 
     def hub_of(self, sid: int) -> str:
-        from workflow.db.models import Hub as HubRow
-        from workflow.db.models import School, Specialist
-
         with self.uow() as uow:
             return uow.session.scalar(
                 select(HubRow.code)
@@ -313,8 +315,6 @@ class Story:
 
     def other_school_of(self, sid: int) -> str | None:
         """Another eligible school of the specialist's hub."""
-        from workflow.db.models import School, Specialist
-
         with self.uow() as uow:
             urn = uow.session.scalar(
                 select(School.urn)
@@ -325,8 +325,6 @@ class Story:
         return others[0] if others else None
 
     def milestones(self, sid: int) -> list[int]:
-        from workflow.db.models import AuditEntry
-
         with self.uow() as uow:
             return list(
                 uow.session.scalars(
@@ -351,8 +349,6 @@ def run_demo(
     say: Callable[[str], None] = lambda _: None,
     drain: Drain | None = None,
 ) -> DemoResult:
-    from workflow.db.migrate import upgrade
-    from workflow.services.staff import init
 
     path = fresh_database(settings)
     runtime = bootstrap(settings, clock=FixedClock(at(START, 9)))
@@ -375,8 +371,8 @@ def run_demo(
         current = runtime.clock.now()
         for when, label, act in story.plan():
             simulate(runtime, current, when, drain=drain)
-            say(f"{when.astimezone(LONDON):%Y-%m-%d}: {label}")
-            story.actions.append(f"{when.astimezone(LONDON):%Y-%m-%d} {label}")
+            say(f"{when.astimezone(settings.tz):%Y-%m-%d}: {label}")
+            story.actions.append(f"{when.astimezone(settings.tz):%Y-%m-%d} {label}")
             act()
             current = when
         say("simulating to the start of Year 3")
