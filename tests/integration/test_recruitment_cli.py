@@ -177,3 +177,4 @@ def test_school_edit_cohort_window_and_work_groups(cli, world):
     )
     north = json.loads(cli("report", "cohort", "9", "--json"))["hubs"][0]
     assert (north["hub"], north["schools_reached"]) == ("north", 2)
+    assert "Schools reached by Work Groups nationally: 2" in cli("report", "cohort", "9")
