@@ -249,22 +249,32 @@ def undo_withdrawal(
             .where(DueItem.key.in_([f"funding:{i}" for i in restored]))
             .values(cancelled_at=None, claimed_at=None)
         )
-    for paid in session.scalars(
-        select(LedgerEntry).where(
+    # What the withdrawal paid pro rata, net of any reversal since (a withdrawal undone and
+    # made again at the same instant must not be reversed twice).
+    paid = session.execute(
+        select(
+            LedgerEntry.programme_year,
+            LedgerEntry.school_id,
+            func.sum(LedgerEntry.amount_pence),
+        )
+        .where(
             LedgerEntry.specialist_id == specialist.id,
             LedgerEntry.reason == PRO_RATA_REASON,
-            LedgerEntry.at == withdrawn_at,
-            LedgerEntry.amount_pence > 0,
+            LedgerEntry.at >= withdrawn_at,
         )
-    ).all():
+        .group_by(LedgerEntry.programme_year, LedgerEntry.school_id)
+    ).all()
+    for year, school_id, amount in paid:
+        if not amount or amount <= 0:
+            continue
         session.add(
             LedgerEntry(
-                specialist_id=paid.specialist_id,
-                school_id=paid.school_id,
-                programme_year=paid.programme_year,
+                specialist_id=specialist.id,
+                school_id=school_id,
+                programme_year=year,
                 funding_entry_id=None,
                 kind=ADJUSTMENT,
-                amount_pence=-paid.amount_pence,
+                amount_pence=-int(amount),
                 actor=actor.email,
                 reason=PRO_RATA_REASON,  # nets the payment out of every figure of the report
                 at=now,
