@@ -195,3 +195,18 @@ def test_generated_files_never_crash_and_never_partly_import(
         assert outbox - outbox_before == 2 * len(result.imported)
     finally:
         runtime.close()
+
+
+def test_an_import_after_the_window_closed_is_refused_row_by_row(world):
+    world.clock.set(datetime(2025, 7, 12, 9, tzinfo=UTC))
+    result = run_import(world, HEADER + "\n".join(GOOD))
+    assert result.imported == [] and [e["row"] for e in result.errors] == [2, 3]
+    assert all(
+        e["errors"]
+        == [
+            "nominations for cohort 9 are taken from Monday 28 April 2025 until Friday 11 July "
+            "2025, 5pm: the window has closed"
+        ]
+        for e in result.errors
+    )
+    assert specialists(world.runtime) == 0
