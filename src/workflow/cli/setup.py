@@ -1,12 +1,15 @@
-"""Setting up: ``init``, ``staff add``, ``hub add|allocate``, ``school add``, ``cohort add``."""
+"""Setting up: ``init``, ``staff add``, ``hub add|allocate``, ``school add|edit`` and
+``cohort add|window``."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json
-from workflow.cli.specialists import _iso_date
+from workflow.cli.specialists import iso_date
 from workflow.services.auth import Role
 from workflow.services.setup import FUNDING, PHASES
 
@@ -171,8 +174,6 @@ def cohort_add(env: Env, number, rules, as_json) -> None:
 
 def _closes(ctx, _param, value):
     """An ISO 8601 date-time; without an offset, the configured zone's clock time."""
-    from datetime import datetime
-
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -184,7 +185,7 @@ def _closes(ctx, _param, value):
 
 @cohort.command("window")
 @click.argument("number", type=int)
-@click.option("--opens", required=True, callback=_iso_date, help="First day (YYYY-MM-DD).")
+@click.option("--opens", required=True, callback=iso_date, help="First day (YYYY-MM-DD).")
 @click.option(
     "--closes",
     required=True,

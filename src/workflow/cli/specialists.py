@@ -11,7 +11,7 @@ from workflow.cli.output import emit_json, table
 from workflow.states.lifecycle import State
 
 
-def _iso_date(_ctx, _param, value):
+def iso_date(_ctx, _param, value):
     if value is None or isinstance(value, date):
         return value
     try:
@@ -21,7 +21,7 @@ def _iso_date(_ctx, _param, value):
 
 
 date_option = click.option(
-    "--date", "on", callback=_iso_date, help="When (YYYY-MM-DD); default today."
+    "--date", "on", callback=iso_date, help="When (YYYY-MM-DD); default today."
 )
 
 
@@ -31,7 +31,7 @@ date_option = click.option(
 @click.option("--name", required=True, help="The teacher's full name.")
 @click.option("--email", required=True, help="The teacher's email address.")
 @click.option("--qts/--no-qts", required=True, default=None, help="Qualified teacher status?")
-@click.option("--teaching-since", required=True, callback=_iso_date, help="YYYY-MM-DD.")
+@click.option("--teaching-since", required=True, callback=iso_date, help="YYYY-MM-DD.")
 @click.option("--accredited-pd-lead", is_flag=True,
               help="Already an NCETM Accredited secondary PD Lead.")  # fmt: skip
 @click.option(
