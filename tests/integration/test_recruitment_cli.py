@@ -4,12 +4,14 @@ refused (nothing changed), JSON shapes, and the audit trail of every correction.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
 
 from workflow.cli.main import cli as workflow
 from workflow.services import staff
+from workflow.services.funding import release_due
 
 NOMINATE = ["nominate", "--cohort", "9", "--qts", "--teaching-since", "2015-09-01"]
 
@@ -178,3 +180,28 @@ def test_school_edit_cohort_window_and_work_groups(cli, world):
     north = json.loads(cli("report", "cohort", "9", "--json"))["hubs"][0]
     assert (north["hub"], north["schools_reached"]) == ("north", 2)
     assert "Schools reached by Work Groups nationally: 2" in cli("report", "cohort", "9")
+
+
+def test_accredited_pd_lead_not_duplicate_and_a_change_of_cohort_override(cli, world):
+    sid = json.loads(
+        nominate(cli, "--school", "100001", "--name", "Ada Lovelace", "--email",
+                 "ada@school.example", "--accredited-pd-lead")
+    )["id"]  # fmt: skip
+    (accreditation,) = show(cli, sid)["milestones"]
+    assert accreditation["kind"] == "accreditation" and "Accredited" in accreditation["reason"]
+    again = ["--school", "200001", "--name", "Ada L", "--email", "ada@school.example"]
+    assert f"specialist {sid} has the same email" in nominate(cli, *again, code=1)
+    other = json.loads(nominate(cli, *again, "--not-duplicate", "--reason", "Two Adas."))["id"]
+    assert show(cli, other)["history"][0]["override"] is True
+
+    cli("select", str(sid))
+    cli("advance", str(sid), now="2025-09-01T09:00")
+    world.clock.set(datetime(2026, 1, 16, 10, tzinfo=UTC))
+    release_due(world.runtime.uow, world.clock.now())
+    cli("defer", str(sid), "--reason", "Leave.", now="2026-01-20T10:00")
+    cli("cohort", "add", "10", "--rules", "cohort-10")
+    cli("hub", "allocate", "north", "--cohort", "10", "--places", "1")
+    refused = cli("change-cohort", str(sid), "--cohort", "10", "--reason", "Back.", code=1)
+    assert "already released" in refused
+    cli("change-cohort", str(sid), "--cohort", "10", "--reason", "Back.", "--override")
+    assert show(cli, sid)["cohort"] == 10
