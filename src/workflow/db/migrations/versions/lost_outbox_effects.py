@@ -1,7 +1,7 @@
 """outbox rows stay open until their effect is recorded; due items keep why they did nothing
 
 Revision ID: lost_outbox_effects
-Revises: notify_term_digests
+Revises: recruit_corrections
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import workflow.db.types
 
 revision = "lost_outbox_effects"
-down_revision = "notify_term_digests"
+down_revision = "recruit_corrections"
 branch_labels = None
 depends_on = None
 
