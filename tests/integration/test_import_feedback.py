@@ -12,16 +12,26 @@ from workflow.services.imports import import_nominations
 HEADER = "urn,name,email,qts,teaching_since\n"
 
 
-def test_progress_is_reported_up_to_twice_the_rows(world):
+def test_progress_is_reported_as_rows_are_checked_and_stored(world):
     rows = "".join(f"100001,Teacher {n},t{n}@school.example,yes,2015-09-01\n" for n in range(120))
     seen: list[tuple[int, int]] = []
-    result = import_nominations(
+    import_nominations(
         world.runtime.uow(), ADMIN, (HEADER + rows).encode(), 9, world.clock.now(),
+        dry_run=True, progress=lambda done, total: seen.append((done, total)),
+    )  # fmt: skip
+    assert (50, 240) in seen and seen[-1] == (120, 120)  # every row checked; nothing stored
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+    seen.clear()
+    two = (
+        "100001,Ada,ada@school.example,yes,2015-09-01\n"
+        "200001,Alan,al@school.example,yes,2015-09-01\n"
+    )
+    result = import_nominations(
+        world.runtime.uow(), ADMIN, (HEADER + two).encode(), 9, world.clock.now(),
         progress=lambda done, total: seen.append((done, total)),
     )  # fmt: skip
-    assert len(result.imported) == 120
-    assert seen[-1] == (240, 240)  # checked, then stored
-    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert len(result.imported) == 2 and seen[-1] == (4, 4)  # checked, then stored
 
 
 @pytest.mark.parametrize(("separator", "named"), [(";", "';'"), ("\t", "tabs")])

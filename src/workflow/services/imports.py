@@ -123,7 +123,7 @@ def import_nominations(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> ImportResult:
     """Check every row, then store them all or none; ``progress(done, total)`` is called as
-    rows are checked and stored (total: twice the rows)."""
+    rows are checked and stored (total: the rows, then the rows checked plus those to store)."""
     authorize(actor, Action.NOMINATE)
     rows = read_rows(data)
     result = ImportResult()
@@ -148,6 +148,11 @@ class _Steps:
         self.done += 1
         if self.done % 50 == 0 or self.done == self.total:
             self.report(self.done, self.total)
+
+    def expect(self, total: int) -> None:
+        """The rows checked are done; ``total`` counts the stores still to come too."""
+        self.total = total
+        self.report(self.done, self.total)
 
 
 def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals, steps):
@@ -190,7 +195,9 @@ def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, resul
             else:
                 accepted.append((request, school, cohort_row))
         result.valid_rows = len(accepted)
-        if dry_run or (result.errors and not skip_invalid):
+        storing = not (dry_run or (result.errors and not skip_invalid))
+        steps.expect(len(rows) + (len(accepted) if storing else 0))
+        if not storing:
             return
         for request, school, cohort_row in accepted:
             result.imported.append(
