@@ -45,7 +45,7 @@ class Runtime:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine)
+        return session_factory(self.engine, {"erasure_key": self.settings.erasure_key})
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

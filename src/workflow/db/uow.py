@@ -108,5 +108,7 @@ def _conflict() -> Conflict:
     return Conflict("someone else changed this specialist at the same time; nothing was saved")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` (``Session.info``) carries what every session of the
+    process may need and the schema does not hold: ``erasure_key`` (see services/gdpr/)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))

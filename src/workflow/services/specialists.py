@@ -24,6 +24,7 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
+from workflow.services.gdpr.erase import address_erased
 from workflow.services.queries import (
     MILESTONE,
     TRANSITION,
@@ -124,6 +125,7 @@ def check_nomination(session: Session, actor: Actor, request: NominationRequest)
             school_state_funded=school.state_funded,
             cohort_start=cohort.start_date,
             already_active=already_active is not None,
+            previously_erased=email_problem is None and address_erased(session, email),
         )
     )
     return reasons, school, cohort

@@ -40,6 +40,8 @@ class Nomination:
     school_state_funded: bool
     cohort_start: date
     already_active: bool
+    # The address belonged to someone whose data was erased at their request.
+    previously_erased: bool = False
 
 
 def full_years_between(start: date, end: date) -> int:
@@ -66,6 +68,11 @@ def nomination_reasons(n: Nomination) -> list[str]:
         )
     if n.already_active:
         reasons.append("the teacher is already an active specialist in a cohort")
+    if n.previously_erased:
+        reasons.append(
+            "this address belongs to someone whose data was erased at their request; "
+            "they cannot be nominated again with it (ask the national team)"
+        )
     return reasons
 
 
