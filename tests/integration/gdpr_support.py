@@ -66,7 +66,7 @@ def paid_year1_specialist(runtime, clock) -> Paid:
     assert release_due(uow, clock.now()) == 2
     adjust(uow(), ADMIN, subject, 1, 5_000, f"extra day agreed with {NAME}", clock.now())
     clock.set(at(date(2026, 2, 2)))
-    record_milestone(uow(), ADMIN, subject, "development_day", clock.now(), half_days=4)
+    record_milestone(uow(), ADMIN, subject, "development_day", clock.now(), half_days=8)
     reason = f"{NAME.split()[0]} asked to leave ({EMAIL.lower()}), moving abroad"
     transition(uow(), ADMIN, subject, "withdraw", clock.now(), reason=reason)
     drain(runtime)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from importlib import import_module
+from pathlib import Path
 
 import click
 
@@ -44,6 +45,7 @@ COMMAND_MODULES = {
     "report": "report",
     "worker": "worker",
     "dead-letters": "dead_letters",
+    "gdpr": "gdpr",
 }
 
 
@@ -102,6 +104,18 @@ def db_upgrade() -> None:
     finally:
         runtime.close()
     click.echo("database is up to date")
+
+
+@db.command("dump")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--redacted", is_flag=True, required=True, help="Replace every personal field.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def db_dump(ctx: click.Context, path: str, redacted: bool, as_json: bool) -> None:
+    """Copy the database into a new SQLite FILE with personal fields replaced (national admin)."""
+    from workflow.cli.gdpr import dump
+
+    ctx.invoke(dump, path=Path(path), redacted=redacted, as_json=as_json)
 
 
 def main(argv: list[str] | None = None) -> None:

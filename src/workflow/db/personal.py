@@ -14,6 +14,7 @@ here before it ships. Kinds:
   an address, so those are substituted where found.
 - ``JSON``: a message payload: strings under ``FREE_TEXT_KEYS`` are cleared, the others
   treated as ``TECHNICAL``.
+- ``SECRET``: not personal, but never to leave in a copy (token hashes): replaced in dumps.
 
 Rows *about* a specialist are found generically: a column with a foreign key to
 ``specialists.id``, or a ``specialist_id`` key inside a JSON payload.
@@ -34,6 +35,7 @@ class Kind(StrEnum):
     FREE_TEXT = "free_text"
     TECHNICAL = "technical"
     JSON = "json"
+    SECRET = "secret"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ PERSONAL: tuple[Field, ...] = (
     Field("schools", "finance_email", E, "finance-{id}@erased.invalid"),
     Field("staff", "name", N, "Staff {id}"),
     Field("staff", "email", E, "staff-{id}@erased.invalid"),
+    Field("staff", "token_hash", Kind.SECRET),
     Field("audit_log", "actor", A),
     Field("audit_log", "reason", F),
     Field("ledger", "actor", A),
@@ -90,7 +93,6 @@ NOT_PERSONAL: frozenset[tuple[str, str]] = frozenset(
         ("schools", "name"),
         ("schools", "phase"),
         ("staff", "role"),
-        ("staff", "token_hash"),
         ("staff", "token_lookup"),
         ("specialists", "state"),
         ("specialists", "resume_state"),
