@@ -3,9 +3,11 @@ changes nothing; applied twice, the second run changes nothing at all."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import MetaData, select
 
 from tests.integration.conftest import ADMIN
@@ -17,7 +19,11 @@ from tests.integration.gdpr_support import (
     keyed_runtime,
     paid_year1_specialist,
 )
+from workflow.bootstrap import bootstrap
+from workflow.config import Settings
 from workflow.db.models import Erasure, OutboxMessage, Specialist
+from workflow.scheduler.retention import run_retention
+from workflow.scheduler.runner import RETENTION_JOB_ID, build_scheduler
 from workflow.services.gdpr.retention import Rules, apply_retention, financial_year_end
 from workflow.services.specialists import transition
 
@@ -84,3 +90,27 @@ def test_retention_erases_when_due_and_applied_twice_changes_nothing(rt, clock):
     assert erased == [declined, paid.subject]
     assert still.name == "Teacher 0"
     assert all((p.get("extra") or {}).get("reason") in (None, "[erased]") for p in payloads)
+
+
+def test_the_scheduler_applies_retention_daily_in_the_configured_zone(rt, clock, caplog):
+    scheduler = build_scheduler(rt, 60, persistent=False)
+    job = scheduler.get_job(RETENTION_JOB_ID)
+    assert isinstance(job.trigger, CronTrigger)
+    assert "hour='2', minute='30'" in str(job.trigger)
+    assert str(job.trigger.timezone) == rt.settings.timezone == "Europe/London"
+
+    paid = paid_year1_specialist(rt, clock)
+    clock.set(at(date(2032, 4, 2)))
+    with caplog.at_level(logging.DEBUG):
+        report = run_retention(rt)
+    assert report.left_erased == [paid.subject]
+    assert f"[{paid.subject}]" in caplog.text and NAME not in caplog.text
+    assert find_everywhere(rt.engine, [NAME]) == []
+    assert run_retention(rt).changes == 0
+
+    keyless = bootstrap(Settings(database_url=rt.settings.database_url), clock=clock)
+    try:
+        assert run_retention(keyless) is None
+    finally:
+        keyless.close()
+    assert "retention not applied: WORKFLOW_ERASURE_KEY" in caplog.text
