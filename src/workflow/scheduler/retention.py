@@ -17,7 +17,7 @@ from workflow.errors import WorkflowError
 from workflow.services.gdpr.retention import RetentionReport, Rules, apply_retention
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from workflow.db.personal import (
     fields_of,
     specialist_links,
 )
-from workflow.db.uow import UnitOfWork
+from workflow.db.uow import UnitOfWork, session_erasure_key
 from workflow.errors import DomainError, InvalidInput, NotFound, NotPermitted, SettingsError
 from workflow.services.auth import Actor, Role, logs_refusals
 from workflow.services.gdpr.scrub import (
@@ -232,7 +232,7 @@ def _drop_pending(session: Session, specialist_id: int, now: datetime, changed: 
 def address_erased(session: Session, email: str) -> bool:
     """Whether ``email`` belonged to someone erased (compared by keyed hash; False when this
     process has no erasure key, which erasure itself requires)."""
-    key = session.info.get("erasure_key")
+    key = session_erasure_key(session)
     if not key:
         return False
     digest = keyed_hash(key, email)
