@@ -118,8 +118,8 @@ NOT_PERSONAL: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
-# Keys of JSON payloads whose strings are written by staff (cleared, never searched).
-FREE_TEXT_KEYS = frozenset({"reason"})
+# Keys of JSON payloads whose strings are written by staff or name a person (cleared).
+FREE_TEXT_KEYS = frozenset({"reason", "name"})
 # Subjects: the tables whose NAME and EMAIL fields say who a row is.
 SUBJECT_TABLES = frozenset(f.table for f in PERSONAL if f.kind in (N, E))
 

@@ -39,6 +39,7 @@ from dramatiq.message import Message
 from dramatiq.middleware import Retries, TimeLimit
 
 from workflow.workers.actors import Handler, declare_actors
+from workflow.workers.log_privacy import hide_message_args
 from workflow.workers.middleware import DeadLetters, LogContext, StartCounter
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def make_broker(runtime: Runtime, *, handlers: Mapping[str, Handler] | None = No
         )
     else:
         broker = InProcessBroker(middleware=middleware, threads=settings.worker_threads)
-    declare_actors(broker, runtime, handlers)
+    hide_message_args(declare_actors(broker, runtime, handlers).values())
     # Starts what middleware runs beside the workers (TimeLimit's watchdog thread).
     broker.emit_after("process_boot")
     if isinstance(broker, InProcessBroker):
