@@ -18,6 +18,10 @@ here before it ships. Kinds:
 
 Rows *about* a specialist are found generically: a column with a foreign key to
 ``specialists.id``, or a ``specialist_id`` key inside a JSON payload.
+
+The lists may name columns that other branches are adding (funding statements and lines,
+Work Groups, corrections' ``details``, web sign-in): ``present`` and ``fields_of`` give only
+those the schema holds, so the declaration can run ahead of the models.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import JSON, MetaData, String, Table, Text
+
+from workflow.db.models import Base
 
 
 class Kind(StrEnum):
@@ -79,6 +85,22 @@ PERSONAL: tuple[Field, ...] = (
     Field("refusals", "reason", T),
     Field("erasures", "actor", A),
     Field("erasures", "reason", F),
+    # Being added on other branches (issues 13 to 16); harmless until their tables land.
+    Field("audit_log", "details", J),  # corrections keep the values replaced (old name, email)
+    Field("due_items", "outcome", T),
+    Field("statements", "paid_by", A),
+    Field("statements", "reference", T),
+    Field("funding_lines", "actor", A),
+    Field("funding_lines", "reason", F, keep=("pro rata on withdrawal",)),
+    Field("work_groups", "colleague_name", N, "Colleague {id}"),
+    Field("work_groups", "actor", A),
+    Field("staff", "password_hash", Kind.SECRET),
+    Field("staff", "totp_secret", Kind.SECRET),
+    Field("sign_in_events", "email", A),
+    Field("staff_links", "token_hash", Kind.SECRET),
+    Field("site_secrets", "value", Kind.SECRET),
+    Field("web_sessions", "id", Kind.SECRET),
+    Field("web_sessions", "data", J),
 )
 
 # Text and JSON columns that hold no personal data (codes, states, names of things).
@@ -115,17 +137,39 @@ NOT_PERSONAL: frozenset[tuple[str, str]] = frozenset(
         ("erasures", "email_hash"),
         ("erasures", "changed"),
         ("alembic_version", "version_num"),
+        # Being added on other branches.
+        ("funding_entries", "origin"),
+        ("ledger", "origin"),
+        ("funding_years", "closed_reason"),
+        ("funding_lines", "kind"),
+        ("statements", "status"),
+        ("term_digests", "status"),
+        ("work_groups", "name"),
+        ("work_groups", "role"),
+        ("work_group_schools", "urn"),
+        ("sign_in_events", "outcome"),
+        ("staff_links", "purpose"),
+        ("site_secrets", "name"),
     }
 )
 
 # Keys of JSON payloads whose strings are written by staff or name a person (cleared).
-FREE_TEXT_KEYS = frozenset({"reason", "name"})
-# Subjects: the tables whose NAME and EMAIL fields say who a row is.
-SUBJECT_TABLES = frozenset(f.table for f in PERSONAL if f.kind in (N, E))
+FREE_TEXT_KEYS = frozenset({"reason", "name", "email"})
+
+
+def present(metadata: MetaData | None = None) -> list[Field]:
+    """The declared fields whose table and column the schema holds."""
+    tables = (metadata or Base.metadata).tables
+    return [f for f in PERSONAL if f.table in tables and f.column in tables[f.table].c]
 
 
 def fields_of(table: str) -> list[Field]:
-    return [f for f in PERSONAL if f.table == table]
+    return [f for f in present() if f.table == table]
+
+
+def subject_tables() -> list[str]:
+    """The tables whose NAME and EMAIL fields say who a row is (a person's own record)."""
+    return sorted({f.table for f in present() if f.kind in (N, E)})
 
 
 def text_columns(metadata: MetaData) -> list[tuple[str, str]]:

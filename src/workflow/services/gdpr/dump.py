@@ -28,7 +28,7 @@ from sqlalchemy import Engine, Table, select
 from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
 from workflow.db.models import Base
-from workflow.db.personal import SUBJECT_TABLES, Field, Kind, fields_of
+from workflow.db.personal import Field, Kind, fields_of, subject_tables
 from workflow.errors import InvalidInput, NotPermitted
 from workflow.services.auth import Actor, Role
 from workflow.services.gdpr.scrub import Substitution, scrub_json
@@ -83,7 +83,7 @@ class Redactor:
     def build(cls, connection) -> Redactor:
         addresses: dict[str, str] = {}
         names: dict[str, str] = {}
-        for table_name in sorted(SUBJECT_TABLES):
+        for table_name in subject_tables():
             table = Base.metadata.tables[table_name]
             subject_fields = [f for f in fields_of(table_name) if f.kind in (Kind.NAME, Kind.EMAIL)]
             (key,) = table.primary_key.columns

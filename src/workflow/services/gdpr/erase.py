@@ -34,11 +34,10 @@ from sqlalchemy.orm import Session
 
 from workflow.db.models import Base, DueItem, Erasure, OutboxMessage, Specialist
 from workflow.db.personal import (
-    PERSONAL,
-    SUBJECT_TABLES,
     Field,
     Kind,
     fields_of,
+    present,
     specialist_links,
 )
 from workflow.db.uow import UnitOfWork, session_erasure_key
@@ -114,7 +113,10 @@ def erase_in(
         "name": _placeholder("specialists", "name", specialist_id),
         "email": _placeholder("specialists", "email", specialist_id),
     }
-    substitution = Substitution({old["name"]: new["name"], old["email"]: new["email"]})
+    replacements = {old["name"]: new["name"], old["email"]: new["email"]}
+    for kind, value in _previous_identities(session, specialist_id):
+        replacements.setdefault(value, new[kind])
+    substitution = Substitution(replacements)
     changed: Counter = Counter()
 
     specialist.name, specialist.email = new["name"], new["email"]
@@ -143,10 +145,50 @@ def _placeholder(table: str, column: str, row_id: int) -> str:
     return field.placeholder.format(id=row_id)
 
 
+def _previous_identities(session: Session, specialist_id: int) -> list[tuple[str, str]]:
+    """Names and addresses the specialist had before a correction (kept in the payloads of
+    rows about them, e.g. an edit's ``details``), so that those are replaced too."""
+    found: list[tuple[str, str]] = []
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k in ("name", "email") and isinstance(v, str) and v.strip():
+                    found.append((k, v))
+                else:
+                    walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for table, link in specialist_links(Base.metadata):
+        for field in fields_of(table.name):
+            if field.kind is Kind.JSON:
+                column = table.c[field.column]
+                for value in session.scalars(
+                    select(column).where(table.c[link] == specialist_id, column.is_not(None))
+                ):
+                    walk(value)
+    return found
+
+
 def _clear_free_text_about(session: Session, specialist_id: int, changed: Counter) -> None:
     """Step 2: reasons and other staff-written text in rows about the specialist."""
     for table, link in specialist_links(Base.metadata):
+        (key,) = table.primary_key.columns
         for field in fields_of(table.name):
+            if field.kind is Kind.JSON:
+                column = table.c[field.column]
+                rows = session.execute(
+                    select(key, column).where(table.c[link] == specialist_id, column.is_not(None))
+                ).all()
+                for row_id, value in rows:
+                    scrubbed = Substitution({}).json(value, clear=ERASED)
+                    if scrubbed != value:
+                        session.execute(
+                            update(table).where(key == row_id).values({field.column: scrubbed})
+                        )
+                        changed[f"{table.name}.{field.column}"] += 1
             if field.kind is not Kind.FREE_TEXT:
                 continue
             column = table.c[field.column]
@@ -158,7 +200,7 @@ def _clear_free_text_about(session: Session, specialist_id: int, changed: Counte
                 .values({field.column: ERASED})
             )
             changed[f"{table.name}.{field.column}"] += result.rowcount
-    for field in PERSONAL:
+    for field in present():
         if field.kind is Kind.JSON:
             _clear_json_about(session, field, specialist_id, changed)
 
@@ -179,12 +221,10 @@ def _clear_json_about(session: Session, field: Field, specialist_id: int, change
 
 def _replace_mentions(session: Session, substitution: Substitution, changed: Counter) -> None:
     """Step 3: the name and address wherever else a declared column holds them."""
-    for field in PERSONAL:
-        if field.table in SUBJECT_TABLES and field.kind in (Kind.NAME, Kind.EMAIL):
+    for field in present():
+        if field.kind in (Kind.NAME, Kind.EMAIL, Kind.SECRET):
             continue  # other people's own names and addresses are theirs
-        table = Base.metadata.tables.get(field.table)
-        if table is None:
-            continue
+        table = Base.metadata.tables[field.table]
         column = table.c[field.column]
         (key,) = table.primary_key.columns
         for row_id, value in mentioning(session, table, column, substitution.olds):
