@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, func, select
 
 from tests.integration.conftest import ADMIN, World, build_world
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
 from workflow.db.models import AuditEntry, FundingEntry, LedgerEntry, Specialist
 from workflow.errors import NotFound
+from workflow.scheduler.dispatch import dispatch_due
 from workflow.services.auth import Actor, Role
-from workflow.services.funding import adjust, funding_report, release_due
+from workflow.services.funding import adjust, funding_report
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
 from workflow.states.lifecycle import replay
 from workflow.workers.embedded import drain
@@ -63,7 +64,13 @@ def paid_year1_specialist(runtime, clock) -> Paid:
         transition(uow(), ADMIN, sid, "start_year1", clock.now())
         record_milestone(uow(), ADMIN, sid, "central_day", clock.now(), half_days=4)
     clock.set(at(date(2026, 1, 15)))
-    assert release_due(uow, clock.now()) == 2
+    dispatch_due(runtime)  # what the scheduler runs: the funding due by now is released
+    drain(runtime)
+    with uow() as u:
+        paid = u.session.scalar(
+            select(func.sum(LedgerEntry.amount_pence)).where(LedgerEntry.specialist_id == subject)
+        )
+    assert paid and paid > 0  # a paid Year 1 specialist
     adjust(uow(), ADMIN, subject, 1, 5_000, f"extra day agreed with {NAME}", clock.now())
     clock.set(at(date(2026, 2, 2)))
     record_milestone(uow(), ADMIN, subject, "development_day", clock.now(), half_days=8)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.integration.conftest import ADMIN
-from tests.integration.gdpr_support import NAME, keyed_runtime, paid_year1_specialist
+from tests.integration.gdpr_support import EMAIL, NAME, keyed_runtime, paid_year1_specialist
 from workflow.cli.main import cli
 from workflow.db.models import AuditEntry, EmailLog, FundingEntry, LedgerEntry
 from workflow.errors import NotFound, NotPermitted
@@ -81,7 +81,7 @@ def test_the_export_holds_every_line_of_the_person_as_the_database_does(rt, cloc
 
 
 def test_a_headteacher_export_lists_their_school_and_the_emails_sent_to_them(rt, clock):
-    paid_year1_specialist(rt, clock)
+    paid = paid_year1_specialist(rt, clock)
     doc = export_contact(rt.uow(), ADMIN, "HEAD@north.example", clock.now(), RULES)
     assert doc["schools"] == [
         {"urn": "100001", "name": "North Academy", "roles": ["headteacher"],
@@ -92,8 +92,11 @@ def test_a_headteacher_export_lists_their_school_and_the_emails_sent_to_them(rt,
             select(EmailLog.id).where(EmailLog.recipient == "head@north.example")
         ).all()
     assert sorted(sent) == [e["id"] for e in doc["emails"]] and sent
+    assert doc["specialist_records"] == []
     with pytest.raises(NotFound):
         export_contact(rt.uow(), ADMIN, "nobody@nowhere.example", clock.now(), RULES)
+    own = export_contact(rt.uow(), ADMIN, EMAIL, clock.now(), RULES)
+    assert own["specialist_records"] == [paid.subject] and own["emails"]
     viewer = Actor("viewer@hub.example", Role.VIEWER)
     with pytest.raises(NotPermitted):
         export_specialist(rt.uow(), viewer, 1, clock.now(), RULES)

@@ -205,11 +205,14 @@ def export_contact(
             .order_by(School.urn)
         ).all()
         staff = session.scalars(select(Staff).where(Staff.email == address)).all()
+        specialists = session.scalars(
+            select(Specialist.id).where(Specialist.email == address).order_by(Specialist.id)
+        ).all()
         emails = session.scalars(
             select(EmailLog).where(EmailLog.recipient.contains(address)).order_by(EmailLog.id)
         ).all()
         emails = [e for e in emails if address in (r.strip() for r in e.recipient.split(","))]
-        if not (schools or staff or emails):
+        if not (schools or staff or emails or specialists):
             raise NotFound("nothing is held under that address")
         return {
             "subject": {"kind": "contact", "email": address},
@@ -249,5 +252,7 @@ def export_contact(
                 }
                 for e in emails
             ],
+            # A specialist's own record is exported by id (``gdpr export ID``).
+            "specialist_records": list(specialists),
             "article15": article15("contact", **retention),
         }
