@@ -24,7 +24,7 @@ from workflow.workers.embedded import drain
 
 KEY = "test-erasure-key-0123456789"
 LONDON = ZoneInfo("Europe/London")
-NAME = "Zebedee Quartermaine"
+NAME = "Élodie Quartermaine"  # SQLite's lower() leaves É as it is
 EMAIL = "Zeb.Quartermaine@school.example"
 
 
@@ -72,6 +72,8 @@ def paid_year1_specialist(runtime, clock) -> Paid:
         )
     assert paid and paid > 0  # a paid Year 1 specialist
     adjust(uow(), ADMIN, subject, 1, 5_000, f"extra day agreed with {NAME}", clock.now())
+    # Someone else's row naming them (by name only): found by searching, not by link.
+    adjust(uow(), ADMIN, bystander, 1, 1_000, f"covered a day for {NAME}", clock.now())
     clock.set(at(date(2026, 2, 2)))
     record_milestone(uow(), ADMIN, subject, "development_day", clock.now(), half_days=8)
     reason = f"{NAME.split()[0]} asked to leave ({EMAIL.lower()}), moving abroad"

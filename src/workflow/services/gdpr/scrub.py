@@ -34,6 +34,7 @@ class Substitution:
     """Replace each of ``replacements`` (old value -> new) wherever it stands as whole words."""
 
     def __init__(self, replacements: Mapping[str, str]):
+        self.originals = [old for old in replacements if old.strip()]
         self.lookup = {old.lower(): new for old, new in replacements.items() if old.strip()}
         olds = sorted(self.lookup, key=len, reverse=True)
         body = "|".join(re.escape(old) for old in olds)
@@ -51,7 +52,8 @@ class Substitution:
 
     @property
     def olds(self) -> list[str]:
-        return list(self.lookup)
+        """The values replaced, as given (searching needs their case: see ``like_patterns``)."""
+        return list(self.originals)
 
 
 def scrub_json(value: Any, text, clear: str | None = None, key: str | None = None) -> Any:
@@ -67,12 +69,14 @@ def scrub_json(value: Any, text, clear: str | None = None, key: str | None = Non
 
 
 def like_patterns(values: Iterable[str]) -> list[str]:
-    """What to look for in stored text: each value, lower-cased, and as JSON writes it."""
+    """What to look for in stored text: each value as given and lower-cased, each also as
+    JSON writes it (non-ASCII as \\u escapes). Both cases, because SQLite's ``lower`` folds
+    ASCII only (``Élodie`` stays ``Élodie``)."""
     patterns = set()
     for value in values:
-        lowered = value.lower()
-        patterns.add(lowered)
-        patterns.add(json.dumps(lowered)[1:-1])  # non-ASCII as \\u escapes
+        for form in (value, value.lower()):
+            patterns.add(form)
+            patterns.add(json.dumps(form)[1:-1])
     return sorted(p for p in patterns if p)
 
 
@@ -81,11 +85,14 @@ def mentioning(session: Session, table: Table, column: Column, values: Iterable[
     patterns = like_patterns(values)
     if not patterns:
         return []
-    as_text = func.lower(cast(column, String))
+    as_text = cast(column, String)
+    lowered = func.lower(as_text)
+    found = or_(
+        *(as_text.contains(p, autoescape=True) for p in patterns),
+        *(lowered.contains(p.lower(), autoescape=True) for p in patterns),
+    )
     (key,) = table.primary_key.columns
-    found = or_(*(as_text.contains(p, autoescape=True) for p in patterns))
-    query = select(key, column).where(found)
-    return session.execute(query).all()
+    return session.execute(select(key, column).where(found)).all()
 
 
 def linked_json(value: Any, specialist_id: int) -> bool:
