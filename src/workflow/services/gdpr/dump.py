@@ -13,7 +13,8 @@ SQLite file migrated to the same revision, replacing each personal field as
 - secrets (token hashes): replaced, so that no credential leaves with the copy.
 
 Ids, states, dates and amounts are copied as they are, so that the copy behaves as the
-original does (``WORKFLOW_DATABASE_URL=sqlite:///FILE workflow show 12``).
+original does (``WORKFLOW_DATABASE_URL=sqlite:///FILE workflow show 12``). Tables no model
+declares (APScheduler's job store, rebuilt when a scheduler starts) are not copied.
 """
 
 from __future__ import annotations
