@@ -77,8 +77,10 @@ def _specialist(session: Session, sid: int, now: datetime, retention) -> dict[st
         school.head_email: "headteacher",
         school.finance_email: "finance",
     }
-    emails = session.scalars(
-        select(EmailLog).where(EmailLog.specialist_id == sid).order_by(EmailLog.id)
+    emails = session.scalars(  # about them, or to their address about no one in particular
+        select(EmailLog)
+        .where(or_(EmailLog.specialist_id == sid, EmailLog.recipient == specialist.email))
+        .order_by(EmailLog.id)
     ).all()
     instalments = session.scalars(
         select(FundingEntry).where(FundingEntry.specialist_id == sid).order_by(FundingEntry.id)
