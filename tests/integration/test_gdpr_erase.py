@@ -19,6 +19,8 @@ from tests.integration.gdpr_support import (
     paid_year1_specialist,
     replays_to_stored_state,
 )
+from workflow.bootstrap import bootstrap
+from workflow.config import Settings
 from workflow.db.models import Erasure, Specialist
 from workflow.errors import DomainError, GuardFailed, InvalidInput, NotPermitted, SettingsError
 from workflow.services.auth import SYSTEM, Actor, Role
@@ -45,7 +47,7 @@ def test_erasing_a_paid_year1_specialist_leaves_nothing_of_them_and_the_money_as
     trail = money_trail(rt)
 
     erased = erase_specialist(
-        rt.uow(), ADMIN, paid.subject, f"Article 17 request from {NAME}", clock.now(), key=KEY
+        rt.uow(), ADMIN, paid.subject, f"Article 17 request from {NAME}", clock.now()
     )
 
     assert find_everywhere(rt.engine, NEEDLES) == []
@@ -76,7 +78,7 @@ def test_erasing_a_paid_year1_specialist_leaves_nothing_of_them_and_the_money_as
 
 def test_an_erased_address_cannot_be_nominated_again(rt, clock):
     paid = paid_year1_specialist(rt, clock)
-    erase_specialist(rt.uow(), ADMIN, paid.subject, "asked", clock.now(), key=KEY)
+    erase_specialist(rt.uow(), ADMIN, paid.subject, "asked", clock.now())
     again = NominationRequest(9, paid.world.school, "Z. Q.", EMAIL.upper(), True, date(2018, 9, 1))
     with pytest.raises(GuardFailed, match="erased at their request"):
         nominate(rt.uow(), ADMIN, again, clock.now())
@@ -89,22 +91,22 @@ def test_an_erased_address_cannot_be_nominated_again(rt, clock):
 
 def test_erasure_is_refused_and_changes_nothing_when_it_should_not_happen(rt, clock):
     paid = paid_year1_specialist(rt, clock)
-    with rt.uow() as uow:
-        uow.session.get(Specialist, paid.bystander)  # year1, still in the programme
     hub_lead = Actor("lead@north.example", Role.HUB_LEAD, hub_id=1)
+    keyless = bootstrap(Settings(database_url=rt.settings.database_url), clock=clock)
     cases = [
-        (DomainError, "withdraw them first", ADMIN, paid.bystander, "asked", KEY),
-        (NotPermitted, "national admin", hub_lead, paid.subject, "asked", KEY),
-        (InvalidInput, "needs a reason", ADMIN, paid.subject, "  ", KEY),
-        (SettingsError, "WORKFLOW_ERASURE_KEY", ADMIN, paid.subject, "asked", None),
+        (DomainError, "withdraw them first", ADMIN, paid.bystander, "asked", rt),
+        (NotPermitted, "national admin", hub_lead, paid.subject, "asked", rt),
+        (InvalidInput, "needs a reason", ADMIN, paid.subject, "  ", rt),
+        (SettingsError, "WORKFLOW_ERASURE_KEY", ADMIN, paid.subject, "asked", keyless),
     ]
     before = find_everywhere(rt.engine, NEEDLES)
-    for error, message, actor, sid, reason, key in cases:
+    for error, message, actor, sid, reason, runtime in cases:
         with pytest.raises(error, match=message):
-            erase_specialist(rt.uow(), actor, sid, reason, clock.now(), key=key)
+            erase_specialist(runtime.uow(), actor, sid, reason, clock.now())
+    keyless.close()
     assert find_everywhere(rt.engine, NEEDLES) == before
-    erase_specialist(rt.uow(), SYSTEM, paid.subject, "asked", clock.now(), key=KEY)
+    erase_specialist(rt.uow(), SYSTEM, paid.subject, "asked", clock.now())
     with pytest.raises(DomainError, match="already erased"):
-        erase_specialist(rt.uow(), ADMIN, paid.subject, "again", clock.now(), key=KEY)
+        erase_specialist(rt.uow(), ADMIN, paid.subject, "again", clock.now())
     with rt.uow() as uow:
         assert uow.session.scalar(select(func.count(Erasure.id))) == 1

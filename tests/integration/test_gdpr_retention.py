@@ -12,7 +12,6 @@ from sqlalchemy import MetaData, select
 
 from tests.integration.conftest import ADMIN
 from tests.integration.gdpr_support import (
-    KEY,
     NAME,
     at,
     find_everywhere,
@@ -59,7 +58,7 @@ def test_retention_erases_when_due_and_applied_twice_changes_nothing(rt, clock):
 
     def run(day, dry_run=False):
         clock.set(at(day))
-        return apply_retention(rt.uow(), RULES, clock.now(), key=KEY, dry_run=dry_run)
+        return apply_retention(rt.uow(), RULES, clock.now(), dry_run=dry_run)
 
     early = run(date(2026, 8, 31))
     assert (early.not_selected_erased, early.left_erased) == ([], [])

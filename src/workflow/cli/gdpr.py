@@ -43,10 +43,7 @@ def erase(env: Env, specialist_id: int, reason: str, yes: bool, as_json: bool) -
             abort=True,
             err=True,
         )
-    erased = erase_specialist(
-        env.uow(), env.actor, specialist_id, reason, env.now(),
-        key=env.runtime.settings.erasure_key,
-    )  # fmt: skip
+    erased = erase_specialist(env.uow(), env.actor, specialist_id, reason, env.now())
     if as_json:
         emit_json({"id": specialist_id, "erasure": erased.erasure_id, "changed": erased.changed})
     else:
@@ -99,10 +96,7 @@ def retention(env: Env, dry_run: bool, as_json: bool) -> None:
 
     authorize_retention(env.actor)
     settings = env.runtime.settings
-    report = apply_retention(
-        env.uow(), Rules.from_settings(settings), env.now(),
-        key=settings.erasure_key, dry_run=dry_run,
-    )  # fmt: skip
+    report = apply_retention(env.uow(), Rules.from_settings(settings), env.now(), dry_run=dry_run)
     if as_json:
         emit_json(report.as_dict())
         return

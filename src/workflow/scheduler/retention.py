@@ -29,10 +29,7 @@ def run_retention(runtime: Runtime) -> RetentionReport | None:
     (the dispatch job must go on), and the next day tries again."""
     settings = runtime.settings
     try:
-        report = apply_retention(
-            runtime.uow(), Rules.from_settings(settings), runtime.clock.now(),
-            key=settings.erasure_key,
-        )  # fmt: skip
+        report = apply_retention(runtime.uow(), Rules.from_settings(settings), runtime.clock.now())
     except WorkflowError as exc:
         logger.error("retention not applied: %s", exc)
         return None

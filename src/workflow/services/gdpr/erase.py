@@ -78,25 +78,25 @@ def erase_specialist(
     specialist_id: int,
     reason: str,
     now: datetime,
-    *,
-    key: str | None,
 ) -> Erased:
     """Erase one specialist's personal data; refused (nothing written) unless they have left."""
     if actor.role not in ERASE_ROLES:
         raise NotPermitted("only a national admin may erase personal data")
     if not (reason or "").strip():
         raise InvalidInput("an erasure needs a reason (--reason)")
-    key = require_key(key)
     with uow:
-        erased = erase_in(uow.session, actor, specialist_id, reason, now, key)
+        erased = erase_in(uow.session, actor, specialist_id, reason, now)
         uow.commit()
         return erased
 
 
 def erase_in(
-    session: Session, actor: Actor, specialist_id: int, reason: str, now: datetime, key: str
+    session: Session, actor: Actor, specialist_id: int, reason: str, now: datetime
 ) -> Erased:
-    """The erasure inside the caller's transaction (the retention job erases many)."""
+    """The erasure inside the caller's transaction (the retention job erases many).
+
+    The erasure key is the process's (``WORKFLOW_ERASURE_KEY``, in ``session.info``)."""
+    key = require_key(session_erasure_key(session))
     specialist = session.get(Specialist, specialist_id, with_for_update=True)
     if specialist is None:
         raise NotFound(f"specialist {specialist_id} not found")

@@ -29,7 +29,7 @@ from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry, Cohort, Erasure, LedgerEntry, OutboxMessage, Specialist
-from workflow.db.uow import UnitOfWork
+from workflow.db.uow import UnitOfWork, session_erasure_key
 from workflow.errors import NotPermitted
 from workflow.services.auth import SYSTEM, Role
 from workflow.services.gdpr.erase import erase_in, require_key
@@ -92,15 +92,17 @@ def financial_year_end(day: date) -> date:
 
 
 def apply_retention(
-    uow: UnitOfWork, rules: Rules, now: datetime, *, key: str | None, dry_run: bool = False
+    uow: UnitOfWork, rules: Rules, now: datetime, *, dry_run: bool = False
 ) -> RetentionReport:
-    """Apply every rule as of ``now`` in one transaction (or only report, with ``dry_run``)."""
-    if not dry_run:
-        key = require_key(key)
+    """Apply every rule as of ``now`` in one transaction (or only report, with ``dry_run``).
+
+    Refused (``SettingsError``) when this process has no erasure key, unless a dry run."""
     report = RetentionReport(dry_run=dry_run)
     today = now.date()
     with uow:
         session = uow.session
+        if not dry_run:
+            require_key(session_erasure_key(session))
         report.not_selected_erased = _not_selected_due(session, rules, today)
         report.left_erased = _left_due(session, rules, today)
         for sid, why in [
@@ -110,7 +112,7 @@ def apply_retention(
                   "financial year with a payment") for s in report.left_erased),
         ]:  # fmt: skip
             if not dry_run:
-                erase_in(session, SYSTEM, sid, why, now, key)
+                erase_in(session, SYSTEM, sid, why, now)
         report.email_content_cleared = _clear_email_content(session, rules, now, dry_run)
         if not dry_run:
             uow.commit()
