@@ -74,6 +74,7 @@ def test_erasing_a_paid_year1_specialist_leaves_nothing_of_them_and_the_money_as
     assert record.changed["specialists.name"] == 1
     assert record.changed["audit_log.reason"] >= 1
     assert record.changed["refusals.target"] >= 1
+    assert erased.also == ()
 
 
 def test_an_erased_address_cannot_be_nominated_again(rt, clock):
@@ -110,3 +111,13 @@ def test_erasure_is_refused_and_changes_nothing_when_it_should_not_happen(rt, cl
         erase_specialist(rt.uow(), ADMIN, paid.subject, "again", clock.now())
     with rt.uow() as uow:
         assert uow.session.scalar(select(func.count(Erasure.id))) == 1
+
+
+def test_another_record_with_the_same_address_is_named_not_erased(rt, clock):
+    paid = paid_year1_specialist(rt, clock)  # withdrawn: the address may be nominated again
+    request = NominationRequest(9, paid.world.other_school, NAME, EMAIL, True, date(2018, 9, 1))
+    later = nominate(rt.uow(), ADMIN, request, clock.now())
+    erased = erase_specialist(rt.uow(), ADMIN, paid.subject, "asked", clock.now())
+    assert erased.also == (later,)
+    with rt.uow() as uow:
+        assert uow.session.get(Specialist, later).name == NAME

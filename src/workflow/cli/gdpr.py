@@ -45,10 +45,14 @@ def erase(env: Env, specialist_id: int, reason: str, yes: bool, as_json: bool) -
         )
     erased = erase_specialist(env.uow(), env.actor, specialist_id, reason, env.now())
     if as_json:
-        emit_json({"id": specialist_id, "erasure": erased.erasure_id, "changed": erased.changed})
-    else:
-        fields = sum(erased.changed.values())
-        click.echo(f"specialist {specialist_id}: erased ({fields} fields changed)")
+        emit_json({"id": specialist_id, "erasure": erased.erasure_id, "changed": erased.changed,
+                   "same_address": list(erased.also)})  # fmt: skip
+        return
+    fields = sum(erased.changed.values())
+    click.echo(f"specialist {specialist_id}: erased ({fields} fields changed)")
+    if erased.also:
+        others = ", ".join(map(str, erased.also))
+        click.echo(f"the same address is also on specialist {others}: not erased (erase each)")
 
 
 @gdpr.command("export")

@@ -60,6 +60,8 @@ class Erased:
     specialist_id: int
     erasure_id: int
     changed: dict[str, int]
+    # Other records of the same person (the same address, e.g. a later cohort): not erased.
+    also: tuple[int, ...] = ()
 
 
 def require_key(key: str | None) -> str:
@@ -137,7 +139,10 @@ def erase_in(
     )
     session.add(erasure)
     session.flush()
-    return Erased(specialist_id, erasure.id, erasure.changed)
+    also = session.scalars(
+        select(Specialist.id).where(Specialist.email == old["email"]).order_by(Specialist.id)
+    ).all()
+    return Erased(specialist_id, erasure.id, erasure.changed, tuple(also))
 
 
 def _placeholder(table: str, column: str, row_id: int) -> str:
