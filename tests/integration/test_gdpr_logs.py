@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import create_engine, text
+import pytest
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError
 
+from tests.integration._workers_support import emit_emails, flush_redis, serving, wait_for
+from tests.integration.test_emails_smtp_failures import dead_letter_count
+from tests.smtp_server import SmtpTestServer
+from workflow.bootstrap import bootstrap
 from workflow.config import Settings
-from workflow.db.models import Staff
+from workflow.db.models import EmailLog, Staff
 from workflow.demo import run_demo
 from workflow.workers.embedded import drain
 
@@ -65,3 +70,44 @@ def test_a_database_error_does_not_quote_the_values_of_the_statement(runtime, cl
     # PostgreSQL's own message names the duplicate key's value (its DETAIL line); the other
     # values of the statement are not quoted by SQLAlchemy.
     assert "ivy secret" not in error.lower() and "parameters hidden" in error.lower()
+
+
+@pytest.fixture
+def smtp():
+    with SmtpTestServer() as server:
+        yield server
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_refused_recipient_is_not_logged(database_url, redis_url, clock, smtp, caplog):
+    """The SMTP server's refusals quote the address; the records name the message instead."""
+    flush_redis(redis_url)
+    settings = Settings(
+        database_url=database_url, broker_url=redis_url, smtp_url=smtp.url(), worker_threads=2,
+        worker_max_retries=5, worker_min_backoff_ms=10, worker_max_backoff_ms=50,
+    )  # fmt: skip
+    runtime = bootstrap(settings, clock=clock)
+    caplog.set_level(logging.DEBUG)
+    try:
+        (key,) = emit_emails(runtime, 1)
+        smtp.fail(451, stage="rcpt", times=1)  # retried: dramatiq logs the exception
+        smtp.fail(550, stage="rcpt")  # then refused for good: dead-lettered
+        with serving(runtime):
+            wait_for(lambda: dead_letter_count(runtime) == 1, what="a dead letter")
+        with runtime.uow() as uow:
+            recipient, error = uow.session.execute(
+                select(EmailLog.recipient, EmailLog.last_error)
+                .where(EmailLog.idempotency_key == key)
+            ).one()  # fmt: skip
+    finally:
+        runtime.close()
+    assert recipient in error  # the refusal names the address: it is kept in the database
+    logged = "\n".join(  # the test's SMTP server (aiosmtpd, "mail.log") is not ours
+        f"{r.name} {r.getMessage()} "
+        f"{logging.Formatter().formatException(r.exc_info) if r.exc_info else ''}"
+        for r in caplog.records
+        if not r.name.startswith("mail.log")
+    )
+    assert "550" in logged or "dead-letter" in logged  # the failure was logged
+    assert [line for line in logged.splitlines() if recipient in line] == []

@@ -37,3 +37,16 @@ def test_an_actors_arguments_are_not_logged(caplog):
     finally:
         logger.removeFilter(FILTER)
     assert "Received a message" in caplog.text and "Ada" not in caplog.text
+
+
+def test_an_exception_quoting_an_address_is_logged_without_it(caplog):
+    hide_message_args([])
+    logger = logging.getLogger("dramatiq.worker.WorkerThread")
+    address = "ada" + "@school.example"  # not written whole: the traceback quotes this line
+    try:
+        raise ValueError(f"SMTP refused the recipient for now ({address}: 451 later)")
+    except ValueError:
+        with caplog.at_level(logging.DEBUG):
+            logger.error("Failed to process message %s.", message(), exc_info=True)
+    assert "ValueError: SMTP refused the recipient for now ([address]: 451 later)" in caplog.text
+    assert "ada@" not in caplog.text

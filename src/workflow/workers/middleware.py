@@ -128,7 +128,10 @@ class DeadLetters(Middleware):
         record_dead_letter(
             self.uow_factory, self.clock, message, error, message.options.get("starts", 0)
         )
-        logger.warning("dead-lettered message %s: %s", message.message_id, error)
+        # The error's text may quote an address (an SMTP refusal does): it is kept in the
+        # dead letter and the email log; the log says what kind of failure it was.
+        kind = type(exception).__name__ if exception is not None else "no such actor"
+        logger.warning("dead-lettered message %s: %s", message.message_id, kind)
 
 
 _COUNT_START = (
