@@ -76,8 +76,11 @@ def test_the_export_holds_every_line_of_the_person_as_the_database_does(rt, cloc
     assert doc["record"]["name"] == NAME
     assert set(doc["article15"]) >= {"purposes", "recipients", "retention", "rights", "source"}
     assert any("12 months" in line for line in doc["article15"]["retention"])
-    page = export_html(doc)
+    page = export_html(doc, "Europe/London")
     assert NAME in page and "Article 15" in page and "<script" not in page
+    assert "Thursday 15 January 2026" in page  # the instalment's due date, spelt out
+    assert "Monday 1 September 2025, 10am" in page  # Year 1 start: 09:00 UTC, 10am in London
+    assert "£750.00" in page
 
 
 def test_a_headteacher_export_lists_their_school_and_the_emails_sent_to_them(rt, clock):

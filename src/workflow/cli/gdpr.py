@@ -84,7 +84,7 @@ def export(env: Env, subject: str, output: Path | None) -> None:
         raise click.UsageError("-o names the JSON file (the HTML is written next to it)")
     try:
         output.write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
-        html_path.write_text(export_html(document), encoding="utf-8")
+        html_path.write_text(export_html(document, env.runtime.settings.timezone), encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"written to {output} and {html_path}")

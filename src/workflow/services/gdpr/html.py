@@ -1,14 +1,22 @@
 """The readable version of a subject access export: one self-contained HTML page.
 
 Rendered from the same document as the JSON (so the two cannot disagree), section by
-section: a list of records becomes a table, a record a list of fields. Autoescaped.
+section: a list of records becomes a table, a record a list of fields. Autoescaped. Times
+(stored and exported in UTC) are shown in the configured zone, dates and money as people
+read them (``notify.formatting``, as in the emails).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from jinja2 import Environment
+
+from workflow.notify.formatting import format_day, format_pence, format_when
+
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 TITLES = {
     "subject": "Who this is about",
@@ -59,7 +67,23 @@ MACROS = """{% macro show(value) -%}
 {%- endmacro %}"""
 
 
-def export_html(document: dict[str, Any]) -> str:
+def export_html(document: dict[str, Any], timezone: str) -> str:
     env = Environment(autoescape=True)
     macros = env.from_string(MACROS).module
-    return env.from_string(PAGE).render(doc=document, titles=TITLES, show=macros.show)
+    shown = readable(document, timezone)
+    return env.from_string(PAGE).render(doc=shown, titles=TITLES, show=macros.show)
+
+
+def readable(value: Any, timezone: str, key: str = "") -> Any:
+    """The document with times in ``timezone``, dates spelt out and pence in pounds."""
+    if isinstance(value, dict):
+        return {k: readable(v, timezone, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [readable(v, timezone, key) for v in value]
+    if key.endswith("_pence") and isinstance(value, int) and not isinstance(value, bool):
+        return format_pence(value)
+    if isinstance(value, str) and ISO_TIME.match(value):
+        return format_when(value, timezone)
+    if isinstance(value, str) and ISO_DAY.match(value):
+        return format_day(value, timezone)
+    return value
