@@ -17,6 +17,7 @@ from workflow.db.models import AuditEntry, FundingEntry, LedgerEntry, Specialist
 from workflow.errors import NotFound
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.services.auth import Actor, Role
+from workflow.services.changes import edit_specialist
 from workflow.services.funding import adjust, funding_report
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
 from workflow.states.lifecycle import replay
@@ -26,6 +27,10 @@ KEY = "test-erasure-key-0123456789"
 LONDON = ZoneInfo("Europe/London")
 NAME = "Élodie Quartermaine"  # SQLite's lower() leaves É as it is
 EMAIL = "Zeb.Quartermaine@school.example"
+# What they were nominated as, before a correction (kept in the correction's details).
+OLD_NAME, OLD_EMAIL = "Élodie Oldacre-Zed", "e.oldacre@school.example"
+# As the test world does: several nominees at one school, on purpose (a national admin may).
+ACCEPT = {"accept": frozenset({"extra_nominee", "not_duplicate", "late"}), "reason": "test"}
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -50,11 +55,15 @@ def paid_year1_specialist(runtime, clock) -> Paid:
     world = build_world(runtime, clock)
     uow = runtime.uow
     (bystander,) = world.nominate(1)
-    request = NominationRequest(9, world.school, NAME, EMAIL, True, date(2018, 9, 1))
+    request = NominationRequest(
+        9, world.school, OLD_NAME, OLD_EMAIL, True, date(2018, 9, 1), **ACCEPT
+    )
     subject = nominate(uow(), ADMIN, request, clock.now())
+    drain(runtime)  # the nomination emails go to the old address
     other_hub = Actor("staff@south.example", Role.HUB_STAFF, hub_id=2)
     with suppress(NotFound):  # refused, and recorded with the request (name, address)
         nominate(uow(), other_hub, request, clock.now())
+    edit_specialist(uow(), ADMIN, subject, clock.now(), name=NAME, email=EMAIL, reason="married")
     for sid in (bystander, subject):
         transition(uow(), ADMIN, sid, "select", clock.now())
         record_milestone(uow(), ADMIN, sid, "launch_attended", clock.now())

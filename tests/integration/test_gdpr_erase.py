@@ -10,9 +10,12 @@ from sqlalchemy import func, select
 
 from tests.integration.conftest import ADMIN
 from tests.integration.gdpr_support import (
+    ACCEPT,
     EMAIL,
     KEY,
     NAME,
+    OLD_EMAIL,
+    OLD_NAME,
     find_everywhere,
     keyed_runtime,
     money_trail,
@@ -28,7 +31,7 @@ from workflow.services.gdpr.erase import erase_specialist
 from workflow.services.gdpr.scrub import keyed_hash
 from workflow.services.specialists import NominationRequest, nominate
 
-NEEDLES = [NAME, *NAME.split(), EMAIL, EMAIL.split("@")[0]]
+NEEDLES = [NAME, *NAME.split(), EMAIL, EMAIL.split("@")[0], OLD_NAME, OLD_EMAIL]
 
 
 @pytest.fixture
@@ -80,12 +83,14 @@ def test_erasing_a_paid_year1_specialist_leaves_nothing_of_them_and_the_money_as
 def test_an_erased_address_cannot_be_nominated_again(rt, clock):
     paid = paid_year1_specialist(rt, clock)
     erase_specialist(rt.uow(), ADMIN, paid.subject, "asked", clock.now())
-    again = NominationRequest(9, paid.world.school, "Z. Q.", EMAIL.upper(), True, date(2018, 9, 1))
+    again = NominationRequest(
+        9, paid.world.school, "Z. Q.", EMAIL.upper(), True, date(2018, 9, 1), **ACCEPT
+    )
     with pytest.raises(GuardFailed, match="erased at their request"):
         nominate(rt.uow(), ADMIN, again, clock.now())
     # Another address is welcome.
     other = NominationRequest(
-        9, paid.world.school, "Z. Q.", "zq@else.example", True, date(2018, 9, 1)
+        9, paid.world.school, "Z. Q.", "zq@else.example", True, date(2018, 9, 1), **ACCEPT
     )
     assert nominate(rt.uow(), ADMIN, other, clock.now()) > paid.subject
 
@@ -115,7 +120,9 @@ def test_erasure_is_refused_and_changes_nothing_when_it_should_not_happen(rt, cl
 
 def test_another_record_with_the_same_address_is_named_not_erased(rt, clock):
     paid = paid_year1_specialist(rt, clock)  # withdrawn: the address may be nominated again
-    request = NominationRequest(9, paid.world.other_school, NAME, EMAIL, True, date(2018, 9, 1))
+    request = NominationRequest(
+        9, paid.world.other_school, NAME, EMAIL, True, date(2018, 9, 1), **ACCEPT
+    )
     later = nominate(rt.uow(), ADMIN, request, clock.now())
     erased = erase_specialist(rt.uow(), ADMIN, paid.subject, "asked", clock.now())
     assert erased.also == (later,)

@@ -1,7 +1,7 @@
 """erasures: who erased whose data, when and why (no erased values)
 
 Revision ID: gdpr_erasure
-Revises: notify_term_digests
+Revises: recruit_corrections
 Create Date: 2026-12-01 11:50:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import workflow.db.types
 
 revision = "gdpr_erasure"
-down_revision = "notify_term_digests"
+down_revision = "recruit_corrections"
 branch_labels = None
 depends_on = None
 
