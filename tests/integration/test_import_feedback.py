@@ -4,8 +4,10 @@ by semicolons or tabs named as such (not "missing columns")."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.integration.conftest import ADMIN
+from workflow.db.models import Cohort
 from workflow.errors import InvalidInput
 from workflow.services.imports import import_nominations
 
@@ -13,6 +15,10 @@ HEADER = "urn,name,email,qts,teaching_since\n"
 
 
 def test_progress_is_reported_up_to_twice_the_rows(world):
+    with world.runtime.uow() as uow:  # a cohort that takes many nominees from one school
+        cohort = uow.session.scalar(select(Cohort).where(Cohort.number == 9))
+        cohort.nominees_per_school = 200
+        uow.commit()
     rows = "".join(f"100001,Teacher {n},t{n}@school.example,yes,2015-09-01\n" for n in range(120))
     seen: list[tuple[int, int]] = []
     result = import_nominations(
