@@ -54,6 +54,15 @@ class Settings(msgspec.Struct, kw_only=True):
     # the broker no longer holds, is published again (workers/relay.py).
     outbox_redeliver_after_s: Annotated[float, Meta(gt=0, le=86_400)] = 60.0
 
+    # Personal data (services/gdpr/). The secret that keys the hash of an erased address
+    # (kept outside the database, so that a copy of it cannot confirm whose address it was);
+    # erasure is refused while it is unset.
+    erasure_key: str | None = None
+    # Retention, applied daily (services/gdpr/retention.py; the reasons are in its docstring).
+    retention_not_selected_months: Annotated[int, Meta(ge=1)] = 12
+    retention_email_content_days: Annotated[int, Meta(ge=1)] = 90
+    retention_left_years: Annotated[int, Meta(ge=1)] = 6
+
     def __post_init__(self) -> None:
         self.database_url = _database_url(self.database_url)
         self.broker_url = _broker_url(self.broker_url)

@@ -59,7 +59,7 @@ class Runtime:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine, self.settings.timezone)
+        return session_factory(self.engine, self.settings.timezone, self.settings.erasure_key)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock)

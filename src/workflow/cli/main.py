@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from importlib import import_module
+from pathlib import Path
 
 import click
 
@@ -58,6 +59,7 @@ COMMAND_MODULES = {
     "report": "report",
     "worker": "worker",
     "dead-letters": "dead_letters",
+    "gdpr": "gdpr",
 }
 
 
@@ -167,6 +169,18 @@ def _database_problem(exc: Exception) -> tuple[str, int]:
     if "readonly" in lowered or "read-only" in lowered:
         return f"the database at {where} is read-only for this user ({first})", 1
     return f"cannot use the database at {where}: {first}", 1
+
+
+@db.command("dump")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--redacted", is_flag=True, required=True, help="Replace every personal field.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def db_dump(ctx: click.Context, path: str, redacted: bool, as_json: bool) -> None:
+    """Copy the database into a new SQLite FILE with personal fields replaced (national admin)."""
+    from workflow.cli.gdpr import dump
+
+    ctx.invoke(dump, path=Path(path), redacted=redacted, as_json=as_json)
 
 
 def main(argv: list[str] | None = None) -> None:

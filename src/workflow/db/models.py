@@ -347,3 +347,23 @@ class TermDigest(Base):
     on_track: Mapped[int] = mapped_column(Integer, default=0)
     behind: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime]
+
+
+class Erasure(Base):
+    """A person's data erased at their request or by a retention rule: who, when, why.
+
+    Holds nothing of what was erased: the address only as a keyed hash (HMAC-SHA256 with
+    ``WORKFLOW_ERASURE_KEY``), so that the same address can be recognised and refused at a
+    new nomination while a copy of the database alone cannot confirm whose it was.
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id"), unique=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text)
+    # What was changed, as counts per "table.column" (no values).
+    changed: Mapped[dict[str, Any]]
+    at: Mapped[datetime]

@@ -26,6 +26,7 @@ from workflow.services.auth import (
     not_found_unless_visible,
 )
 from workflow.services.consequences import Moved, follow
+from workflow.services.gdpr.erase import address_erased
 from workflow.services.queries import (
     MILESTONE,
     cohort_rules,
@@ -158,6 +159,7 @@ def check_nomination(session: Session, actor: Actor, request: NominationRequest,
             school_phase=school.phase,
             school_state_funded=school.state_funded,
             cohort_start=cohort.start_date,
+            previously_erased=email_problem is None and address_erased(session, email),
         )
     )
     if request.teaching_since < EARLIEST_TEACHING:

@@ -51,6 +51,7 @@ from dramatiq.middleware import Middleware, Retries, TimeLimit
 
 from workflow.services import outbox
 from workflow.workers.actors import Handler, declare_actors
+from workflow.workers.log_privacy import hide_message_args
 from workflow.workers.middleware import (
     DeadLetters,
     LogContext,
@@ -259,7 +260,7 @@ def make_broker(runtime: Runtime, *, handlers: Mapping[str, Handler] | None = No
     else:
         broker = InProcessBroker(middleware=middleware, threads=settings.worker_threads)
         broker.hand_back = lambda ids: _hand_back(runtime, ids)
-    declare_actors(broker, runtime, handlers)
+    hide_message_args(declare_actors(broker, runtime, handlers).values())
     # Starts what middleware runs beside the workers (TimeLimit's watchdog thread).
     broker.emit_after("process_boot")
     if isinstance(broker, InProcessBroker):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 
 from dramatiq.middleware import Middleware, SkipMessage
@@ -234,15 +235,12 @@ class DeadLetters(Middleware):
         record_dead_letter(
             self.uow_factory, self.clock, message, error, message.options.get("starts", 0)
         )
-        # The one traceback of a message's failures: the last one, when it goes for good.
-        logger.error(
-            "dead-lettered message %s: %s",
-            message.message_id,
-            error,
-            exc_info=(type(exception), exception, exception.__traceback__)
-            if exception is not None
-            else None,
-        )
+        # The one traceback of a message's failures, when it goes for good: its frames and
+        # the kind of error, not the error's text, which may quote an address (an SMTP
+        # refusal does); the text is kept in the dead letter and the email log.
+        kind = type(exception).__name__ if exception is not None else "no such actor"
+        frames = "".join(traceback.format_tb(exception.__traceback__)) if exception else ""
+        logger.error("dead-lettered message %s: %s\n%s", message.message_id, kind, frames)
 
 
 _COUNT_START = (
