@@ -40,6 +40,7 @@ from workflow.clock import Clock
 from workflow.db.driver import HotStatement
 from workflow.db.uow import UnitOfWork
 from workflow.services import dead_letters, outbox
+from workflow.workers.log_privacy import ADDRESS
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +177,9 @@ class OutboxEffects(Middleware):
             logger.warning("outbox effects: %d marks wait: %s", len(done), type(exc).__name__)
 
 
+DRAMATIQ_FAILED = "Failed to process message %s with unhandled exception."
+
+
 class QuietWorkerLog(logging.Filter):
     """Drops dramatiq's per-attempt traceback ("Failed to process message ... with unhandled
     exception"): ``RetryLog`` says the same on one line, and the dead letter keeps the rest."""
@@ -185,8 +189,8 @@ class QuietWorkerLog(logging.Filter):
             record.name.startswith("dramatiq.worker")
             and isinstance(record.msg, str)
             # ...and its note on an actor's result (``outbox.UNFINISHED``, read by
-            # OutboxEffects, needs no Results middleware).
-            and record.msg.startswith(("Failed to process message", "Actor '"))
+            # OutboxEffects, needs no Results middleware). dramatiq's own words, exactly.
+            and (record.msg == DRAMATIQ_FAILED or record.msg.startswith("Actor '"))
         )
 
 
@@ -199,7 +203,8 @@ def install_quiet_worker_log() -> None:
 
 
 class RetryLog(Middleware):
-    """One WARNING line per failed attempt that will be tried again (no traceback)."""
+    """One WARNING line per failed attempt that will be tried again (no traceback); the
+    error's first line with any address in it masked (an SMTP refusal quotes one)."""
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
         if exception is None or message.failed:
@@ -210,7 +215,7 @@ class RetryLog(Middleware):
             message.actor_name,
             message.options.get("retries", 0),
             type(exception).__name__,
-            _one_line(exception),
+            ADDRESS.sub("[address]", _one_line(exception)),
         )
 
 
