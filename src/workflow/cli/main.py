@@ -44,6 +44,7 @@ COMMAND_MODULES = {
     "report": "report",
     "worker": "worker",
     "dead-letters": "dead_letters",
+    "web": "web",
 }
 
 

@@ -8,7 +8,9 @@ These also document the shape each template expects. Every context has ``special
   same ``event`` plus ``days_before``;
 - ``funding_released``: ``funding`` {programme_year, instalment, amount_pence, due_date};
 - ``withdrawal_confirmed`` and ``deferral_confirmed``: ``reason``;
-- ``stuck_specialists``: ``specialists`` [{name, school, reasons: [...]}].
+- ``stuck_specialists``: ``specialists`` [{name, school, reasons: [...]}];
+- ``staff_invitation`` and ``password_reset`` (to a member of staff, no specialist):
+  ``staff`` {name}, ``link`` (the single-use web address), ``expires_at``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ SAMPLE_NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 _PREVIEW_RECIPIENT = {
     "funding_released": "headteacher",
     "stuck_specialists": "hub_lead",
+    "staff_invitation": "staff",
+    "password_reset": "staff",
 }
 
 
@@ -104,6 +108,13 @@ def _extras(template: str) -> dict[str, Any]:
                 },
             ]
         }
+    if template in ("staff_invitation", "password_reset"):
+        path = "invitations" if template == "staff_invitation" else "password-reset"
+        return {
+            "staff": {"name": "Helen Clarke", "email": "helen.clarke@threerivers.example"},
+            "link": f"http://127.0.0.1:8000/{path}/sample-token",
+            "expires_at": datetime(2025, 9, 8, 8, 0, tzinfo=UTC),
+        }
     return {}
 
 
@@ -124,4 +135,6 @@ def sample_recipient(template: str, context: dict[str, Any] | None = None) -> st
         return context["school"]["head_email"]
     if role == "hub_lead":
         return context["hub_lead"]["email"]
+    if role == "staff":
+        return context["staff"]["email"]
     return context["specialist"]["email"]

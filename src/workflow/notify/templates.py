@@ -21,6 +21,8 @@ TEMPLATES: dict[str, str] = {
     "withdrawal_confirmed": "to the specialist and headteacher: withdrawal confirmed",
     "deferral_confirmed": "to the specialist and headteacher: deferral confirmed",
     "stuck_specialists": "to the hub lead: specialists who could not advance at term start",
+    "staff_invitation": "to a new member of staff: a link to create their web password",
+    "password_reset": "to a member of staff who asked: a link to choose a new web password",
 }
 
 EVENT_TEMPLATES: frozenset[str] = frozenset(
