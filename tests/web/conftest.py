@@ -14,7 +14,9 @@ from workflow.services.staff import add_staff, set_password
 from workflow.web.app import create_app
 
 PASSWORD = "correct horse battery staple 9"
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 #: name: (email, role, hub)
 STAFF = {

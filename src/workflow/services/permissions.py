@@ -48,6 +48,15 @@ def offered(actor: Actor, state: State | str, hub_id: int) -> list[str]:
     return [a for a in ACTIONS if may(actor, a, hub_id) and state_allows(a, state)]
 
 
+def may_nominate(actor: Actor) -> bool:
+    """Whether the role may nominate at all (the form is offered)."""
+    try:
+        authorize(actor, Action.NOMINATE)
+    except NotPermitted:
+        return False
+    return True
+
+
 def may_override(actor: Actor, hub_id: int) -> bool:
     try:
         authorize(actor, Action.OVERRIDE, hub_id)

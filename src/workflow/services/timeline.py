@@ -29,7 +29,7 @@ def specialist_page(uow: UnitOfWork, actor: Actor, specialist_id: int) -> dict:
             select(AuditEntry).where(AuditEntry.specialist_id == specialist.id)
         ):
             if e.kind == MILESTONE:
-                amount = f"{e.half_days / 2:g} days" if e.half_days is not None else None
+                amount = _days(e.half_days) if e.half_days is not None else None
                 events.append(
                     _event(e.at, "milestone", e.name, e.actor, amount=amount, on=e.occurred_on)
                 )
@@ -87,6 +87,11 @@ def specialist_page(uow: UnitOfWork, actor: Actor, specialist_id: int) -> dict:
             "cohort": cohort.number,
             "timeline": events,
         }
+
+
+def _days(half_days: int) -> str:
+    days = half_days / 2
+    return f"{days:g} day" if days == 1 else f"{days:g} days"
 
 
 _ORDER = {"change": 0, "milestone": 1, "funding": 2, "email": 3}

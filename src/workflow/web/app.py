@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflow.bootstrap import Runtime, bootstrap
+from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
@@ -79,6 +80,12 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         app.register_blueprint(module.blueprint)
     errors.register(app)
     _log_requests(app)
+
+    @app.context_processor
+    def offered() -> dict:
+        who = getattr(session, "actor", None)
+        return {"may_nominate": who is not None and permissions.may_nominate(who)}
+
     return app
 
 

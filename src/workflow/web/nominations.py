@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template
 from flask import url_for as url
 
 from workflow.errors import DomainError, GuardFailed, NotFound, NotPermitted
+from workflow.services import permissions
 from workflow.services.search import cohort_numbers
 from workflow.services.specialists import NominationRequest, nominate
 from workflow.web.access import now, signed_in, the_actor, uow
@@ -17,6 +18,8 @@ blueprint = Blueprint("nominations", __name__)
 @blueprint.route("/nominations/new", methods=["GET", "POST"])
 @signed_in
 def new():
+    if not permissions.may_nominate(the_actor()):
+        raise NotPermitted("your role may not nominate teachers")
     form = NominationForm()
     numbers = cohort_numbers(uow())
     form.cohort.choices = [(n, f"Cohort {n}") for n in numbers]
