@@ -27,6 +27,15 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 
+class DateInput(GovDateInput):
+    """GOV.UK's date input, also when the form was posted without the date's three boxes."""
+
+    def map_gov_params(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = ([*field.raw_data, "", "", ""])[:3]
+        return super().map_gov_params(field, **kwargs)
+
+
 class SignInForm(FlaskForm):
     email = StringField(
         "Email address",
@@ -79,21 +88,18 @@ class ResetRequestForm(FlaskForm):
 class ActionForm(FlaskForm):
     """One action on a specialist. ``prepare`` fits it to the action before validating."""
 
-    reason = TextAreaField("Reason", widget=GovTextArea(), validators=[Optional()])
+    reason = TextAreaField("Reason", widget=GovTextArea())
     override = BooleanField("Override the requirements", widget=GovCheckboxInput())
-    milestone = RadioField("Milestone", widget=GovRadioInput(), validators=[Optional()])
+    milestone = RadioField("Milestone", widget=GovRadioInput(), validate_choice=False)
     days = StringField(
         "Days",
         widget=GovTextInput(),
         description="Central and development days: in steps of 0.5, for example 1 or 0.5.",
-        validators=[Optional()],
     )
-    half_days = StringField(
-        "Half-days of hub support", widget=GovTextInput(), validators=[Optional()]
-    )
+    half_days = StringField("Half-days of hub support", widget=GovTextInput())
     on = DateField(
         "Date",
-        widget=GovDateInput(),
+        widget=DateInput(),
         format="%d %m %Y",
         description="For example, 27 3 2026. Leave blank for today.",
         validators=[Optional()],
@@ -107,7 +113,7 @@ class ActionForm(FlaskForm):
         self.milestone.choices = [(m, m.replace("_", " ").capitalize()) for m in milestones]
 
     def validate_reason(self, field) -> None:
-        wanted = self.reason_required or (self.override.data and self.action == "advance")
+        wanted = self.reason_required or self.override.data
         if wanted and not (field.data or "").strip():
             raise ValidationError(
                 "Enter the reason for overriding the requirements"
@@ -118,7 +124,7 @@ class ActionForm(FlaskForm):
             raise ValidationError("Reason must be 2,000 characters or fewer")
 
     def validate_milestone(self, field) -> None:
-        if self.action == "record" and not field.data:
+        if self.action == "record" and field.data not in dict(field.choices):
             raise ValidationError("Select the milestone to record")
 
     def validate_days(self, field) -> None:
@@ -163,7 +169,7 @@ class NominationForm(FlaskForm):
     )
     teaching_since = DateField(
         "Started teaching",
-        widget=GovDateInput(),
+        widget=DateInput(),
         format="%d %m %Y",
         description="For example, 1 9 2019",
         validators=[InputRequired("Enter the date the teacher started teaching")],
