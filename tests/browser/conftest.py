@@ -12,6 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.browser.harness import Browser, available
+from tests.conftest import fresh_sqlite_url
 from tests.integration.conftest import build_world
 from tests.web.conftest import add_people
 from workflow.web.app import create_app
@@ -22,7 +23,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def served(runtime, clock):
     """The app on a real HTTP server; yields (base URL, world)."""
-    runtime.settings.require_admin_totp = False
     world = build_world(runtime, clock)
     add_people(runtime, clock)
     app = create_app(runtime)
@@ -46,3 +46,10 @@ def browser(served) -> Iterator[Browser]:
     b = Browser(served[0])
     yield b
     b.close()
+
+
+@pytest.fixture
+def database_url(sqlite_template, tmp_path) -> str:
+    """The browser tests run on SQLite only (the demo's database); every page's behaviour on
+    PostgreSQL is covered by tests/web, which run on both."""
+    return fresh_sqlite_url(sqlite_template, tmp_path)
