@@ -17,6 +17,7 @@ from workflow.conversion import FieldProblem, Invalid, convert
 from workflow.errors import SettingsError
 
 DEFAULT_VAR_DIR = Path("var")
+DEFAULT_TIMEZONE = "Europe/London"
 PREFIX = "WORKFLOW_"
 
 
@@ -33,7 +34,7 @@ class Settings(msgspec.Struct, kw_only=True):
     smtp_url: str | None = None
     mail_dir: Path = DEFAULT_VAR_DIR / "mail"
     mail_from: str = "Maths Hubs Mastery Programme <mastery@mathshubs.example>"
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     # The web application (see web/): the address people reach it at (links in emails are
     # built from it); the key that signs its CSRF tokens (unset: one kept in the database);
     # whether to believe a proxy's X-Forwarded-Proto/-For (only behind one you run).

@@ -1,10 +1,9 @@
 """The kinds of due item and the work each one does when it falls due.
 
 - ``advance_cohort`` (payload ``cohort``, ``trigger``): the bulk advancement of a whole
-  cohort at the start of a programme year. Scheduled when the cohort is created, for
-  09:00 London time on the first term day on or after each of the rules' dates
-  (``year1_start``, ``year2_start``, ``work_group_start``). It runs in its own batches
-  and is idempotent (advancing twice changes nothing); the item is marked done after.
+  cohort at the start of a programme year, scheduled when the cohort is created
+  (``services/cohort_schedule.py``). It runs in its own batches and is idempotent
+  (advancing twice changes nothing); the item is marked done after.
 - ``reminder`` (payload ``template``, ``specialist_id``, ``to``, ``extra``): one email,
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
@@ -22,32 +21,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry
-from workflow.scheduler import due
-from workflow.scheduler.calendar import Calendar
-from workflow.services import effects
-from workflow.states.rules import CohortRules
+from workflow.services import due, effects, funding
+from workflow.services.advancement import advance_cohort
+from workflow.services.auth import SYSTEM
+from workflow.services.cohort_schedule import ADVANCE_COHORT
+from workflow.services.due import Claimed
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
-    from workflow.scheduler.due import Claimed
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-ADVANCE_COHORT = "advance_cohort"
 REMINDER = "reminder"
-RELEASE_FUNDING = "release_funding"
-YEAR_TRIGGERS = (
-    ("year1_start", "start_year1"),
-    ("year2_start", "start_year2"),
-    ("work_group_start", "start_work_group"),
-)
 
 
 @dataclass(frozen=True)
@@ -56,51 +48,17 @@ class Handler:
     in_transaction: bool
 
 
-# --- Scheduling a cohort's year starts -----------------------------------------------------
-
-
-def first_term_day(cal: Calendar, day: date) -> date:
-    """``day`` if it is in a term (half-terms count), else the first day of the next term."""
-    return day if cal.term_of(day) is not None else cal.next_term_start(day)
-
-
-def advancement_key(cohort: int, trigger: str) -> str:
-    return f"cohort:{cohort}:{trigger}"
-
-
-def schedule_cohort_years(session: Session, cohort: int, rules: CohortRules) -> None:
-    """The cohort's three year starts as ``advance_cohort`` items (called by add_cohort)."""
-    from workflow.services.reminders import calendar
-
-    cal = calendar()
-    due.schedule_many(
-        session,
-        [
-            due.row(
-                advancement_key(cohort, trigger),
-                ADVANCE_COHORT,
-                cal.reminder_time(first_term_day(cal, getattr(rules.dates, field))),
-                {"cohort": cohort, "trigger": trigger},
-            )
-            for field, trigger in YEAR_TRIGGERS
-        ],
-    )
-
-
 # --- The work of each kind -----------------------------------------------------------------
 
 
 def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
-    from workflow.services.advancement import advance_cohort
-    from workflow.services.auth import SYSTEM
-
     def heartbeat(_moved: int) -> None:
         with runtime.uow() as uow:
             due.renew_claim(uow.session, item.id, runtime.clock.now())
             uow.commit()
 
     report = advance_cohort(
-        runtime.uow,
+        runtime.uow(),
         SYSTEM,
         item.payload["cohort"],
         item.payload["trigger"],
@@ -142,9 +100,7 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
 
 
 def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
-    from workflow.services.funding import release_instalment
-
-    result = release_instalment(runtime.uow(), item.payload["funding_entry_id"], now)
+    result = funding.release_instalment(runtime.uow(), item.payload["funding_entry_id"], now)
     if result == "released":
         return  # the release marked the item done in its own transaction
     if result == "not_due":
@@ -156,15 +112,9 @@ def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None
 
 
 def default_handlers() -> dict[str, Handler]:
-    """Every kind this installation can do (``release_funding`` when funding is installed)."""
-    handlers = {
+    """Every kind of due item and the work it does."""
+    return {
         ADVANCE_COHORT: Handler(advance_cohort_item, in_transaction=False),
         REMINDER: Handler(reminder_item, in_transaction=True),
+        funding.RELEASE_FUNDING: Handler(release_funding_item, in_transaction=False),
     }
-    try:
-        import workflow.services.funding  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        handlers[RELEASE_FUNDING] = Handler(release_funding_item, in_transaction=False)
-    return handlers

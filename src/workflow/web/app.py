@@ -15,7 +15,8 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflow.bootstrap import Runtime, bootstrap
+from workflow.bootstrap import bootstrap
+from workflow.runtime import Runtime
 from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
-from workflow.bootstrap import Runtime
+from workflow.runtime import Runtime
 from workflow.web.app import create_app
 
 

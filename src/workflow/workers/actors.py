@@ -23,11 +23,11 @@ import dramatiq
 from dramatiq import Actor, Broker
 
 from workflow.errors import InvalidInput, NotFound, PermanentDeliveryError
-from workflow.services import emails
+from workflow.services import emails, funding
 from workflow.services.outbox import RELEASE_FUNDING, SEND_EMAIL
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 Handler = Callable[["Runtime", dict[str, Any]], object]
 
@@ -37,7 +37,7 @@ PERMANENT = (PermanentDeliveryError, InvalidInput, NotFound)
 
 def send_email(runtime: Runtime, payload: dict[str, Any]) -> None:
     emails.deliver(
-        runtime.uow,
+        runtime.uow(),
         runtime.renderer,
         runtime.sender,
         payload,
@@ -47,10 +47,7 @@ def send_email(runtime: Runtime, payload: dict[str, Any]) -> None:
 
 
 def release_funding(runtime: Runtime, payload: dict[str, Any]) -> None:
-    # The funding rule is its own piece of work (services/funding.py), plugged in here.
-    from workflow.services.funding import release_instalment
-
-    release_instalment(runtime.uow(), payload["funding_entry_id"], runtime.clock.now())
+    funding.release_instalment(runtime.uow(), payload["funding_entry_id"], runtime.clock.now())
 
 
 HANDLERS: dict[str, Handler] = {SEND_EMAIL: send_email, RELEASE_FUNDING: release_funding}
