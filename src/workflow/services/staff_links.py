@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 from workflow.db.models import Staff, StaffLink
 from workflow.db.uow import UnitOfWork
 from workflow.errors import InvalidInput, NotFound
-from workflow.services import web_sessions
+from workflow.services import effects, web_sessions
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.outbox import emit_email
 from workflow.services.passwords import hash_password, password_problem
 from workflow.services.validation import clean_email
 
@@ -48,19 +47,9 @@ def issue(session: Session, staff: Staff, purpose: str, base_url: str, now: date
     session.add(link)
     session.flush()
     url = f"{base_url.rstrip('/')}/{PATHS[purpose]}/{token}"
-    emit_email(
-        session,
-        now,
-        template=TEMPLATES[purpose],
-        specialist_id=None,
-        to=staff.email,
-        occurrence=f"link{link.id}",
-        extra={
-            "staff": {"name": staff.name},
-            "link": url,
-            "expires_at": link.expires_at.isoformat(),
-        },
-    )
+    extra = {"staff": {"name": staff.name}, "link": url, "expires_at": link.expires_at.isoformat()}
+    row = effects.email_row(now, TEMPLATES[purpose], None, staff.email, f"link{link.id}", extra)
+    effects.write(session, [row])
     return url
 
 
