@@ -22,7 +22,7 @@ import shutil
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,8 +42,9 @@ from workflow.runtime import Runtime
 from workflow.scheduler.simulation import Drain, Summary, simulate
 from workflow.services import setup
 from workflow.services.auth import Actor, Role
+from workflow.services.queries import places_used
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
-from workflow.services.staff import init
+from workflow.services.staff import add_staff, init, set_password
 
 SEED = 9
 COHORT = 9
@@ -54,6 +55,10 @@ ADMIN_EMAIL = "demo-admin@mathshubs.example"
 ADMIN = Actor(ADMIN_EMAIL, Role.NATIONAL_ADMIN)
 START = date(2025, 6, 2)
 END = date(2027, 10, 31)  # Year 3 (Work Group Lead) has begun
+# The web application serves the demo at this moment (``make demo``), after the story.
+SERVED_AT = "2027-11-01T09:00"
+DEMO_PASSWORD = "mastery demo password"  # demo data only: printed by `make demo`
+LATE_NOMINEES = ["Nadia Rahman", "Oliver Grant", "Sofia Mendes"]
 
 FIRST = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Farah", "George", "Hannah", "Imran", "Jess",
          "Kwame", "Laura", "Marcus", "Nadia", "Oliver", "Priya", "Qasim", "Rachel", "Sam",
@@ -74,6 +79,8 @@ class DemoResult:
     selected: int = 0
     declined: int = 0
     actions: list[str] = field(default_factory=list)
+    # (who, email, password) to sign in to the web application with (demo data only).
+    sign_ins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -176,6 +183,32 @@ class Story:
             finance_email=f"finance.{urn}@schools.example",
         )  # fmt: skip
         return urn
+
+    # --- signing in to the web application ------------------------------------------------
+
+    def web_accounts(self) -> list[tuple[str, str, str]]:
+        """Web passwords for the demo's national admin and for a new hub lead of the hub with
+        the most places free, where three late nominations wait for a decision."""
+        with self.uow() as uow:
+            hubs = dict(uow.session.execute(select(HubRow.code, HubRow.id)).all())
+            cohort_id = uow.session.scalar(select(Specialist.cohort_id).limit(1))
+            free = {
+                code: self.places[code] - places_used(uow.session, hubs[code], cohort_id)
+                for code in sorted(self.places)
+            }
+        code = max(sorted(free), key=lambda c: free[c])
+        lead = f"lead.{code}@mathshubs.example"
+        self.clock.set(at(END, 23) + timedelta(minutes=5))
+        add_staff(self.uow(), ADMIN, lead, "Demo Hub Lead", "hub_lead", code, self.now())
+        for email in (ADMIN_EMAIL, lead):
+            set_password(self.uow(), ADMIN, email, DEMO_PASSWORD)
+        for n, name in enumerate(LATE_NOMINEES):
+            email = f"{name.replace(' ', '.').lower()}.late{n}@schools.example"
+            request = NominationRequest(
+                COHORT, self.schools[code][0], name, email, True, date(2018, 9, 1)
+            )
+            nominate(self.uow(), ADMIN, request, self.now())
+        return [("national admin", ADMIN_EMAIL, DEMO_PASSWORD), ("hub lead", lead, DEMO_PASSWORD)]
 
     # --- nominations and selection ---------------------------------------------------------
 
@@ -319,7 +352,12 @@ def run_demo(
             current = when
         say("simulating to the start of Year 3")
         summary = simulate(runtime, current, at(END, 23), drain=drain)
+        say("web sign-ins for a national admin and a hub lead, with three late nominations")
+        sign_ins = story.web_accounts()
+        if drain is not None:
+            drain(runtime)
         return DemoResult(
+            sign_ins=sign_ins,
             summary=summary,
             token=token,
             database=str(path),
