@@ -16,6 +16,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
@@ -58,7 +59,8 @@ class Browser:
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         self.driver.set_page_load_timeout(30)
         self.axe_source = AXE.read_text()
-        self.checked: dict[str, int] = {}  # page path -> violations found (all kinds)
+        # page path -> the violations found there, of any impact ("id (impact)")
+        self.checked: dict[str, list[str]] = {}
 
     def close(self) -> None:
         try:
@@ -79,11 +81,15 @@ class Browser:
         self.axe()
 
     def click_button(self, text: str) -> None:
-        self.button(text).click()
-        self.after_navigation()
+        self.follow(self.button(text))
 
     def click_link(self, text: str) -> None:
-        self.link(text).click()
+        self.follow(self.link(text))
+
+    def follow(self, element: WebElement) -> None:
+        """Click and wait for the next page (the clicked element then belongs to the old)."""
+        element.click()
+        WebDriverWait(self.driver, 20).until(staleness_of(element))
         self.after_navigation()
 
     def fill(self, label: str, value: str) -> None:
@@ -140,7 +146,7 @@ class Browser:
             " nodes: []}]));"
         )
         path = self.path.split("?")[0]
-        self.checked[path] = len(result)
+        self.checked[path] = [f"{v['id']} ({v['impact']})" for v in result]
         blocking = [v for v in result if v["impact"] in BLOCKING]
         assert not blocking, f"axe-core on {path}: {blocking}"
 
