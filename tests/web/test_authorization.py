@@ -99,6 +99,7 @@ def get_cases():
             yield role, hub, "csv", EVERYONE
             yield role, hub, "show", EVERYONE
             yield role, hub, "nominate form", STAFF_ROLES
+            yield role, hub, "import form", STAFF_ROLES
             for action, (_, _, allowed) in ACTIONS.items():
                 yield role, hub, action, allowed
 
@@ -114,6 +115,8 @@ def _get_path(name: str, hub: str, targets: dict) -> str:
         return f"/specialists/{targets['selected']}"
     if name == "nominate form":
         return "/nominations/new"
+    if name == "import form":
+        return "/nominations/import"
     return f"/specialists/{targets[ACTIONS[name][0]]}/{name}"
 
 
@@ -122,7 +125,7 @@ def test_get(shared, prepared, role, hub, name, allowed):
     clients, _ = shared
     targets = prepared["targets"][hub]
     response = clients[role].get(_get_path(name, hub, targets))
-    hub_bound = name not in ("dashboard", "csv", "nominate form")
+    hub_bound = name not in ("dashboard", "csv", "nominate form", "import form")
     if hub == "south" and role != "national_admin" and hub_bound:
         assert response.status_code == 404
         assert "Page not found" in response.get_data(as_text=True)

@@ -24,6 +24,7 @@ from workflow.web import (
     dashboard,
     errors,
     formatting,
+    imports,
     nominations,
     signing_in,
     specialist_actions,
@@ -77,6 +78,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         specialists,
         specialist_actions,
         nominations,
+        imports,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)

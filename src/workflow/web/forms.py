@@ -4,9 +4,11 @@ messages shown in the error summary and beside each field."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovDateInput,
+    GovFileInput,
     GovPasswordInput,
     GovRadioInput,
     GovSelect,
@@ -180,3 +182,18 @@ class NominationForm(FlaskForm):
         value = (field.data or "").strip()
         if not (value.isdigit() and len(value) == 6):
             raise ValidationError("Enter a URN of 6 digits, like 137421")
+
+
+class ImportForm(FlaskForm):
+    cohort = SelectField("Cohort", widget=GovSelect(), coerce=int)
+    file = FileField(
+        "CSV file",
+        widget=GovFileInput(),
+        description="Columns urn, name, email, qts (yes or no), teaching_since (2019-09-01): "
+        "the same file as `workflow import nominations`.",
+    )
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+    def validate_file(self, field) -> None:
+        if not getattr(field.data, "filename", None):
+            raise ValidationError("Select a CSV file")
