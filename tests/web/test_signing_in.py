@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.web.conftest import PASSWORD, STAFF, csrf_token, sign_in
 from workflow.db.models import SignInEvent, Specialist, Staff, WebSession
+from workflow.web.app import create_app
 
 LEAD = STAFF["lead"][0]
 WRONG = "Enter a correct email address and password"
@@ -213,3 +214,19 @@ def test_hub_staff_need_no_authenticator_app_but_use_one_once_set_up(web):
         ).totp_secret = "JBSWY3DPEHPK3PXP"
         uow.commit()
     assert attempt(web.client(), LEAD, PASSWORD).headers["Location"] == "/sign-in/code"
+
+
+def test_x_forwarded_proto_is_believed_only_when_configured(web, runtime):
+    forwarded = {"X-Forwarded-Proto": "https"}
+
+    def cookie_after_sign_in(app) -> str:
+        client = app.test_client()
+        token = csrf_token(client, "/sign-in")
+        return client.post(
+            "/sign-in", headers=forwarded,
+            data={"csrf_token": token, "email": LEAD, "password": PASSWORD},
+        ).headers["Set-Cookie"]  # fmt: skip
+
+    assert "Secure" not in cookie_after_sign_in(web.app)
+    runtime.settings.trust_proxy = True
+    assert "Secure" in cookie_after_sign_in(create_app(runtime))
