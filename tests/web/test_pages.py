@@ -45,6 +45,8 @@ def test_the_dashboard_shows_the_hub_its_places_and_states(web):
     assert "Your hub" in lead and "of 4 allocated" in lead and "Nominated" in lead
     admin = web.client("admin").get("/").get_data(as_text=True)
     assert "All hubs" in admin and "of 8 allocated" in admin and "Places by hub" in admin
+    # The next dates: the cohort's events from its rules, and its term starts.
+    assert "Cohort 9: " in lead and "Term start: the cohort moves on" in lead
 
 
 def test_the_list_filters_searches_and_never_shows_another_hub(web):

@@ -7,18 +7,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from workflow.clock import local_date
 from workflow.db.models import Cohort, DueItem
-from workflow.db.uow import UnitOfWork
+from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.funding import RELEASE_FUNDING
-from workflow.services.reminders import REMINDER
+from workflow.services.queries import cohort_rules
 from workflow.services.views import _cohort_report, _stuck
 
 #: What the next dates are called, by due item kind (other kinds are not shown).
 DATE_KINDS = {
     RELEASE_FUNDING: "Funding release",
     "advance_cohort": "Term start: the cohort moves on",
-    REMINDER: "Reminder emails",
 }
 NEXT_DATES = 8
 STUCK_SHOWN = 20
@@ -47,6 +47,19 @@ def dashboard(uow: UnitOfWork, actor: Actor, now: datetime) -> dict:
         return {"cohorts": cohorts, "next_dates": _next_dates(session, now)}
 
 
+def _events(session, now: datetime) -> list[tuple]:
+    """Every cohort's events still to come, from the rules each cohort keeps."""
+    found = []
+    for cohort_id, number in session.execute(select(Cohort.id, Cohort.number)):
+        for event in cohort_rules(session, cohort_id).events:
+            if event.starts_at >= now:
+                named = f"Cohort {number}" in event.title
+                found.append(
+                    (event.starts_at, event.title if named else f"Cohort {number}: {event.title}")
+                )
+    return found
+
+
 def _total_by_state(hubs: list[dict]) -> dict[str, int]:
     total: Counter[str] = Counter()
     for hub in hubs:
@@ -55,7 +68,8 @@ def _total_by_state(hubs: list[dict]) -> dict[str, int]:
 
 
 def _next_dates(session, now: datetime) -> list[dict]:
-    """The next days on which something is due, by kind: no names, only what and when."""
+    """The next events, funding releases and term starts (releases counted per day): no
+    names, only what and when."""
     rows = session.execute(
         select(DueItem.kind, DueItem.due_at)
         .where(
@@ -67,13 +81,15 @@ def _next_dates(session, now: datetime) -> list[dict]:
         .order_by(DueItem.due_at)
         .limit(500)
     ).all()
+    zone = session_timezone(session)
+    dated = sorted([(due_at, DATE_KINDS[kind]) for kind, due_at in rows] + _events(session, now))
     grouped: Counter[tuple] = Counter()
     order: list[tuple] = []
-    for kind, due_at in rows:
-        key = (due_at.date(), DATE_KINDS[kind])
+    for at, what in dated:
+        key = (at, what) if what not in DATE_KINDS.values() else (local_date(at, zone), what)
         if key not in grouped:
             order.append(key)
         grouped[key] += 1
-    return [{"on": day, "what": what, "count": grouped[(day, what)]} for day, what in order][
+    return [{"on": at, "what": what, "count": grouped[(at, what)]} for at, what in order][
         :NEXT_DATES
     ]
