@@ -230,3 +230,29 @@ def test_x_forwarded_proto_is_believed_only_when_configured(web, runtime):
     assert "Secure" not in cookie_after_sign_in(web.app)
     runtime.settings.trust_proxy = True
     assert "Secure" in cookie_after_sign_in(create_app(runtime))
+
+
+def test_empty_forms_say_what_is_missing_beside_each_field(web):
+    client = web.client()
+    token = csrf_token(client, "/sign-in")
+    page = client.post("/sign-in", data={"csrf_token": token}).get_data(as_text=True)
+    for message, field in (
+        ("Enter your email address", "#email"),
+        ("Enter your password", "#password"),
+    ):
+        assert page.count(message) == 2 and f'href="{field}"' in page  # summary and field
+    page = client.post("/password-reset", data={"csrf_token": token}).get_data(as_text=True)
+    assert "Enter your email address" in page
+    attempt(client, STAFF["admin"][0], PASSWORD)  # TOTP not required here: signed in
+    web.runtime.settings.require_admin_totp = True
+    pending = web.client()
+    attempt(pending, STAFF["admin"][0], PASSWORD)
+    token = csrf_token(pending, "/sign-in/set-up-code")
+    page = pending.post("/sign-in/set-up-code", data={"csrf_token": token}).get_data(as_text=True)
+    assert "Enter the code shown in your authenticator app" in page
+
+
+def test_the_code_pages_need_a_password_first(web):
+    client = web.client()
+    assert client.get("/sign-in/code").headers["Location"] == "/sign-in"
+    assert client.get("/sign-in/set-up-code").headers["Location"] == "/sign-in"
