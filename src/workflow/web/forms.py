@@ -26,6 +26,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 
@@ -166,7 +167,7 @@ class NominationForm(FlaskForm):
     qts = RadioField(
         "Qualified teacher status",
         widget=GovRadioInput(),
-        choices=[("yes", "Yes"), ("no", "No")],
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
         validators=[InputRequired("Select yes if the teacher has qualified teacher status")],
     )
     teaching_since = DateField(

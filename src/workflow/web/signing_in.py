@@ -35,9 +35,8 @@ def sign_in():
         except Locked as exc:
             form.email.errors = [str(exc)]
             status = 429
-        except WrongCredentials as exc:
+        except WrongCredentials as exc:  # one message, beside the first field
             form.email.errors = [str(exc)]
-            form.password.errors = [str(exc)]
         else:
             if not (checked.needs_code or checked.must_set_up_code):
                 return _complete(checked.staff_id, next_path)
