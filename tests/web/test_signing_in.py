@@ -194,15 +194,19 @@ def test_a_national_admin_sets_up_an_authenticator_app_then_is_asked_for_codes(w
     assert client.get("/").status_code == 200
 
     again = web.client()
+    web.clock.set(web.clock.now() + timedelta(seconds=30))
     assert attempt(again, admin, PASSWORD).headers["Location"] == "/sign-in/code"
     token = csrf_token(again, "/sign-in/code")
     page = again.get("/sign-in/code").get_data(as_text=True)
     assert "Code from your authenticator app" in page and "Continue" in page
     bad = again.post("/sign-in/code", data={"csrf_token": token, "code": "123456"})
     assert bad.status_code == 200 and again.get("/").status_code == 302
+    replayed = again.post("/sign-in/code", data={"csrf_token": token, "code": code})
+    assert replayed.status_code == 200 and again.get("/").status_code == 302  # used once
+    code = pyotp.TOTP(secret).at(web.clock.now())
     good = again.post("/sign-in/code", data={"csrf_token": token, "code": code})
     assert good.headers["Location"] == "/"
-    assert events(web, admin)[-2:] == ["code_failure", "success"]
+    assert events(web, admin)[-3:] == ["code_failure", "code_failure", "success"]
 
 
 def test_hub_staff_need_no_authenticator_app_but_use_one_once_set_up(web):
@@ -256,3 +260,18 @@ def test_the_code_pages_need_a_password_first(web):
     client = web.client()
     assert client.get("/sign-in/code").headers["Location"] == "/sign-in"
     assert client.get("/sign-in/set-up-code").headers["Location"] == "/sign-in"
+
+
+def test_ended_sessions_are_swept_at_the_next_sign_in(web):
+    web.client("lead")
+    web.client().get("/sign-in")  # an anonymous session (it holds a CSRF token)
+    web.clock.set(web.clock.now() + timedelta(minutes=31))
+    web.client("staff")
+    with web.runtime.uow() as uow:
+        rows = uow.session.scalars(select(WebSession)).all()
+    assert [row.staff_id for row in rows] == [web_staff_id(web, "staff")]
+
+
+def web_staff_id(web, who: str) -> int:
+    with web.runtime.uow() as uow:
+        return uow.session.scalar(select(Staff.id).where(Staff.email == STAFF[who][0]))

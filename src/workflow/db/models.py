@@ -107,6 +107,8 @@ class Staff(Base):
     # used), and the authenticator app's TOTP secret once set up.
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last 30-second step whose code was accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Specialist(Base):

@@ -3,17 +3,19 @@
 Every attempt is recorded in ``sign_in_events`` with the address it was for. After
 ``LOCK_AFTER`` wrong attempts for one address within ``WINDOW``, the address is locked for
 ``LOCKED_FOR``: even the right password is refused until then (``Locked``). A wrong
-authenticator code counts as a wrong attempt. The messages never say whether the address
-or the password was wrong.
+authenticator code counts as a wrong attempt, and a code is accepted once only (the step
+it belongs to is kept). The messages never say whether the address or the password was
+wrong.
 """
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from workflow.db.models import SignInEvent, Staff
 from workflow.db.uow import UnitOfWork
@@ -97,19 +99,44 @@ def check_code(uow: UnitOfWork, staff_id: int, code: str, now: datetime) -> None
             _record(session, staff.email, staff.id, "locked", now)
             uow.commit()
             raise Locked(until)
-        if not staff.totp_secret or not code_matches(staff.totp_secret, code, now):
+        step = matching_step(staff.totp_secret, code, now) if staff.totp_secret else None
+        if step is None or not _use_step(session, staff.id, step):
             _record(session, staff.email, staff.id, "code_failure", now)
             locked = _lock_if_due(session, staff.email, staff, now)
             uow.commit()
             if locked:
                 raise Locked(now + LOCKED_FOR)
             raise WrongCredentials("Enter the code shown in your authenticator app")
+        uow.commit()
 
 
-def code_matches(secret: str, code: str, now: datetime) -> bool:
-    """RFC 6238 with 30-second steps, allowing one step either side for clock drift."""
+def _use_step(session, staff_id: int, step: int) -> bool:
+    """Keep ``step`` as the last accepted one, unless it or a later one was used already:
+    one statement, so that two requests with the same code cannot both pass."""
+    used = session.execute(
+        update(Staff)
+        .where(
+            Staff.id == staff_id,
+            or_(Staff.totp_last_step.is_(None), Staff.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return used.rowcount == 1
+
+
+def matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The 30-second step (RFC 6238) whose code ``code`` is, allowing one step either side
+    for clock drift; None when it matches none."""
     code = "".join(code.split())
-    return code.isdigit() and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // totp.interval
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def new_totp_secret() -> str:
@@ -122,10 +149,12 @@ def totp_uri(secret: str, email: str) -> str:
 
 def set_up_code(uow: UnitOfWork, staff_id: int, secret: str, code: str, now: datetime) -> None:
     """Keep ``secret`` as the staff member's authenticator secret once a code from it works."""
-    if not code_matches(secret, code, now):
+    step = matching_step(secret, code, now)
+    if step is None:
         raise InvalidInput("Enter the code shown in your authenticator app")
     with uow:
-        uow.session.get(Staff, staff_id).totp_secret = secret
+        staff = uow.session.get(Staff, staff_id)
+        staff.totp_secret, staff.totp_last_step = secret, step
         uow.commit()
 
 

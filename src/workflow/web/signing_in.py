@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session
 from flask import url_for as url
 
 from workflow.errors import InvalidInput
-from workflow.services import signin
+from workflow.services import signin, web_sessions
 from workflow.services.signin import Locked, WrongCredentials
 from workflow.web.access import actor, now, runtime, safe_next, uow
 from workflow.web.forms import CodeForm, SignInForm
@@ -56,6 +56,7 @@ def sign_in():
 
 def _complete(staff_id: int, next_path: str):
     signin.signed_in(uow(), staff_id, now())
+    web_sessions.sweep(uow(), now())  # sessions that ended without a sign-out
     session.sign_in(staff_id)
     return redirect(next_path)
 

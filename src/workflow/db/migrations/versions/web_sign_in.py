@@ -21,6 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(sa.Column("password_hash", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
     op.create_table(
         "web_sessions",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -88,5 +89,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_web_sessions_staff_id"))
     op.drop_table("web_sessions")
     with op.batch_alter_table("staff", schema=None) as batch_op:
+        batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_secret")
         batch_op.drop_column("password_hash")
