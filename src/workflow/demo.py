@@ -53,12 +53,12 @@ COHORT = 9
 STORY_ZONE = ZoneInfo("Europe/London")
 ADMIN_EMAIL = "demo-admin@mathshubs.example"
 ADMIN = Actor(ADMIN_EMAIL, Role.NATIONAL_ADMIN)
+DEMO_LEAD_DOMAIN = ".mathshubs.example"  # each hub's lead: lead@CODE.mathshubs.example
 START = date(2025, 6, 2)
 END = date(2027, 10, 31)  # Year 3 (Work Group Lead) has begun
 # The web application serves the demo at this moment (``make demo``), after the story.
 SERVED_AT = "2027-11-01T09:00"
 DEMO_PASSWORD = "mastery demo password"  # demo data only: printed by `make demo`
-LEAD_PREFIX = "demo-lead."
 LATE_NOMINEES = ["Nadia Rahman", "Oliver Grant", "Sofia Mendes"]
 
 FIRST = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Farah", "George", "Hannah", "Imran", "Jess",
@@ -113,11 +113,12 @@ def fresh_database(settings: Settings) -> Path:
     return path
 
 
-def _demo_staff(email: str) -> bool:
-    """The demo's own staff: its national admin and the hub lead ``web_accounts`` adds."""
-    return email == ADMIN_EMAIL or (
-        email.startswith(LEAD_PREFIX) and email.endswith("@mathshubs.example")
-    )
+def _lead_email(hub_code: str) -> str:
+    return f"lead@{hub_code}{DEMO_LEAD_DOMAIN}"
+
+
+def _is_demo_lead(email: str) -> bool:
+    return email.startswith("lead@") and email.endswith(DEMO_LEAD_DOMAIN)
 
 
 def _is_demo_database(settings: Settings) -> bool:
@@ -128,7 +129,7 @@ def _is_demo_database(settings: Settings) -> bool:
             return True  # empty or not ours at all: nothing of value to lose... unless tables
         with engine.connect() as connection:
             emails = set(connection.scalars(select(Staff.email)))
-        return all(_demo_staff(email) for email in emails)
+        return all(e == ADMIN_EMAIL or _is_demo_lead(e) for e in emails)
     finally:
         engine.dispose()
 
@@ -165,9 +166,13 @@ class Story:
     def set_up(self) -> None:
         self.clock.set(at(START, 9))
         setup.add_cohort(self.uow(), ADMIN, COHORT, "cohort-9")
-        for hub in hubs_csv():
+        for n, hub in enumerate(hubs_csv()):
             code = hub["code"]
             setup.add_hub(self.uow(), ADMIN, code, hub["name"], hub["region"])
+            # A hub lead each (names from the lists, not the seeded choices): they receive
+            # the stuck-specialists emails and the termly digests the demo writes.
+            lead = f"{FIRST[n % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}"
+            add_staff(self.uow(), ADMIN, _lead_email(code), lead, "hub_lead", code, self.now())
             self.places[code] = self.rng.randint(3, 6)
             setup.allocate(self.uow(), ADMIN, code, COHORT, self.places[code])
             self.schools[code] = [
@@ -195,7 +200,7 @@ class Story:
     # --- signing in to the web application ------------------------------------------------
 
     def web_accounts(self) -> list[tuple[str, str, str]]:
-        """Web passwords for the demo's national admin and for a new hub lead of the hub with
+        """Web passwords for the demo's national admin and for the hub lead of the hub with
         the most places free, where three late nominations wait for a decision (made after the
         story's last action, so that the summary counts them)."""
         with self.uow() as uow:
@@ -206,8 +211,7 @@ class Story:
                 for code in sorted(self.places)
             }
         code = max(sorted(free), key=lambda c: free[c])
-        lead = f"{LEAD_PREFIX}{code}@mathshubs.example"
-        add_staff(self.uow(), ADMIN, lead, "Demo Hub Lead", "hub_lead", code, self.now())
+        lead = _lead_email(code)
         for email in (ADMIN_EMAIL, lead):
             set_password(self.uow(), ADMIN, email, DEMO_PASSWORD)
         for n, name in enumerate(LATE_NOMINEES):

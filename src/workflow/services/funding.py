@@ -41,6 +41,7 @@ from workflow.db.bulk import among, insert_rows
 from workflow.db.models import DueItem, FundingEntry, Hub, LedgerEntry, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
+from workflow.notify.notifications import FUNDING_RELEASED
 from workflow.services import effects
 from workflow.services.auth import (
     Action,
@@ -287,11 +288,7 @@ def _pay_pro_rata(session: Session, specialist: Specialist, actor: Actor, now: d
         "reason": PRO_RATA_REASON,
     }
     effects.write(
-        session,
-        [
-            effects.email_row(now, "funding_released", specialist.id, to, f"w{year}", extra)
-            for to in ("headteacher", "finance")
-        ],
+        session, effects.email_rows(now, FUNDING_RELEASED, specialist.id, f"w{year}", extra)
     )
 
 
@@ -335,12 +332,7 @@ def _release_locked(session: Session, entry: FundingEntry, now: datetime, actor_
     }
     effects.write(
         session,
-        [
-            effects.email_row(
-                now, "funding_released", entry.specialist_id, to, f"f{entry.id}", extra
-            )
-            for to in ("headteacher", "finance")
-        ],
+        effects.email_rows(now, FUNDING_RELEASED, entry.specialist_id, f"f{entry.id}", extra),
     )
     session.flush()
     return RELEASED

@@ -23,9 +23,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy.orm import Session
 
 from workflow.db.uow import session_timezone
+from workflow.notify.notifications import (
+    ACCREDITATION_REMINDER,
+    CENTRAL_EVENT_REMINDER,
+    LAUNCH_INVITATION,
+    LAUNCH_REMINDER,
+    EventInfo,
+)
+from workflow.notify.registry import Notification
 from workflow.services import due, effects
 from workflow.services.calendar import Calendar, calendar
 from workflow.services.queries import cohort_rules
@@ -38,7 +47,6 @@ LAUNCH_REMINDER_DAYS = (14, 2)
 CENTRAL_REMINDER_DAYS = 7
 # Accreditation reminders in Year 2: (month, day) in the calendar year Year 2 ends in.
 ACCREDITATION_REMINDERS = ((3, 1), (6, 1))
-SPECIALIST_AND_HEAD = effects.SPECIALIST_AND_HEAD
 
 
 def key_prefix(specialist_id: int) -> str:
@@ -49,16 +57,21 @@ def reminder_key(specialist_id: int, template: str, index: int, to: str, days: i
     return f"{key_prefix(specialist_id)}{template}:{index}:{to}:{days}"
 
 
+def event_info(event: Event) -> EventInfo:
+    """A rules event in the shape the emails carry (reminders, invitations, digests)."""
+    return EventInfo(
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        location=event.location,
+        online=event.online,
+        headteacher_half_day=event.headteacher_half_day,
+    )
+
+
 def event_extra(event: Event) -> dict[str, Any]:
     """An event as plain JSON values, the shape the event templates expect."""
-    return {
-        "title": event.title,
-        "starts_at": event.starts_at.isoformat(),
-        "ends_at": event.ends_at.isoformat(),
-        "location": event.location,
-        "online": event.online,
-        "headteacher_half_day": event.headteacher_half_day,
-    }
+    return msgspec.to_builtins(event_info(event))
 
 
 def _events(rules: CohortRules, kind: str, programme_year: int) -> list[tuple[int, Event]]:
@@ -78,7 +91,7 @@ def _event_day(event: Event, cal: Calendar) -> date:
 class _Reminder:
     """One reminder of a plan, the same for every specialist in the state."""
 
-    template: str
+    notification: Notification
     index: int
     to: str
     days: int
@@ -88,10 +101,11 @@ class _Reminder:
 
     def row(self, specialist_id: int) -> dict[str, Any]:
         """This reminder's ``due.row`` for one specialist."""
-        payload = {"template": self.template, "specialist_id": specialist_id, "to": self.to}
+        name = self.notification.name
+        payload = {"template": name, "specialist_id": specialist_id, "to": self.to}
         payload["extra"] = self.extra
         payload.update(self.more)
-        key = reminder_key(specialist_id, self.template, self.index, self.to, self.days)
+        key = reminder_key(specialist_id, name, self.index, self.to, self.days)
         return due.row(key, REMINDER, self.due_at, payload)
 
 
@@ -106,54 +120,42 @@ def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> lis
     """The reminders of ``state`` from now on; only the specialist's id differs between people."""
     plan = []
 
-    def add(template, index, to, days, due_at, extra, **more):
+    def add(notification, index, days, due_at, extra, **more):
         if due_at <= now:
             return  # already past: a reminder never goes out late
-        plan.append(_Reminder(template, index, to, days, due_at, extra, more))
+        extra = notification.payload_extra(extra)  # checked against its shape now
+        for to in notification.recipients:
+            plan.append(_Reminder(notification, index, str(to), days, due_at, extra, more))
 
     if state == State.SELECTED:
         for index, event in _events(rules, "launch", 1):
             for days in LAUNCH_REMINDER_DAYS:
                 at = cal.reminder_before(_event_day(event, cal), days)
                 extra = {"event": event_extra(event), "days_before": days}
-                for to in SPECIALIST_AND_HEAD:
-                    add("launch_reminder", index, to, days, at, extra)
+                add(LAUNCH_REMINDER, index, days, at, extra)
     year = funded_year(state)
     if year:
         for index, event in _events(rules, "central", year):
             at = cal.reminder_before(_event_day(event, cal), CENTRAL_REMINDER_DAYS)
             extra = {"event": event_extra(event), "days_before": CENTRAL_REMINDER_DAYS}
-            add("central_event_reminder", index, "specialist", CENTRAL_REMINDER_DAYS, at, extra)
+            add(CENTRAL_EVENT_REMINDER, index, CENTRAL_REMINDER_DAYS, at, extra)
     if year == 2:
         ends = rules.dates.year2_start.year + 1
         for index, (month, day) in enumerate(ACCREDITATION_REMINDERS):
             at = cal.reminder_time(date(ends, month, day))
-            add(
-                "accreditation_reminder",
-                index,
-                "specialist",
-                0,
-                at,
-                {},
-                unless_milestone="accreditation",
-            )
+            add(ACCREDITATION_REMINDER, index, 0, at, {}, unless_milestone="accreditation")
     return plan
 
 
 def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) -> list[dict]:
     """Outbox rows inviting the specialist and headteacher to a launch not yet begun."""
     return [
-        effects.email_row(
-            now,
-            "launch_invitation",
-            specialist_id,
-            to,
-            f"launch{index}",
-            {"event": event_extra(event)},
-        )
+        row
         for index, event in _events(rules, "launch", 1)
         if event.starts_at > now
-        for to in SPECIALIST_AND_HEAD
+        for row in effects.email_rows(
+            now, LAUNCH_INVITATION, specialist_id, f"launch{index}", {"event": event_extra(event)}
+        )
     ]
 
 

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from workflow.db.models import Staff, StaffLink
 from workflow.db.uow import UnitOfWork
 from workflow.errors import InvalidInput, NotFound
+from workflow.notify.notifications import PASSWORD_RESET, STAFF_INVITATION, StaffMember
+from workflow.notify.notifications import StaffLink as StaffLinkExtra
 from workflow.services import effects, web_sessions
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.passwords import hash_password, password_problem
@@ -26,7 +28,7 @@ from workflow.services.validation import clean_email
 LIFETIME = timedelta(days=7)
 INVITATION, RESET = "invitation", "reset"
 PATHS = {INVITATION: "invitations", RESET: "password-reset"}
-TEMPLATES = {INVITATION: "staff_invitation", RESET: "password_reset"}
+NOTIFICATIONS = {INVITATION: STAFF_INVITATION, RESET: PASSWORD_RESET}
 EXPIRED = "This link has expired or has already been used"
 
 
@@ -47,8 +49,10 @@ def issue(session: Session, staff: Staff, purpose: str, base_url: str, now: date
     session.add(link)
     session.flush()
     url = f"{base_url.rstrip('/')}/{PATHS[purpose]}/{token}"
-    extra = {"staff": {"name": staff.name}, "link": url, "expires_at": link.expires_at.isoformat()}
-    row = effects.email_row(now, TEMPLATES[purpose], None, staff.email, f"link{link.id}", extra)
+    extra = StaffLinkExtra(
+        staff=StaffMember(name=staff.name, email=staff.email), link=url, expires_at=link.expires_at
+    )
+    row = effects.email_row(now, NOTIFICATIONS[purpose], None, staff.email, f"link{link.id}", extra)
     effects.write(session, [row])
     return url
 
