@@ -11,6 +11,7 @@ import click
 
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json, pounds, table, write_csv
+from workflow.cli.params import COHORT_NUMBER
 
 FUNDING_COLUMNS = (
     "urn", "hub", "entitled_pence", "released_pence", "scheduled_pence", "cancelled_pence",
@@ -23,7 +24,7 @@ def report() -> None:
 
 
 @report.command("cohort")
-@click.argument("number", type=int)
+@click.argument("number", type=COHORT_NUMBER)
 @click.option("--hub", "hub_code", help="Only this hub.")
 @click.option("--csv", "csv_path", help="Also write the report to this CSV file.")
 @json_option
@@ -35,18 +36,27 @@ def report_cohort(env: Env, number: int, hub_code, csv_path, as_json) -> None:
 
     data = cohort_report(env.uow(), env.actor, number, hub_code)
     states = [s.value for s in State]
-    rows = [[h["hub"], h["places"], h["used"], *(h["by_state"][s] for s in states)]
+    columns = ["hub", "places", "used", *states, "schools_reached", "secondary_schools"]
+    rows = [[h["hub"], h["places"], h["used"], *(h["by_state"][s] for s in states),
+             h["schools_reached"], h["secondary_schools"]]
             for h in data["hubs"]]  # fmt: skip
     if csv_path:
-        write_csv(csv_path, ["hub", "places", "used", *states], rows)
+        write_csv(csv_path, columns, rows)
     if as_json:
         emit_json(data)
-    else:
-        table(f"Cohort {number}", ["hub", "places", "used", *states], rows)
+        return
+    table(f"Cohort {number}", columns, [[("" if v is None else v) for v in r] for r in rows])
+    national = data.get("national")
+    if national:
+        known = national["secondary_schools"]
+        share = f" of {known} ({100 * national['schools_reached'] / known:.0f}%)" if known else ""
+        click.echo(
+            f"Schools reached by Work Groups nationally: {national['schools_reached']}{share}"
+        )
 
 
 @report.command("funding")
-@click.option("--cohort", type=int, required=True, help="The cohort number.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="The cohort number.")
 @click.option("--hub", "hub_code", help="Only this hub's schools.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report to this CSV file (pence).")  # fmt: skip
@@ -82,7 +92,7 @@ COMMANDS = [report]
 
 
 @report.command("progress")
-@click.option("--cohort", type=int, required=True, help="The cohort number.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="The cohort number.")
 @click.option("--hub", "hub_code", help="Only this hub.")
 @click.option(
     "--term",

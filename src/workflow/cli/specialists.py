@@ -2,44 +2,61 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
-from workflow.cli.output import emit_json, table
+from workflow.cli.output import echo, emit_json, table
+from workflow.cli.params import (
+    COHORT_NUMBER,
+    DATE,
+    DAYS,
+    HALF_DAYS,
+    REASON,
+    RECORD_ID,
+    URN,
+    iso_date,
+)
+from workflow.services.validation import EARLIEST_TEACHING
 from workflow.states.lifecycle import State
 
-
-def _iso_date(_ctx, _param, value):
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-09-01") from None
-
-
-date_option = click.option(
-    "--date", "on", callback=_iso_date, help="When (YYYY-MM-DD); default today."
-)
+date_option = click.option("--date", "on", type=DATE, help="When (YYYY-MM-DD); default today.")
 
 
 @click.command()
-@click.option("--cohort", type=int, required=True, help="Cohort number.")
-@click.option("--school", "urn", required=True, help="The school's six-digit URN.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="Cohort number.")
+@click.option("--school", "urn", type=URN, required=True, help="The school's six-digit URN.")
 @click.option("--name", required=True, help="The teacher's full name.")
 @click.option("--email", required=True, help="The teacher's email address.")
 @click.option("--qts/--no-qts", required=True, default=None, help="Qualified teacher status?")
-@click.option("--teaching-since", required=True, callback=_iso_date, help="YYYY-MM-DD.")
+@click.option(
+    "--teaching-since", required=True, type=iso_date(EARLIEST_TEACHING), help="YYYY-MM-DD."
+)
+@click.option("--accredited-pd-lead", is_flag=True,
+              help="Already an NCETM Accredited secondary PD Lead.")  # fmt: skip
+@click.option(
+    "--late", is_flag=True, help="Accept outside the recruitment window (national admin)."
+)
+@click.option("--extra-nominee", is_flag=True,
+              help="Accept beyond the school's nominees (national admin).")  # fmt: skip
+@click.option("--not-duplicate", is_flag=True, help="Accept although it looks like a duplicate.")
+@click.option(
+    "--reason", type=REASON, help="Required with --late, --extra-nominee or --not-duplicate."
+)
 @json_option
 @pass_env
-def nominate(env: Env, cohort, urn, name, email, qts, teaching_since, as_json) -> None:
+def nominate(env: Env, cohort, urn, name, email, qts, teaching_since, accredited_pd_lead,
+             late, extra_nominee, not_duplicate, reason, as_json) -> None:  # fmt: skip
     """Nominate a teacher; refused with every reason when not eligible."""
     from workflow.services.specialists import NominationRequest
     from workflow.services.specialists import nominate as nominate_service
 
-    request = NominationRequest(cohort, urn, name, email, qts, teaching_since)
+    accept = {"late": late, "extra_nominee": extra_nominee, "not_duplicate": not_duplicate}
+    if any(accept.values()) and not reason:
+        raise click.UsageError("--late, --extra-nominee and --not-duplicate need --reason")
+    request = NominationRequest(
+        cohort, urn, name, email, qts, teaching_since, accredited_pd_lead=accredited_pd_lead,
+        accept=frozenset(k for k, v in accept.items() if v), reason=reason,
+    )  # fmt: skip
     specialist_id = nominate_service(env.uow(), env.actor, request, env.now())
     emit_json({"id": specialist_id}) if as_json else click.echo(specialist_id)
 
@@ -48,7 +65,7 @@ def _decision(name: str, trigger: str, doc: str, reason: str | None = None):
     """A command that fires one trigger: select, decline, withdraw, defer, resume."""
 
     @click.command(name, help=doc)
-    @click.argument("specialist_id", metavar="ID", type=int)
+    @click.argument("specialist_id", metavar="ID", type=RECORD_ID)
     @json_option
     @pass_env
     def command(env: Env, specialist_id: int, as_json: bool, reason: str | None = None) -> None:
@@ -58,7 +75,7 @@ def _decision(name: str, trigger: str, doc: str, reason: str | None = None):
         _moved(specialist_id, outcome, as_json)
 
     if reason:
-        command = click.option("--reason", required=True, help=reason)(command)
+        command = click.option("--reason", type=REASON, required=True, help=reason)(command)
     return command
 
 
@@ -81,9 +98,11 @@ resume = _decision("resume", "resume", "Resume a deferred specialist where they 
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @click.option("--override", is_flag=True, help="Advance although a requirement is unmet.")
-@click.option("--reason", help="Required with --override: why the requirement is waived.")
+@click.option(
+    "--reason", type=REASON, help="Required with --override: why the requirement is waived."
+)
 @json_option
 @pass_env
 def advance(env: Env, specialist_id: int, override: bool, reason: str | None, as_json) -> None:
@@ -106,27 +125,22 @@ MILESTONE_KINDS = {
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @click.argument("kind", type=click.Choice(list(MILESTONE_KINDS)))
-@click.option("--days", help="central-day, development-day: days, in steps of 0.5.")
-@click.option("--half-days", type=int, help="hub-support: number of half-days.")
+@click.option("--days", type=DAYS, help="central-day, development-day: days, in steps of 0.5.")
+@click.option("--half-days", type=HALF_DAYS, help="hub-support: number of half-days.")
 @date_option
 @json_option
 @pass_env
 def record(env: Env, specialist_id, kind, days, half_days, on, as_json) -> None:
     """Record a milestone: launch attended, central or development days, hub support,
     PD Lead accreditation."""
-    from workflow.errors import InvalidInput
     from workflow.services.specialists import record_milestone
-    from workflow.states.rules import to_half_days
 
     if kind in ("central-day", "development-day"):
         if days is None:
             raise click.UsageError(f"{kind} needs --days")
-        try:
-            half_days = to_half_days(float(days))
-        except ValueError:
-            raise InvalidInput(f"--days {days}: give days in steps of 0.5") from None
+        half_days = days  # DAYS gives half-days
     elif kind == "hub-support" and half_days is None:
         raise click.UsageError("hub-support needs --half-days")
     record_milestone(
@@ -140,7 +154,7 @@ def record(env: Env, specialist_id, kind, days, half_days, on, as_json) -> None:
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @json_option
 @pass_env
 def show(env: Env, specialist_id: int, as_json: bool) -> None:
@@ -152,26 +166,30 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data['name']} <{data['email']}>  #{data['id']}  version {data['version']}")
-    click.echo(f"state: {data['state']}   cohort {data['cohort']} ({data['rules']})")
-    click.echo(f"school: {data['school']} ({data['school_urn']}), hub {data['hub']}")
+    echo(f"{data['name']} <{data['email']}>  #{data['id']}  version {data['version']}")
+    echo(f"state: {data['state']}   cohort {data['cohort']} ({data['rules']})")
+    echo(f"school: {data['school']} ({data['school_urn']}), hub {data['hub']}")
     tz = env.runtime.settings.tz
     table("History", ["trigger", "from", "to", "by", "at (UK time)", "reason"],
           [(h["trigger"], h["from"], h["to"], h["actor"], local_time(h["at"], tz),
             (h["reason"] or "") + (" [override]" if h["override"] else ""))
            for h in data["history"]])  # fmt: skip
-    table("Milestones", ["kind", "days", "date", "year"],
-          [(m["kind"], m["amount"], m["date"], m["programme_year"])
+    table("Milestones", ["id", "kind", "days", "date", "year", "voided"],
+          [(m["id"], m["kind"], m["amount"], m["date"], m["programme_year"],
+            m["voided_reason"] or "" if m["voided"] else "")
            for m in data["milestones"]])  # fmt: skip
     table("Funding", ["year", "instalment", "amount", "due", "status"],
           [(f["year"], f["instalment"], pounds(f["amount_pence"]), f["due"], f["status"])
            for f in data["funding"]])  # fmt: skip
     table("Emails", ["template", "to", "status"],
           [(e["template"], e["to"], e["status"]) for e in data["emails"]])  # fmt: skip
+    table("Reminders", ["template", "to", "due (UK time)", "status", "why"],
+          [(r["template"], r["to"], local_time(r["due"], tz), r["status"], r["why"] or "")
+           for r in data["reminders"]])  # fmt: skip
 
 
 @click.command("list")
-@click.option("--cohort", type=int, help="Only this cohort.")
+@click.option("--cohort", type=COHORT_NUMBER, help="Only this cohort.")
 @click.option("--hub", "hub_code", help="Only this hub.")
 @click.option(
     "--state",
@@ -185,7 +203,7 @@ def list_(env: Env, cohort, hub_code, state, stuck, as_json) -> None:
     from workflow.services.views import list_specialists, stuck_specialists
 
     if stuck:
-        rows = stuck_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code)
+        rows = stuck_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code, state=state)
     else:
         rows = list_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code, state=state)
     if as_json:

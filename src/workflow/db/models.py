@@ -53,6 +53,8 @@ class Hub(Base):
     region: Mapped[str | None] = mapped_column(String(100))
     # The termly digest also goes to the hub's staff (the hub lead's choice).
     digest_to_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # State-funded secondary schools in the hub's area, where known (Work Group reach).
+    secondary_schools: Mapped[int | None]
 
 
 class Cohort(Base):
@@ -64,6 +66,11 @@ class Cohort(Base):
     # The rules as loaded when the cohort was created: a cohort keeps them for life.
     rules: Mapped[dict[str, Any]]
     start_date: Mapped[date] = mapped_column(Date)
+    # The recruitment window, first taken from the rules and editable by a national admin
+    # (``workflow cohort window``); null on cohorts created before windows existed.
+    recruitment_opens: Mapped[date | None] = mapped_column(Date)
+    recruitment_closes: Mapped[datetime | None]
+    nominees_per_school: Mapped[int | None]
 
 
 class HubAllocation(Base):
@@ -136,13 +143,18 @@ class Specialist(Base):
 
 
 class AuditEntry(Base):
-    """One transition or milestone. Append-only."""
+    """One transition, milestone or correction. Append-only.
+
+    A correction (``kind = correction``: a void, an edit, a move, a change of cohort)
+    never edits another row: a void names the milestone it voids in ``voids_id`` (unique,
+    so a milestone is voided once), and ``details`` keeps the values it replaced.
+    """
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "transition" or "milestone"
+    kind: Mapped[str] = mapped_column(String(20))  # "transition", "milestone", "correction"
     name: Mapped[str] = mapped_column(String(40))  # the trigger or the milestone kind
     from_state: Mapped[str] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
@@ -153,13 +165,20 @@ class AuditEntry(Base):
     at: Mapped[datetime]
     reason: Mapped[str | None] = mapped_column(Text)
     override: Mapped[bool] = mapped_column(Boolean, default=False)
+    voids_id: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id"), unique=True)
+    details: Mapped[dict[str, Any] | None]
 
 
 class OutboxMessage(Base):
-    """A message committed with the change that caused it; the relay publishes it."""
+    """A message committed with the change that caused it; the relay publishes it.
+
+    ``sent_at``: when the relay last published it. ``done_at``: when its effect was
+    recorded (the actor finished: email sent, skipped or dead; work done; or the message
+    was dead-lettered). A row relayed long ago and not done is published again.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "sent_at", "id"),)
+    __table_args__ = (Index(None, "sent_at", "id"), Index(None, "done_at", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(80))
@@ -167,6 +186,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None]
 
 
 class FundingEntry(Base):
@@ -242,6 +262,9 @@ class DueItem(Base):
     claimed_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # Why a done item did nothing, for people to read (``show``): a reminder that came due
+    # after its event (or too near it) is marked done with the reason instead of being sent.
+    outcome: Mapped[str | None] = mapped_column(String(300))
 
 
 class DeadLetter(Base):
@@ -269,6 +292,34 @@ class MessageAttempt(Base):
     actor: Mapped[str] = mapped_column(String(80))
     attempts: Mapped[int]
     last_started_at: Mapped[datetime]
+
+
+class WorkGroup(Base):
+    """A Teaching for Mastery Work Group a specialist leads or joins (Year 3 on)."""
+
+    __tablename__ = "work_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))  # "leads" or "joins"
+    colleague_name: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+
+class WorkGroupSchool(Base):
+    """A school taking part in a Work Group, by URN (it need not be in ``schools``)."""
+
+    __tablename__ = "work_group_schools"
+    __table_args__ = (
+        UniqueConstraint("work_group_id", "urn"),
+        CheckConstraint("length(urn) = 6", name="urn_six_digits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_group_id: Mapped[int] = mapped_column(ForeignKey("work_groups.id"), index=True)
+    urn: Mapped[str] = mapped_column(String(6), index=True)
 
 
 class Refusal(Base):
@@ -353,4 +404,24 @@ class TermDigest(Base):
     status: Mapped[str] = mapped_column(String(20))
     on_track: Mapped[int] = mapped_column(Integer, default=0)
     behind: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime]
+
+
+class Erasure(Base):
+    """A person's data erased at their request or by a retention rule: who, when, why.
+
+    Holds nothing of what was erased: the address only as a keyed hash (HMAC-SHA256 with
+    ``WORKFLOW_ERASURE_KEY``), so that the same address can be recognised and refused at a
+    new nomination while a copy of the database alone cannot confirm whose it was.
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id"), unique=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text)
+    # What was changed, as counts per "table.column" (no values).
+    changed: Mapped[dict[str, Any]]
     at: Mapped[datetime]

@@ -7,7 +7,10 @@
 - ``reminder`` (payload ``template``, ``specialist_id``, ``to``, ``extra``): one email,
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
-  recorded by then (accreditation reminders).
+  recorded by then (accreditation reminders). A reminder that came due too late
+  (``services.reminders.expiry``) is not sent: the item is done with the reason in its
+  ``outcome``, counted as ``expired`` and shown by ``workflow show``; the words of one
+  that is sent count the days from the day it goes out.
 - ``term_start`` (payload ``cohort``, ``term_start``, ``trigger``): the term's digests to
   each hub lead and the national summary (``services.term_digests``), after advancing the
   cohort when the term starts a programme year. Scheduled with the year starts
@@ -33,11 +36,12 @@ from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry, DueItem
 from workflow.notify.notifications import notification
-from workflow.services import due, effects, funding
+from workflow.services import due, effects, funding, reminders
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import SYSTEM
 from workflow.services.cohort_schedule import ADVANCE_COHORT, TERM_START, advancement_key
 from workflow.services.due import Claimed
+from workflow.services.queries import counted_milestones
 from workflow.services.term_digests import send_term_digests
 
 if TYPE_CHECKING:
@@ -59,6 +63,7 @@ class Handler:
 
 def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
     def heartbeat(_moved: int) -> None:
+        runtime.heartbeat()
         with runtime.uow() as uow:
             due.renew_claim(uow.session, item.id, runtime.clock.now())
             uow.commit()
@@ -83,26 +88,35 @@ def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
         uow.commit()
 
 
-def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
+EXPIRED = "expired"
+
+
+def reminder_item(session: Session, item: Claimed, now: datetime, tz) -> str | None:
+    """Write the reminder's email; returns ``EXPIRED`` when it came due too late."""
     payload = item.payload
     unless = payload.get("unless_milestone")
     if unless and session.scalar(
         select(AuditEntry.id).where(
             AuditEntry.specialist_id == payload["specialist_id"],
-            AuditEntry.kind == "milestone",
+            counted_milestones(),
             AuditEntry.name == unless,
         )
     ):
-        return
+        return None
+    why = reminders.expiry(payload, item.due_at, now, tz)
+    if why is not None:
+        due.set_outcome(session, item.id, why)
+        return EXPIRED
     row = effects.email_row(
         now,
         notification(payload["template"]),
         payload["specialist_id"],
         payload["to"],
         item.key,
-        payload.get("extra") or {},
+        reminders.as_sent(payload, now, tz),
     )
     effects.write(session, [row])
+    return None
 
 
 def term_start_item(runtime: Runtime, item: Claimed, now: datetime) -> None:

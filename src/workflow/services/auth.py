@@ -7,14 +7,19 @@ so that existence does not leak.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from workflow.db.models import Refusal
 from workflow.db.uow import UnitOfWork
 from workflow.errors import NotFound, NotPermitted
+
+logger = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -31,13 +36,25 @@ class Action(StrEnum):
     RECORD = "record"
     DECIDE = "decide"  # select, decline, advance, withdraw, defer, resume
     OVERRIDE = "override"
-    SETUP = "setup"  # hubs, schools, cohorts, allocations, staff
+    CORRECT = "correct"  # reinstate, void a milestone, edit, move, change cohort
+    SCHOOLS = "schools"  # add and edit schools (a hub lead: in their own hub)
+    ADMIT = "admit"  # accept a late nomination or one beyond a school's nominees
+    SETUP = "setup"  # hubs, cohorts and their windows, allocations, staff
+    OPERATE = "operate"  # simulate the scheduler's jobs, re-drive dead letters (national team)
 
 
 ALLOWED: dict[Role, set[Action]] = {
     Role.NATIONAL_ADMIN: set(Action),
     Role.SYSTEM: set(Action),
-    Role.HUB_LEAD: {Action.VIEW, Action.NOMINATE, Action.RECORD, Action.DECIDE, Action.OVERRIDE},
+    Role.HUB_LEAD: {
+        Action.VIEW,
+        Action.NOMINATE,
+        Action.RECORD,
+        Action.DECIDE,
+        Action.OVERRIDE,
+        Action.CORRECT,
+        Action.SCHOOLS,
+    },
     Role.HUB_STAFF: {Action.VIEW, Action.NOMINATE, Action.RECORD},
     Role.VIEWER: {Action.VIEW},
 }
@@ -66,7 +83,11 @@ WHAT = {
     Action.RECORD: "record milestones",
     Action.DECIDE: "select, decline, advance, withdraw, defer or resume specialists",
     Action.OVERRIDE: "override a requirement",
+    Action.CORRECT: "correct a record (reinstate, void, edit, move or change cohort)",
+    Action.SCHOOLS: "add or edit schools",
+    Action.ADMIT: "accept a late nomination or one beyond the school's nominees",
     Action.SETUP: "set up hubs, schools, cohorts or staff",
+    Action.OPERATE: "operate the system (simulate, dead letters): ask the national team",
 }
 
 
@@ -94,7 +115,10 @@ def logs_refusals(command: str) -> Callable:
                 return service(uow, actor, *args, **kwargs)
             except (NotPermitted, NotFound) as refusal:
                 target = str(args[0]) if args else None
-                record_refusal(uow, actor, command, target, str(refusal), uow.clock.now())
+                try:
+                    record_refusal(uow, actor, command, target, str(refusal), uow.clock.now())
+                except SQLAlchemyError as exc:  # a read-only database: still say why
+                    logger.warning("could not record a refusal: %s", type(exc).__name__)
                 raise
 
         return wrapper

@@ -50,7 +50,7 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
-from workflow.services.queries import cohort_rules, milestone_totals
+from workflow.services.queries import cohort_rules, last_transition, milestone_totals
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.states.lifecycle import Outcome, State
 from workflow.states.rules import CohortRules, rules_from_snapshot
@@ -189,6 +189,10 @@ def after_transition(
             _pay_pro_rata(session, specialist, actor, now)
     elif outcome.source == State.DEFERRED and outcome.dest in YEAR_OF_STATE:
         _reschedule_owed(session, specialist, YEAR_OF_STATE[outcome.dest], now)
+    elif trigger == "reinstate" and outcome.source == State.WITHDRAWN:
+        withdrawal = last_transition(session, specialist.id, "withdraw")
+        if withdrawal is not None:
+            undo_withdrawal(session, specialist, actor, withdrawal.at, now)
 
 
 def cancel_scheduled(session: Session, specialist_id: int, now: datetime) -> int:
@@ -213,6 +217,95 @@ def cancel_scheduled(session: Session, specialist_id: int, now: datetime) -> int
         .values(cancelled_at=now)
     )
     return len(ids)
+
+
+# --- Corrections ------------------------------------------------------------------------------
+
+
+def undo_withdrawal(
+    session: Session, specialist: Specialist, actor: Actor, withdrawn_at: datetime, now: datetime
+) -> int:
+    """The funding a withdrawal (at ``withdrawn_at``) cancelled, scheduled again exactly, and
+    its pro-rata payment reversed (a negative line of the same kind: the ledger is never
+    edited). Returns how many instalments were restored."""
+    cancelled = session.scalars(
+        select(FundingEntry.id)
+        .where(FundingEntry.specialist_id == specialist.id, FundingEntry.status == CANCELLED)
+        .with_for_update()
+    ).all()
+    keys = session.scalars(
+        select(DueItem.key).where(
+            DueItem.key.in_([f"funding:{i}" for i in cancelled]),
+            DueItem.cancelled_at == withdrawn_at,
+            DueItem.done_at.is_(None),
+        )
+    ).all()
+    restored = [int(key.removeprefix("funding:")) for key in keys]
+    if restored:
+        session.execute(
+            update(FundingEntry).where(FundingEntry.id.in_(restored)).values(status=SCHEDULED)
+        )
+        session.execute(
+            update(DueItem)
+            .where(DueItem.key.in_([f"funding:{i}" for i in restored]))
+            .values(cancelled_at=None, claimed_at=None)
+        )
+    # What the withdrawal paid pro rata, net of any reversal since (a withdrawal undone and
+    # made again at the same instant must not be reversed twice).
+    paid = session.execute(
+        select(
+            LedgerEntry.programme_year,
+            LedgerEntry.school_id,
+            func.sum(LedgerEntry.amount_pence),
+        )
+        .where(
+            LedgerEntry.specialist_id == specialist.id,
+            LedgerEntry.reason == PRO_RATA_REASON,
+            LedgerEntry.at >= withdrawn_at,
+        )
+        .group_by(LedgerEntry.programme_year, LedgerEntry.school_id)
+    ).all()
+    for year, school_id, amount in paid:
+        if not amount or amount <= 0:
+            continue
+        session.add(
+            LedgerEntry(
+                specialist_id=specialist.id,
+                school_id=school_id,
+                programme_year=year,
+                funding_entry_id=None,
+                kind=ADJUSTMENT,
+                amount_pence=-int(amount),
+                actor=actor.email,
+                reason=PRO_RATA_REASON,  # nets the payment out of every figure of the report
+                at=now,
+            )
+        )
+    return len(restored)
+
+
+def on_milestone_voided(session: Session, entry, now: datetime) -> None:
+    """The funding consequence of a voided milestone (``entry`` is the voided audit row).
+
+    Here funding is per programme year, not per day recorded, so a voided day changes
+    no instalment; the per-day funding (issue 15) adds its clawback here.
+    """
+
+
+def follow_school(session: Session, specialist_id: int, school_id: int) -> int:
+    """Future funding follows a specialist who moved school: instalments not yet released
+    are paid to the new school; what was released stays with the old one."""
+    result = session.execute(
+        update(FundingEntry)
+        .where(FundingEntry.specialist_id == specialist_id, FundingEntry.status == SCHEDULED)
+        .values(school_id=school_id)
+    )
+    return result.rowcount
+
+
+def year_released(session: Session, specialist_id: int, year: int) -> int:
+    """Pence released to date for one programme year of one specialist."""
+    return _year_sums(session, specialist_id, year)[0]
 
 
 def _year_sums(session: Session, specialist_id: int, year: int) -> tuple[int, int, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,6 +20,7 @@ from workflow.services.specialists import NominationRequest, check_nomination, s
 from workflow.services.validation import clean_email
 
 COLUMNS = ("urn", "name", "email", "qts", "teaching_since")
+OPTIONAL = ("accredited_pd_lead",)  # yes/no, default no
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_FIELD = 1_000
@@ -54,12 +56,19 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
             raise InvalidInput("the file is empty: expected a header row " + ",".join(COLUMNS))
         names = [h.strip().lower() for h in header]
         missing = [c for c in COLUMNS if c not in names]
+        other = next((sep for sep in (";", "\t", "|") if sep in ",".join(header)), None)
+        if missing and other is not None and len(header) < len(COLUMNS):
+            shown = "tabs" if other == "\t" else f"{other!r}"
+            raise InvalidInput(
+                f"the file is separated by {shown}, not commas: save it from the spreadsheet"
+                " as 'CSV UTF-8 (comma delimited)'"
+            )
         if missing:
             raise InvalidInput(
                 f"missing column(s): {', '.join(missing)}; the header must include "
                 + ",".join(COLUMNS)
             )
-        index = {c: names.index(c) for c in COLUMNS}
+        index = {c: names.index(c) for c in (*COLUMNS, *OPTIONAL) if c in names}
         rows = []
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
@@ -80,11 +89,14 @@ def _parse(cells: dict[str, str], cohort: int) -> tuple[NominationRequest | None
     if errors:
         return None, errors
     urn = cells["urn"].strip()
-    if not (len(urn) == 6 and urn.isdigit()):
+    if not (len(urn) == 6 and urn.isascii() and urn.isdigit()):
         errors.append(f"urn {urn!r} is not six digits")
     qts = QTS.get(cells["qts"].strip().lower())
     if qts is None:
         errors.append(f"qts {cells['qts']!r}: expected yes or no")
+    accredited = QTS.get((cells.get("accredited_pd_lead") or "no").strip().lower())
+    if accredited is None:
+        errors.append(f"accredited_pd_lead {cells['accredited_pd_lead']!r}: expected yes or no")
     try:
         since = date.fromisoformat(cells["teaching_since"].strip())
     except ValueError:
@@ -92,7 +104,10 @@ def _parse(cells: dict[str, str], cohort: int) -> tuple[NominationRequest | None
         since = None
     if errors:
         return None, errors
-    return NominationRequest(cohort, urn, cells["name"], cells["email"], qts, since), []
+    request = NominationRequest(
+        cohort, urn, cells["name"], cells["email"], qts, since, accredited_pd_lead=accredited
+    )
+    return request, []
 
 
 @logs_refusals("import nominations")
@@ -105,13 +120,19 @@ def import_nominations(
     *,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> ImportResult:
+    """Check every row, then store them all or none; ``progress(done, total)`` is called as
+    rows are checked and stored (total: twice the rows)."""
     authorize(actor, Action.NOMINATE)
     rows = read_rows(data)
     result = ImportResult()
     refusals: list[tuple[str, str]] = []
+    steps = _Steps(progress, 2 * len(rows))
     try:
-        _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals)
+        _check_and_store(
+            uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals, steps
+        )
     finally:
         # Recorded after the import's own transaction ended (SQLite has one writer).
         for target, reason in refusals:
@@ -119,16 +140,27 @@ def import_nominations(
     return result
 
 
-def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals):
+class _Steps:
+    def __init__(self, report: Callable[[int, int], None], total: int):
+        self.report, self.total, self.done = report, total, 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.done % 50 == 0 or self.done == self.total:
+            self.report(self.done, self.total)
+
+
+def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals, steps):
     with uow:
         session = uow.session
         seen: dict[str, int] = {}
+        by_school: dict[str, list[int]] = {}
         accepted = []
         for number, cells in rows:
             request, errors = _parse(cells, cohort)
             if request is not None:
                 try:
-                    reasons, school, cohort_row = check_nomination(session, actor, request)
+                    reasons, school, cohort_row = check_nomination(session, actor, request, now)
                     errors += reasons
                 except (NotFound, NotPermitted) as exc:  # unknown or another hub's school
                     errors.append(str(exc))
@@ -142,6 +174,17 @@ def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, resul
                     seen.setdefault(email, number)
                 except InvalidInput:
                     pass  # already among the reasons
+                earlier = by_school.setdefault(request.school_urn, [])
+                if earlier and not errors:  # the cohort's limit counts the file's rows too
+                    limit = cohort_row.nominees_per_school
+                    if limit and len(earlier) >= limit:
+                        errors.append(
+                            f"school {request.school_urn} is nominated already in row "
+                            f"{earlier[0]}; the cohort takes {limit} nominee(s) per school"
+                        )
+                if not errors:
+                    earlier.append(number)
+            steps.step()
             if errors:
                 result.errors.append({"row": number, "errors": errors})
             else:
@@ -153,4 +196,5 @@ def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, resul
             result.imported.append(
                 store_nomination(session, actor, request, school, cohort_row, now)
             )
+            steps.step()
         uow.commit()

@@ -1,6 +1,6 @@
 """Read models for staff: one specialist in full, lists, and the cohort report.
 
-Plain dicts in the shapes of the CLI contract (../shared/cli.md), scoped to the
+Plain dicts in the shapes of the CLI contract (docs/cli.md), scoped to the
 actor's hub: another hub's specialists are not there for a hub's staff.
 """
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workflow.db.models import (
     AuditEntry,
     Cohort,
+    DueItem,
     EmailLog,
     FundingEntry,
     Hub,
@@ -22,9 +23,11 @@ from workflow.db.models import (
     Specialist,
 )
 from workflow.db.uow import UnitOfWork
+from workflow.services import workgroups
 from workflow.services.advancement import stuck_for_next_term
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
-from workflow.services.queries import MILESTONE, TRANSITION
+from workflow.services.queries import CORRECTION, MILESTONE, TRANSITION
+from workflow.services.reminders import key_prefix as reminder_key_prefix
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_specialist
 from workflow.states.lifecycle import HOLDS_PLACE, State
@@ -50,8 +53,14 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
         .where(FundingEntry.specialist_id == specialist.id)
         .order_by(FundingEntry.programme_year, FundingEntry.instalment)
     ).all()
+    voided = {e.voids_id: e for e in entries if e.voids_id is not None}
     emails = session.scalars(
         select(EmailLog).where(EmailLog.specialist_id == specialist.id).order_by(EmailLog.id)
+    ).all()
+    reminders = session.scalars(
+        select(DueItem)
+        .where(DueItem.key.startswith(reminder_key_prefix(specialist.id), autoescape=True))
+        .order_by(DueItem.due_at, DueItem.id)
     ).all()
     return {
         "id": specialist.id,
@@ -73,17 +82,24 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
                 "at": e.at.isoformat(),
                 "reason": e.reason,
                 "override": e.override,
+                "kind": e.kind,
+                "details": e.details,
+                **({"milestone_id": e.voids_id} if e.voids_id is not None else {}),
             }
             for e in entries
-            if e.kind == TRANSITION
+            if e.kind in (TRANSITION, CORRECTION)
         ],
         "milestones": [
             {
+                "id": e.id,
                 "kind": e.name,
                 "amount": e.half_days / 2 if e.half_days is not None else None,
                 "date": e.occurred_on.isoformat() if e.occurred_on else None,
                 "programme_year": e.programme_year,
                 "actor": e.actor,
+                "reason": e.reason,
+                "voided": e.id in voided,
+                "voided_reason": voided[e.id].reason if e.id in voided else None,
             }
             for e in entries
             if e.kind == MILESTONE
@@ -99,6 +115,25 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
             for f in funding
         ],
         "emails": [{"template": e.template, "to": e.recipient, "status": e.status} for e in emails],
+        "reminders": [_reminder(r) for r in reminders],
+    }
+
+
+def _reminder(item: DueItem) -> dict:
+    """A reminder as ``show`` lists it: scheduled, sent (its email is in ``emails``),
+    cancelled, or expired (came due too late) with why."""
+    if item.cancelled_at is not None:
+        status = "cancelled"
+    elif item.done_at is None:
+        status = "scheduled"
+    else:
+        status = "expired" if item.outcome else "done"
+    return {
+        "template": item.payload.get("template"),
+        "to": item.payload.get("to"),
+        "due": item.due_at.isoformat(),
+        "status": status,
+        "why": item.outcome,
     }
 
 
@@ -174,6 +209,7 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
             .where(Specialist.cohort_id == cohort.id)
         ).all()
     )
+    reached = workgroups.schools_reached(session, cohort.id)
     result = []
     for h in session.scalars(hubs):
         by_state = {s.value: counts.get((h.id, s.value), 0) for s in State}
@@ -186,18 +222,30 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
                 "places": places.get(h.id, 0),
                 "used": sum(by_state[s.value] for s in HOLDS_PLACE),
                 "by_state": by_state,
+                "schools_reached": reached.get(h.id, 0),
+                "secondary_schools": h.secondary_schools,
             }
         )
-    return {"cohort": number, "hubs": result}
+    report = {"cohort": number, "hubs": result}
+    if actor.national and not hub:
+        report["national"] = workgroups.national_reach(session, cohort.id)
+    return report
 
 
 @logs_refusals("list --stuck")
 def stuck_specialists(
-    uow: UnitOfWork, actor: Actor, *, cohort: int | None = None, hub: str | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    cohort: int | None = None,
+    hub: str | None = None,
+    state: str | None = None,
 ) -> list[dict]:
-    """Who would stay behind at the next term start, with every reason."""
+    """Who would stay behind at the next term start, with every reason (only year 1 and
+    year 2 can be stuck: another ``state`` gives none)."""
     with uow:
-        return _stuck(uow.session, actor, cohort, hub)
+        rows = _stuck(uow.session, actor, cohort, hub)
+    return rows if state is None else [row for row in rows if row["state"] == state]
 
 
 def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) -> list[dict]:

@@ -1,7 +1,7 @@
 """web sign-in: staff passwords and TOTP, server-side sessions, sign-in events, emailed links
 
 Revision ID: web_sign_in
-Revises: notify_term_digests
+Revises: gdpr_erasure
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import workflow.db.types
 
 revision = "web_sign_in"
-down_revision = "notify_term_digests"
+down_revision = "gdpr_erasure"
 branch_labels = None
 depends_on = None
 
