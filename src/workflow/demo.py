@@ -47,6 +47,7 @@ from workflow.scheduler.simulation import Drain, Summary, simulate
 from workflow.services import setup
 from workflow.services.auth import Actor, Role
 from workflow.services.queries import places_used
+from workflow.services.recruitment import EXTRA_NOMINEE, LATE
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
 from workflow.services.staff import add_staff, init, set_password
 
@@ -224,8 +225,10 @@ class Story:
         for n, name in enumerate(LATE_NOMINEES):
             email = f"{name.replace(' ', '.').lower()}.late{n}@schools.example"
             request = NominationRequest(
-                COHORT, self.schools[code][0], name, email, True, date(2018, 9, 1)
-            )
+                COHORT, self.schools[code][0], name, email, True, date(2018, 9, 1),
+                accept=frozenset({LATE, EXTRA_NOMINEE}),
+                reason="Late nominations kept for trying the web application",
+            )  # fmt: skip
             nominate(self.uow(), ADMIN, request, self.now())
         return [("national admin", ADMIN_EMAIL, DEMO_PASSWORD), ("hub lead", lead, DEMO_PASSWORD)]
 

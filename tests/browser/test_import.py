@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from tests.browser.test_refusals import sign_in
-from tests.web.test_imports import BAD, GOOD
+from tests.web.test_imports import BAD, GOOD, allow_nominees
 
 
-def test_import_shows_every_row_then_saves(browser, served, tmp_path):
+def test_import_shows_every_row_then_saves(browser, served, runtime, tmp_path):
+    allow_nominees(SimpleNamespace(runtime=runtime))
     sign_in(browser)
     bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
     bad.write_text(BAD)

@@ -7,8 +7,10 @@ import io
 
 from sqlalchemy import func, select
 
+from tests.integration.conftest import ADMIN
 from tests.web.conftest import csrf_token
-from workflow.db.models import Specialist
+from workflow.db.models import Cohort, Specialist
+from workflow.services.recruitment import set_window
 
 GOOD = (
     "urn,name,email,qts,teaching_since\n"
@@ -19,6 +21,14 @@ BAD = GOOD + "100001,Early Career,early@school.example,yes,2024-09-01\n"
 OTHER_HUB = (
     "urn,name,email,qts,teaching_since\n200001,Their Teacher,t@school.example,yes,2015-09-01\n"
 )
+
+
+def allow_nominees(web, per_school: int = 10) -> None:
+    """The cohort's rules allow few nominees per school; these files name several."""
+    with web.runtime.uow() as uow:
+        cohort = uow.session.scalars(select(Cohort)).one()
+        opens, closes = cohort.recruitment_opens, cohort.recruitment_closes
+    set_window(web.runtime.uow(), ADMIN, 9, opens, closes, nominees_per_school=per_school)
 
 
 def count(web) -> int:
@@ -41,6 +51,7 @@ def confirm(client):
 
 
 def test_every_row_is_shown_before_anything_is_saved_then_imported(web):
+    allow_nominees(web)
     client = web.client("lead")
     page = upload(client, GOOD).get_data(as_text=True)
     assert "Check the nominations" in page and "Ada Byron" in page and "Alan Turing" in page
@@ -56,6 +67,7 @@ def test_every_row_is_shown_before_anything_is_saved_then_imported(web):
 
 
 def test_a_file_with_a_bad_row_shows_why_and_offers_no_import(web):
+    allow_nominees(web)
     client = web.client("staff")
     page = upload(client, BAD).get_data(as_text=True)
     assert "Problem" in page and "early-career" in page
