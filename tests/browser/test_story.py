@@ -14,17 +14,25 @@ from sqlalchemy import select
 
 from tests.integration.conftest import ADMIN
 from tests.web.conftest import PASSWORD
-from workflow.db.models import Specialist
+from workflow.db.models import OutboxMessage, Specialist
+from workflow.services.emails import deliver
 from workflow.services.staff import add_staff
-from workflow.workers.embedded import drain
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/invitations/[A-Za-z0-9_-]+")
 
 
 def invitation_link(runtime, address: str) -> str:
-    """Send the queued emails (outbox -> broker -> sender, as in production) and read the
-    invitation to ``address`` from the .eml file written."""
-    drain(runtime)
+    """Deliver the queued invitation as a worker does (``services.emails.deliver``: render,
+    send through the configured sender, here .eml files) and read it from the file written.
+    No broker is started: its worker-log filters would outlive this test."""
+    with runtime.uow() as uow:
+        payloads = uow.session.scalars(
+            select(OutboxMessage.payload).where(OutboxMessage.sent_at.is_(None))
+        ).all()
+    for payload in payloads:
+        if payload["template"] == "staff_invitation":
+            deliver(runtime.uow(), runtime.renderer, runtime.sender, payload,
+                    runtime.clock.now(), runtime.settings.mail_from)  # fmt: skip
     for path in sorted(runtime.settings.mail_dir.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if address in message["To"]:
