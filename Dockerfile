@@ -1,4 +1,4 @@
-# The application image: the `workflow` command, run as worker, scheduler or one-shot migrate.
+# The application image: the `workflow` command, run as worker, scheduler, web or one-shot migrate.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app

@@ -26,8 +26,14 @@ test: venv lint compose-check
 	scripts/with-test-servers $(VENV)/bin/pytest
 
 # A fresh var/workflow.db with cohort 9 seeded across every hub, simulated to Year 3.
+# Then serves it on http://127.0.0.1:8000 (Ctrl-C stops it), its clock standing just after
+# the story (1 November 2027), the national admin without an authenticator app (demo only).
+DEMO_ENV := WORKFLOW_DATABASE_URL=sqlite:///var/workflow.db WORKFLOW_MAIL_DIR=var/mail
 demo: venv
-	WORKFLOW_DATABASE_URL=sqlite:///var/workflow.db WORKFLOW_MAIL_DIR=var/mail $(VENV)/bin/workflow demo
+	$(DEMO_ENV) $(VENV)/bin/workflow demo
+	@echo "Serving the demo on http://127.0.0.1:8000 (Ctrl-C to stop); sign in with one of the above."
+	$(DEMO_ENV) WORKFLOW_NOW=2027-11-01T09:00 WORKFLOW_REQUIRE_ADMIN_TOTP=false \
+		exec $(VENV)/bin/workflow web --host 127.0.0.1 --port 8000
 
 bench: venv
 	scripts/with-test-servers $(PY) -m bench

@@ -35,6 +35,14 @@ class Settings(msgspec.Struct, kw_only=True):
     mail_dir: Path = DEFAULT_VAR_DIR / "mail"
     mail_from: str = "Maths Hubs Mastery Programme <mastery@mathshubs.example>"
     timezone: str = DEFAULT_TIMEZONE
+    # The web application (see web/): the address people reach it at (links in emails are
+    # built from it); the key that signs its CSRF tokens (unset: one kept in the database);
+    # whether to believe a proxy's X-Forwarded-Proto/-For (only behind one you run).
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+    trust_proxy: bool = False
+    # National admins must use an authenticator app; only the demo turns this off.
+    require_admin_totp: bool = True
     # What every command takes as now (rehearsals, back-filling, tests); unset: the system clock.
     now: datetime | None = None
 
@@ -67,6 +75,7 @@ class Settings(msgspec.Struct, kw_only=True):
         self.database_url = _database_url(self.database_url)
         self.broker_url = _broker_url(self.broker_url)
         self.smtp_url = _smtp_url(self.smtp_url)
+        self.base_url = _base_url(self.base_url)
         _check_timezone(self.timezone)
 
     @property
@@ -105,6 +114,13 @@ def _smtp_url(value: str | None) -> str | None:
             "not an SMTP URL: expected smtp://HOST:PORT, smtp+starttls://... or smtps://...",
         )
     return value
+
+
+def _base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FieldProblem("base_url", "not a web address: expected http(s)://HOST[:PORT]")
+    return value.rstrip("/")
 
 
 def _check_timezone(value: str) -> None:

@@ -46,8 +46,10 @@ from workflow.runtime import Runtime
 from workflow.scheduler.simulation import Drain, Summary, simulate
 from workflow.services import setup
 from workflow.services.auth import Actor, Role
+from workflow.services.queries import places_used
+from workflow.services.recruitment import EXTRA_NOMINEE, LATE
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
-from workflow.services.staff import add_staff, init
+from workflow.services.staff import add_staff, init, set_password
 
 SEED = 9
 COHORT = 9
@@ -59,6 +61,10 @@ ADMIN = Actor(ADMIN_EMAIL, Role.NATIONAL_ADMIN)
 DEMO_LEAD_DOMAIN = ".mathshubs.example"  # each hub's lead: lead@CODE.mathshubs.example
 START = date(2025, 6, 2)
 END = date(2027, 10, 31)  # Year 3 (Work Group Lead) has begun
+# The web application serves the demo at this moment (``make demo``), after the story.
+SERVED_AT = "2027-11-01T09:00"
+DEMO_PASSWORD = "mastery demo password"  # demo data only: printed by `make demo`
+LATE_NOMINEES = ["Nadia Rahman", "Oliver Grant", "Sofia Mendes"]
 
 FIRST = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Farah", "George", "Hannah", "Imran", "Jess",
          "Kwame", "Laura", "Marcus", "Nadia", "Oliver", "Priya", "Qasim", "Rachel", "Sam",
@@ -79,6 +85,8 @@ class DemoResult:
     selected: int = 0
     declined: int = 0
     actions: list[str] = field(default_factory=list)
+    # (who, email, password) to sign in to the web application with (demo data only).
+    sign_ins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -196,6 +204,33 @@ class Story:
             finance_email=f"finance.{urn}@schools.example",
         )  # fmt: skip
         return urn
+
+    # --- signing in to the web application ------------------------------------------------
+
+    def web_accounts(self) -> list[tuple[str, str, str]]:
+        """Web passwords for the demo's national admin and for the hub lead of the hub with
+        the most places free, where three late nominations wait for a decision (made after the
+        story's last action, so that the summary counts them)."""
+        with self.uow() as uow:
+            hubs = dict(uow.session.execute(select(HubRow.code, HubRow.id)).all())
+            cohort_id = uow.session.scalar(select(Specialist.cohort_id).limit(1))
+            free = {
+                code: self.places[code] - places_used(uow.session, hubs[code], cohort_id)
+                for code in sorted(self.places)
+            }
+        code = max(sorted(free), key=lambda c: free[c])
+        lead = _lead_email(code)
+        for email in (ADMIN_EMAIL, lead):
+            set_password(self.uow(), ADMIN, email, DEMO_PASSWORD)
+        for n, name in enumerate(LATE_NOMINEES):
+            email = f"{name.replace(' ', '.').lower()}.late{n}@schools.example"
+            request = NominationRequest(
+                COHORT, self.schools[code][0], name, email, True, date(2018, 9, 1),
+                accept=frozenset({LATE, EXTRA_NOMINEE}),
+                reason="Late nominations kept for trying the web application",
+            )  # fmt: skip
+            nominate(self.uow(), ADMIN, request, self.now())
+        return [("national admin", ADMIN_EMAIL, DEMO_PASSWORD), ("hub lead", lead, DEMO_PASSWORD)]
 
     # --- nominations and selection ---------------------------------------------------------
 
@@ -388,9 +423,12 @@ def run_demo(
             story.actions.append(f"{when.astimezone(settings.tz):%Y-%m-%d} {label}")
             act()
             current = when
+        say("web sign-ins for a national admin and a hub lead, with three late nominations")
+        sign_ins = story.web_accounts()
         say("simulating to the start of Year 3")
         summary = simulate(runtime, current, at(END, 23), drain=drain)
         return DemoResult(
+            sign_ins=sign_ins,
             summary=summary,
             token=token,
             database=str(path),

@@ -2,7 +2,8 @@
 
 A small cohort is walked through every path that writes an email (nomination, selection,
 decline, withdrawal, deferral, reminders, funding releases, year starts, a specialist stuck
-at a year start, the termly digests and national summary) on the simulated clock; then
+at a year start, the termly digests and national summary, a member of staff's invitation
+and password reset) on the simulated clock; then
 each queued payload is turned into the finished email exactly as a worker would
 (``services.emails.compose`` with the real renderer). Each registered notification must
 have been produced and rendered.
@@ -23,7 +24,7 @@ from workflow.errors import InvalidInput
 from workflow.notify.notifications import REGISTRY
 from workflow.notify.render import render_email
 from workflow.scheduler.simulation import simulate
-from workflow.services import changes, setup, staff
+from workflow.services import changes, setup, staff, staff_links
 from workflow.services.emails import compose, deliver
 from workflow.services.outbox import SEND_EMAIL
 from workflow.services.specialists import record_milestone, transition
@@ -36,7 +37,8 @@ def at(day: date) -> datetime:
 def test_every_notification_renders_from_its_producers_payload(world):
     rt, clock = world.runtime, world.clock
     staff.add_staff(rt.uow(), ADMIN, "lead@north.example", "Lee Lead", "hub_lead", "north",
-                    clock.now())  # fmt: skip
+                    clock.now(), invite_base_url="http://127.0.0.1:8000")  # fmt: skip
+    staff_links.request_reset(rt.uow(), "lead@north.example", "http://127.0.0.1:8000", clock.now())
     staff.add_staff(rt.uow(), ADMIN, "team@ncetm.example", "Nat Team", "national_admin", None,
                     clock.now())  # fmt: skip
     done, stuck, withdrawn, deferred, declined = world.nominate(5)

@@ -384,6 +384,7 @@ def test_each_recipient_role_has_its_address_in_the_context():
         "head@oakfield.sch.example",
         "finance@oakfield.sch.example",
         "helen.clarke@threerivers.example",
+        None,  # staff_member: only an email about a member of staff's sign-in has one
     ]
     context["school"]["finance_email"] = None
     assert address_for_role("finance", context) is None

@@ -60,6 +60,7 @@ COMMAND_MODULES = {
     "worker": "worker",
     "dead-letters": "dead_letters",
     "gdpr": "gdpr",
+    "web": "web",
 }
 
 

@@ -170,6 +170,11 @@ def demo(as_json: bool) -> None:
     click.echo(f"\nDatabase: {result.database}. To explore it:")
     click.echo(f"  export WORKFLOW_TOKEN={result.token}")
     click.echo("  workflow report cohort 9   |   workflow list --state year1 --stuck")
+    click.echo(
+        "\nWeb sign-ins (demo data only; the demo's national admin has no authenticator app):"
+    )
+    for who, email, password in result.sign_ins:
+        click.echo(f"  {who + ':':16} {email}   password: {password}")
 
 
 COMMANDS = [scheduler, run_all, simulate, demo]

@@ -56,10 +56,35 @@ def staff() -> None:
 @json_option
 @pass_env
 def staff_add(env: Env, email, name, role, hub_code, as_json) -> None:
-    """Add a member of staff and print their token (shown once)."""
+    """Add a member of staff, email them an invitation to the web application (a link to
+    create their password) and print their command-line token (shown once)."""
     from workflow.services.staff import add_staff
 
-    _token_out(add_staff(env.uow(), env.actor, email, name, role, hub_code, env.now()), as_json)
+    base_url = env.runtime.settings.base_url
+    token = add_staff(
+        env.uow(), env.actor, email, name, role, hub_code, env.now(), invite_base_url=base_url
+    )
+    if not as_json:
+        click.echo(f"Invitation to {base_url} queued for {email}.", err=True)
+    _token_out(token, as_json)
+
+
+@staff.command("password")
+@click.argument("email")
+@pass_env
+def staff_password(env: Env, email: str) -> None:
+    """Set a member of staff's web password, read from standard input (one line)."""
+    import sys
+
+    from workflow.errors import InvalidInput
+    from workflow.services.staff import set_password
+
+    line = sys.stdin.readline()
+    password = line.rstrip("\r\n")
+    if not password:
+        raise InvalidInput("no password on standard input")
+    set_password(env.uow(), env.actor, email, password)
+    click.echo(f"password set for {email}", err=True)
 
 
 @click.group()

@@ -113,6 +113,12 @@ class Staff(Base):
     # A short, non-secret prefix of the token, to find the row before the slow hash check.
     token_lookup: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime]
+    # Signing in to the web application: an argon2id hash (none until the invitation is
+    # used), and the authenticator app's TOTP secret once set up.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last 30-second step whose code was accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Specialist(Base):
@@ -327,6 +333,58 @@ class Refusal(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A browser's session, kept on the server; the cookie holds only a random token,
+    whose SHA-256 is the id. Ends after 30 minutes idle or 12 hours in all."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class SignInEvent(Base):
+    """A sign-in, a failure, a lockout or a sign-out, with the address it was for. Append-only;
+    the lockout counts the failures here."""
+
+    __tablename__ = "sign_in_events"
+    __table_args__ = (Index(None, "email", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # failure, success, locked (tried while locked), lockout, code_failure, sign_out
+    outcome: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+
+
+class StaffLink(Base):
+    """A single-use link emailed to a member of staff: an invitation or a password reset.
+    Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "staff_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # invitation, reset
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SiteSecret(Base):
+    """A secret the web processes share (the CSRF signing key when none is configured)."""
+
+    __tablename__ = "site_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class TermDigest(Base):

@@ -95,6 +95,17 @@ class NationalScope(msgspec.Struct, frozen=True):
     email_key: str | None = None
 
 
+class StaffScope(msgspec.Struct, frozen=True):
+    """An email to one member of staff about their own sign-in: nothing is loaded."""
+
+    specialist: None = None
+    school: None = None
+    hub: None = None
+    cohort: None = None
+    hub_lead: None = None
+    email_key: str | None = None
+
+
 SCOPE_FIELDS: frozenset[str] = frozenset(
     {"specialist", "school", "hub", "cohort", "hub_lead", "email_key", "recipient"}
 )

@@ -337,6 +337,46 @@ TERM_SUMMARY = Notification(
     scope=Scope.NATIONAL,
 )
 
+
+class StaffMember(Extra, frozen=True):
+    name: str
+    email: str
+
+
+class StaffLink(Extra, frozen=True):
+    """A single-use link to the web application for one member of staff (the email goes to
+    their own address, the payload's ``to``)."""
+
+    staff: StaffMember
+    link: str
+    expires_at: AwareDatetime
+
+
+def _link_sample(path: str):
+    return lambda: StaffLink(
+        staff=StaffMember(name="Helen Clarke", email="helen.clarke@threerivers.example"),
+        link=f"http://127.0.0.1:8000/{path}/sample-token",
+        expires_at=datetime(2025, 9, 8, 8, 0, tzinfo=UTC),
+    )
+
+
+STAFF_INVITATION = Notification(
+    "staff_invitation",
+    "to a new member of staff: a link to create their web password",
+    (Role.STAFF_MEMBER,),
+    StaffLink,
+    _link_sample("invitations"),
+    scope=Scope.STAFF,
+)
+PASSWORD_RESET = Notification(
+    "password_reset",
+    "to a member of staff who asked: a link to choose a new web password",
+    (Role.STAFF_MEMBER,),
+    StaffLink,
+    _link_sample("password-reset"),
+    scope=Scope.STAFF,
+)
+
 REGISTRY: dict[str, Notification] = registry_of(
     NOMINATION_RECEIVED,
     SELECTED,
@@ -354,6 +394,8 @@ REGISTRY: dict[str, Notification] = registry_of(
     STUCK_SPECIALISTS,
     TERM_DIGEST,
     TERM_SUMMARY,
+    STAFF_INVITATION,
+    PASSWORD_RESET,
 )
 """Every notification, by name, in the order ``workflow email templates`` lists them."""
 

@@ -34,6 +34,7 @@ from workflow.notify.context import (
     HubScope,
     NationalScope,
     SpecialistScope,
+    StaffScope,
 )
 
 
@@ -46,6 +47,9 @@ class Role(StrEnum):
     HUB_LEAD = "hub_lead"  # every hub lead of the hub
     HUB_STAFF = "hub_staff"  # every member of the hub's staff (not its leads)
     NATIONAL_ADMIN = "national_admin"  # every national admin
+    # The one member of staff an email is about (an invitation, a password reset): the
+    # payload's ``to`` is their address, the context's ``staff`` their name and address.
+    STAFF_MEMBER = "staff_member"
 
 
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
@@ -57,12 +61,14 @@ class Scope(StrEnum):
     SPECIALIST = "specialist"
     HUB = "hub"
     NATIONAL = "national"
+    STAFF = "staff"  # nothing loaded: the extra holds the member of staff
 
 
 SCOPE_SHAPES: dict[Scope, type[msgspec.Struct]] = {
     Scope.SPECIALIST: SpecialistScope,
     Scope.HUB: HubScope,
     Scope.NATIONAL: NationalScope,
+    Scope.STAFF: StaffScope,
 }
 
 #: The values that stay Python objects when a checked context is turned back into dicts.

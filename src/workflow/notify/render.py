@@ -185,6 +185,7 @@ def address_for_role(role: str, context: Mapping[str, Any]) -> str | None:
         Role.HEADTEACHER: school.get("head_email"),
         Role.FINANCE: school.get("finance_email"),
         Role.HUB_LEAD: (context.get("hub_lead") or {}).get("email"),
+        Role.STAFF_MEMBER: (context.get("staff") or {}).get("email"),
     }
     if role not in found:
         raise InvalidInput(f"unknown recipient {role!r}; expected one of {', '.join(found)}")

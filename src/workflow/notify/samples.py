@@ -41,6 +41,8 @@ def _common(scope: Scope) -> dict[str, Any]:
         common.update(specialist=None, school=None)
     elif scope is Scope.NATIONAL:
         common.update(specialist=None, school=None, hub=None, hub_lead=None)
+    elif scope is Scope.STAFF:
+        common.update(specialist=None, school=None, hub=None, cohort=None, hub_lead=None)
     return common
 
 

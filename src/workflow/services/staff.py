@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from workflow.db.models import Hub, Staff
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound, NotPermitted
+from workflow.services import staff_links
 from workflow.services.auth import Action, Actor, Role, authorize, logs_refusals
+from workflow.services.passwords import hash_password, password_problem
 from workflow.services.setup import hub_by_code
 from workflow.services.validation import clean_email, clean_name
 
@@ -62,8 +64,11 @@ def add_staff(
     role: str,
     hub_code: str | None,
     now: datetime,
+    *,
+    invite_base_url: str | None = None,
 ) -> str:
-    """Add a member of staff; returns their token (shown once)."""
+    """Add a member of staff; returns their token (shown once). With ``invite_base_url``,
+    their invitation to the web application is emailed (in the same transaction)."""
     authorize(actor, Action.SETUP)
     try:
         role_ = Role(role)
@@ -79,8 +84,26 @@ def add_staff(
         if role_ == Role.NATIONAL_ADMIN:
             hub_id = None
         token = _add(uow.session, email, name, role_, hub_id, now)
+        if invite_base_url:
+            staff = uow.session.scalar(select(Staff).where(Staff.email == clean_email(email)))
+            staff_links.issue(uow.session, staff, staff_links.INVITATION, invite_base_url, now)
         uow.commit()
         return token
+
+
+@logs_refusals("staff password")
+def set_password(uow: UnitOfWork, actor: Actor, email: str, password: str) -> None:
+    """An operator sets a member of staff's web password (national admins)."""
+    authorize(actor, Action.SETUP)
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInput(problem)
+    with uow:
+        staff = uow.session.scalar(select(Staff).where(Staff.email == clean_email(email)))
+        if staff is None:
+            raise InvalidInput(f"no member of staff with the address {email}")
+        staff.password_hash = hash_password(password)
+        uow.commit()
 
 
 def _add(session, email, name, role: Role, hub_id, now) -> str:

@@ -1,0 +1,70 @@
+"""Which actions on a specialist a member of staff may take now: what the web offers.
+
+Derived from the same ``authorize`` the services call (one authorisation) and from the
+lifecycle's transitions: an action is offered when the role may take it in that hub and the
+specialist's state allows it. The services still check again when the action is taken.
+"""
+
+from __future__ import annotations
+
+from workflow.errors import NotPermitted
+from workflow.services.auth import Action, Actor, authorize
+from workflow.services.specialists import MILESTONES
+from workflow.states.lifecycle import NEXT_YEAR_TRIGGER, State, allowed_triggers
+
+#: The web's actions: the trigger each fires (None: advance or record) and what it needs.
+ACTIONS: dict[str, tuple[str | None, Action]] = {
+    "select": ("select", Action.DECIDE),
+    "decline": ("decline", Action.DECIDE),
+    "withdraw": ("withdraw", Action.DECIDE),
+    "defer": ("defer", Action.DECIDE),
+    "resume": ("resume", Action.DECIDE),
+    "advance": (None, Action.DECIDE),
+    "record": (None, Action.RECORD),
+}
+
+
+def may(actor: Actor, action: str, hub_id: int) -> bool:
+    """Whether the role may take ``action`` in this hub, whatever the state."""
+    try:
+        authorize(actor, ACTIONS[action][1], hub_id)
+    except NotPermitted:
+        return False
+    return True
+
+
+def state_allows(action: str, state: State | str) -> bool:
+    state = State(state)
+    trigger = ACTIONS[action][0]
+    if trigger is not None:
+        return trigger in allowed_triggers(state)
+    if action == "advance":
+        return state in NEXT_YEAR_TRIGGER
+    return any(state in states for states, _ in MILESTONES.values())
+
+
+def offered(actor: Actor, state: State | str, hub_id: int) -> list[str]:
+    """The actions to show as buttons on a specialist's page, in a fixed order."""
+    return [a for a in ACTIONS if may(actor, a, hub_id) and state_allows(a, state)]
+
+
+def may_nominate(actor: Actor) -> bool:
+    """Whether the role may nominate at all (the form is offered)."""
+    try:
+        authorize(actor, Action.NOMINATE)
+    except NotPermitted:
+        return False
+    return True
+
+
+def may_override(actor: Actor, hub_id: int) -> bool:
+    try:
+        authorize(actor, Action.OVERRIDE, hub_id)
+    except NotPermitted:
+        return False
+    return True
+
+
+def milestones_in(state: State | str) -> list[str]:
+    """The milestones that may be recorded for a specialist in ``state``."""
+    return [kind for kind, (states, _) in MILESTONES.items() if State(state) in states]

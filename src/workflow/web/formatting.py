@@ -1,0 +1,79 @@
+"""How the pages show dates, times, money and states: "30 September 2025", in the
+configured time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+STATE_LABELS = {
+    "nominated": "Nominated",
+    "selected": "Selected",
+    "not_selected": "Not selected",
+    "year1": "Year 1",
+    "year2": "Year 2",
+    "work_group_lead": "Work Group Lead",
+    "deferred": "Deferred",
+    "withdrawn": "Withdrawn",
+}
+TAG_COLOURS = {
+    "nominated": "blue",
+    "selected": "turquoise",
+    "not_selected": "grey",
+    "year1": "green",
+    "year2": "green",
+    "work_group_lead": "purple",
+    "deferred": "yellow",
+    "withdrawn": "red",
+}
+TRIGGER_LABELS = {
+    "nominate": "Nominated",
+    "select": "Selected",
+    "decline": "Not selected",
+    "start_year1": "Started Year 1",
+    "start_year2": "Started Year 2",
+    "start_work_group": "Became a Work Group Lead",
+    "defer": "Deferred",
+    "resume": "Resumed",
+    "withdraw": "Withdrew",
+}
+
+
+def day(value: date | datetime | None, tz: ZoneInfo) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(tz).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def moment(value: datetime | None, tz: ZoneInfo) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(tz)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    clock = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+    return f"{day(local, tz)}, {clock}"
+
+
+def pounds(pence: int | None) -> str:
+    if pence is None:
+        return ""
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def words(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def register(app: Flask, tz: ZoneInfo) -> None:
+    app.add_template_filter(lambda v: day(v, tz), "day")
+    app.add_template_filter(lambda v: moment(v, tz), "moment")
+    app.add_template_filter(pounds, "pounds")
+    app.add_template_filter(words, "words")
+    app.add_template_filter(lambda s: STATE_LABELS.get(s, words(s)), "state")
+    app.add_template_filter(lambda s: TAG_COLOURS.get(s, "grey"), "tag_colour")
+    app.add_template_filter(lambda t: TRIGGER_LABELS.get(t, words(t)), "trigger")

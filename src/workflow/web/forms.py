@@ -1,0 +1,200 @@
+"""The web's forms (WTForms with the GOV.UK widgets): labels as in ``web.md``, and the
+messages shown in the error summary and beside each field."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovFileInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+
+class DateInput(GovDateInput):
+    """GOV.UK's date input, also when the form was posted without the date's three boxes."""
+
+    def map_gov_params(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = ([*field.raw_data, "", "", ""])[:3]
+        return super().map_gov_params(field, **kwargs)
+
+
+class SignInForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter your email address"), Length(max=320)],
+    )
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")]
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the code shown in your authenticator app")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class CreatePasswordForm(FlaskForm):
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        description="At least 12 characters. A few unrelated words together work well.",
+        validators=[InputRequired("Enter a password")],
+    )
+    confirm = PasswordField(
+        "Confirm password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter the password again")],
+    )
+    submit = SubmitField("Create password", widget=GovSubmitInput())
+
+    def validate_confirm(self, field) -> None:
+        if self.password.data and field.data != self.password.data:
+            raise ValidationError("The passwords do not match")
+
+
+class ResetRequestForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter your email address"), Length(max=320)],
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    """One action on a specialist. ``prepare`` fits it to the action before validating."""
+
+    reason = TextAreaField("Reason", widget=GovTextArea())
+    override = BooleanField("Override the requirements", widget=GovCheckboxInput())
+    milestone = RadioField("Milestone", widget=GovRadioInput(), validate_choice=False)
+    days = StringField(
+        "Days",
+        widget=GovTextInput(),
+        description="Central and development days: in steps of 0.5, for example 1 or 0.5.",
+    )
+    half_days = StringField("Half-days of hub support", widget=GovTextInput())
+    on = DateField(
+        "Date",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="For example, 27 3 2026. Leave blank for today.",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def prepare(self, action: str, label: str, reason_required: bool, milestones: list) -> None:
+        self.action = action
+        self.reason_required = reason_required
+        self.submit.label.text = label
+        self.milestone.choices = [(m, m.replace("_", " ").capitalize()) for m in milestones]
+
+    def validate_reason(self, field) -> None:
+        wanted = self.reason_required or self.override.data
+        if wanted and not (field.data or "").strip():
+            raise ValidationError(
+                "Enter the reason for overriding the requirements"
+                if self.override.data
+                else "Enter the reason"
+            )
+        if field.data and len(field.data) > 2000:
+            raise ValidationError("Reason must be 2,000 characters or fewer")
+
+    def validate_milestone(self, field) -> None:
+        if self.action == "record" and field.data not in dict(field.choices):
+            raise ValidationError("Select the milestone to record")
+
+    def validate_days(self, field) -> None:
+        if self.action == "record" and self.milestone.data in ("central_day", "development_day"):
+            value = (field.data or "").strip()
+            try:
+                number = float(value)
+            except ValueError:
+                raise ValidationError("Enter the number of days, for example 1 or 0.5") from None
+            if number <= 0 or number * 2 != int(number * 2):
+                raise ValidationError("Enter days in steps of 0.5, for example 1 or 0.5")
+
+    def validate_half_days(self, field) -> None:
+        wanted = self.action == "record" and self.milestone.data == "hub_support"
+        if wanted and (not (field.data or "").strip().isdigit() or int(field.data) < 1):
+            raise ValidationError("Enter the number of half-days, for example 2")
+
+
+class NominationForm(FlaskForm):
+    cohort = SelectField("Cohort", widget=GovSelect(), coerce=int)
+    urn = StringField(
+        "School URN",
+        widget=GovTextInput(),
+        description="The school's six-digit unique reference number.",
+        validators=[InputRequired("Enter the school's URN")],
+    )
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the teacher's full name"), Length(max=200)],
+    )
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the teacher's email address"), Length(max=320)],
+    )
+    qts = RadioField(
+        "Qualified teacher status",
+        widget=GovRadioInput(),
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired("Select yes if the teacher has qualified teacher status")],
+    )
+    teaching_since = DateField(
+        "Started teaching",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="For example, 1 9 2019",
+        validators=[InputRequired("Enter the date the teacher started teaching")],
+    )
+    submit = SubmitField("Nominate", widget=GovSubmitInput())
+
+    def validate_urn(self, field) -> None:
+        value = (field.data or "").strip()
+        if not (value.isdigit() and len(value) == 6):
+            raise ValidationError("Enter a URN of 6 digits, like 137421")
+
+
+class ImportForm(FlaskForm):
+    cohort = SelectField("Cohort", widget=GovSelect(), coerce=int)
+    file = FileField(
+        "CSV file",
+        widget=GovFileInput(),
+        description="Columns urn, name, email, qts (yes or no), teaching_since (2019-09-01): "
+        "the same file as `workflow import nominations`.",
+    )
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+    def validate_file(self, field) -> None:
+        if not getattr(field.data, "filename", None):
+            raise ValidationError("Select a CSV file")
