@@ -64,6 +64,7 @@ from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
 from workflow.scheduler.calendar import Calendar
 from workflow.services import effects, funding
+from workflow.services.funding import ledger, planning, schedule
 from workflow.services.queries import TRANSITION
 from workflow.services.reminders import planned
 from workflow.states.guards import Facts, guard_reasons
@@ -178,13 +179,13 @@ def _raw_rows(url: str) -> dict:
         for p in movers
         for r in planned(p.id, rules, State.YEAR2, NOW, cal)
     ]
-    schedule = funding.year_schedule(rules, 2)
+    plan = planning.year_schedule(rules, 2)
     entries = [
-        (p.id, p.school_id, 2, number, amount, day, funding.SCHEDULED, now)
+        (p.id, p.school_id, 2, number, ledger.RULES, amount, day, schedule.SCHEDULED, now)
         for p in movers
-        for number, day, amount in schedule
+        for number, day, amount in plan
     ]
-    releasable = [_naive(funding.due_at(day)) for _, day, _ in schedule]
+    releasable = [_naive(planning.due_at(day, cal.tz)) for _, day, _ in plan]
     return {
         "ids": [p.id for p in movers],
         "audit": audit,
@@ -228,8 +229,8 @@ def _raw(url: str, rows: dict) -> tuple[float, int]:
         entry_ids = [i for (i,) in cursor.fetchall()]
         _copy(
             cursor, "funding_entries",
-            "id, specialist_id, school_id, programme_year, instalment, amount_pence, due_date,"
-            " status, created_at",
+            "id, specialist_id, school_id, programme_year, instalment, origin, amount_pence,"
+            " due_date, status, created_at",
             ((i, *e) for i, e in zip(entry_ids, rows["entries"], strict=True)),
         )  # fmt: skip
         releases = (

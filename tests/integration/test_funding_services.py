@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration._funding_support import release_due
 from tests.integration.conftest import ADMIN
 from workflow.db.models import DueItem, FundingEntry, LedgerEntry, OutboxMessage
 from workflow.errors import InvalidInput, NotFound, NotPermitted
@@ -18,7 +19,6 @@ from workflow.services.auth import Actor, Role
 from workflow.services.funding import (
     adjust,
     funding_report,
-    release_due,
     release_instalment,
 )
 from workflow.services.specialists import record_milestone, transition
@@ -78,7 +78,7 @@ def add_cohort_2(world) -> int:
 
 def release_on(world, day: date) -> int:
     world.clock.set(at(day))
-    return release_due(world.runtime.uow, world.clock.now())
+    return release_due(world.runtime, world.clock.now())
 
 
 def test_cohort_2_is_paid_3000_pounds_a_year_on_the_rules_dates(world):
@@ -254,7 +254,7 @@ def test_deferral_cancels_and_resume_schedules_what_is_still_owed(world):
     world.clock.set(at(date(2026, 8, 3)))
     fire(world, sid, "resume")
     assert entries(rt, sid)[3:] == [(1, 4, 75000, date(2026, 8, 3), "scheduled")]
-    assert release_due(rt.uow, world.clock.now()) == 1
+    assert release_due(rt, world.clock.now()) == 1
     assert released_by_year(rt, sid) == {1: 150000}
 
 
@@ -316,3 +316,21 @@ def test_hub_staff_see_only_their_hubs_funding(world):
             funding_report(uow.session, south_lead, 9, "north")
     assert [s["urn"] for s in mine["schools"]] == ["200001"]
     assert [s["urn"] for s in report(rt, 9)["schools"]] == ["100001", "200001"]
+
+
+def test_a_manual_adjustment_with_the_pro_rata_reason_is_reported_as_manual(world):
+    rt = world.runtime
+    sid = start_cohort_9(world)
+    adjust(rt.uow(), ADMIN, sid, 1, 4000, "pro rata on withdrawal", world.clock.now())
+    with rt.uow() as uow:
+        kinds = uow.session.execute(
+            select(LedgerEntry.kind, LedgerEntry.origin).where(LedgerEntry.specialist_id == sid)
+        ).all()
+    assert [tuple(k) for k in kinds] == [("adjustment", "manual")]
+    # A manual adjustment changes what the school is owed; it is not paid out of cancelled.
+    assert report(rt, 9)["totals"] == {
+        "entitled_pence": 150000 + 4000,
+        "released_pence": 4000,
+        "scheduled_pence": 150000,
+        "cancelled_pence": 0,
+    }

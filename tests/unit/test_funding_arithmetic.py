@@ -1,22 +1,25 @@
-"""Funding arithmetic without a database: splits, schedules, resumed schedules, pro rata."""
+"""Funding planning without a database: splits, schedules, resumed schedules, pro rata."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 from msgspec.structs import replace
 
-from workflow.services.funding import (
+from workflow.services.funding.planning import (
     due_at,
-    london_date,
+    local_date,
     pro_rata_pence,
     resumed_schedule,
     split,
     year_schedule,
 )
 from workflow.states.rules import load_rules
+
+LONDON = ZoneInfo("Europe/London")  # the zone these figures were worked out in
 
 
 def test_the_last_instalment_takes_the_remainder():
@@ -80,7 +83,7 @@ def test_pro_rata_rounds_half_days_down_to_a_whole_penny():
 
 
 def test_instalments_fall_due_at_nine_in_london_in_summer_and_winter_time():
-    assert due_at(date(2026, 1, 15)) == datetime(2026, 1, 15, 9, tzinfo=UTC)
-    assert due_at(date(2026, 7, 15)) == datetime(2026, 7, 15, 8, tzinfo=UTC)
+    assert due_at(date(2026, 1, 15), LONDON) == datetime(2026, 1, 15, 9, tzinfo=UTC)
+    assert due_at(date(2026, 7, 15), LONDON) == datetime(2026, 7, 15, 8, tzinfo=UTC)
     # Half past eleven at night UTC in summer is already the next day in London.
-    assert london_date(datetime(2026, 7, 14, 23, 30, tzinfo=UTC)) == date(2026, 7, 15)
+    assert local_date(datetime(2026, 7, 14, 23, 30, tzinfo=UTC), LONDON) == date(2026, 7, 15)

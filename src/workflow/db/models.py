@@ -175,6 +175,8 @@ class FundingEntry(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     programme_year: Mapped[int]
     instalment: Mapped[int]
+    # Why it exists: "rules" (the rules' own instalments) or "resume" (scheduled again).
+    origin: Mapped[str] = mapped_column(String(20))
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))  # scheduled, released, cancelled
@@ -195,6 +197,8 @@ class LedgerEntry(Base):
         ForeignKey("funding_entries.id"), unique=True
     )
     kind: Mapped[str] = mapped_column(String(20))  # release, adjustment
+    # Why: rules, resume (releases); withdrawal, manual (adjustments). See services/funding.
+    origin: Mapped[str] = mapped_column(String(20))
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     actor: Mapped[str] = mapped_column(String(320))
     reason: Mapped[str | None] = mapped_column(Text)

@@ -10,7 +10,8 @@
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
   recorded by then (accreditation reminders).
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
-  release_instalment``, which marks the item done in the release's own transaction.
+  release_instalment``, which marks the item done in the release's own transaction. This
+  is the one path by which an instalment is released in production.
 
 A handler is either *in-transaction* (``work(session, item, now)``: the dispatcher
 locks the item, runs it and marks it done in one transaction) or *own-transaction*
@@ -32,6 +33,7 @@ from workflow.db.models import AuditEntry
 from workflow.scheduler import due
 from workflow.scheduler.calendar import Calendar
 from workflow.services import effects
+from workflow.services.funding import RELEASE_FUNDING, release_instalment
 from workflow.states.rules import CohortRules
 
 if TYPE_CHECKING:
@@ -42,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 ADVANCE_COHORT = "advance_cohort"
 REMINDER = "reminder"
-RELEASE_FUNDING = "release_funding"
 YEAR_TRIGGERS = (
     ("year1_start", "start_year1"),
     ("year2_start", "start_year2"),
@@ -142,9 +143,9 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
 
 
 def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
-    from workflow.services.funding import release_instalment
-
-    result = release_instalment(runtime.uow(), item.payload["funding_entry_id"], now)
+    result = release_instalment(
+        runtime.uow(), item.payload["funding_entry_id"], now, tz=runtime.settings.tz
+    )
     if result == "released":
         return  # the release marked the item done in its own transaction
     if result == "not_due":
@@ -156,15 +157,9 @@ def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None
 
 
 def default_handlers() -> dict[str, Handler]:
-    """Every kind this installation can do (``release_funding`` when funding is installed)."""
-    handlers = {
+    """Every kind of due item and its work."""
+    return {
         ADVANCE_COHORT: Handler(advance_cohort_item, in_transaction=False),
         REMINDER: Handler(reminder_item, in_transaction=True),
+        RELEASE_FUNDING: Handler(release_funding_item, in_transaction=False),
     }
-    try:
-        import workflow.services.funding  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        handlers[RELEASE_FUNDING] = Handler(release_funding_item, in_transaction=False)
-    return handlers

@@ -1,11 +1,11 @@
 """Writing outbox rows: what must follow a change, committed in the same transaction.
 
-Messages carry ids and plain values only. Two topics exist:
+Messages carry ids and plain values only. One topic exists (funding is released by the
+scheduler's due-item dispatch, not through the outbox):
 
 - ``send_email``: ``{"key", "template", "specialist_id", "to", "extra"}`` where ``to`` is a
   recipient role (``specialist``, ``headteacher``, ``finance``, ``hub_lead``) or an address,
   and ``key`` is the email's idempotency key (specialist, template, recipient, occurrence).
-- ``release_funding``: ``{"funding_entry_id"}``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from workflow.db.models import OutboxMessage
 
 SEND_EMAIL = "send_email"
-RELEASE_FUNDING = "release_funding"
-TOPICS = (SEND_EMAIL, RELEASE_FUNDING)
+TOPICS = (SEND_EMAIL,)
 
 
 def emit(session: Session, topic: str, payload: dict[str, Any], now: datetime) -> None:

@@ -24,7 +24,7 @@ from dramatiq import Actor, Broker
 
 from workflow.errors import InvalidInput, NotFound, PermanentDeliveryError
 from workflow.services import emails
-from workflow.services.outbox import RELEASE_FUNDING, SEND_EMAIL
+from workflow.services.outbox import SEND_EMAIL
 
 if TYPE_CHECKING:
     from workflow.bootstrap import Runtime
@@ -46,17 +46,10 @@ def send_email(runtime: Runtime, payload: dict[str, Any]) -> None:
     )
 
 
-def release_funding(runtime: Runtime, payload: dict[str, Any]) -> None:
-    # The funding rule is its own piece of work (services/funding.py), plugged in here.
-    from workflow.services.funding import release_instalment
+HANDLERS: dict[str, Handler] = {SEND_EMAIL: send_email}
 
-    release_instalment(runtime.uow(), payload["funding_entry_id"], runtime.clock.now())
-
-
-HANDLERS: dict[str, Handler] = {SEND_EMAIL: send_email, RELEASE_FUNDING: release_funding}
-
-#: One queue per kind of work, so a backlog of emails never delays a funding release.
-QUEUES: dict[str, str] = {SEND_EMAIL: "emails", RELEASE_FUNDING: "funding"}
+#: One queue per kind of work (funding is released by the scheduler, not through a queue).
+QUEUES: dict[str, str] = {SEND_EMAIL: "emails"}
 
 
 def declare_actors(

@@ -1,0 +1,78 @@
+"""Funding planning: what a programme year is worth and how it is split, as pure arithmetic.
+
+No database, no clock: every function takes the rules, the numbers and the time zone it
+needs and returns plain values, so the arithmetic is unit-tested on its own
+(``tests/unit/test_funding_arithmetic.py``). Money is integer pence; days are integer
+half-days; a share is ``total * percent // sum`` and the last share takes the remainder.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, tzinfo
+
+from workflow.states.rules import CohortRules
+
+RELEASE_HOUR = time(9)
+# The milestones whose days withdrawal pays for (``on_withdrawal = "pro_rata"``).
+PAID_DAYS = ("central_day", "development_day")
+
+Planned = tuple[int, date, int]  # (instalment number, due date, amount in pence)
+
+
+def split(total_pence: int, percents: list[int]) -> list[int]:
+    """``total * percent // sum`` for each share but the last, which takes the remainder."""
+    whole = sum(percents)
+    amounts = [total_pence * p // whole for p in percents[:-1]]
+    return [*amounts, total_pence - sum(amounts)]
+
+
+def local_date(moment: datetime, tz: tzinfo) -> date:
+    """The date a person in the configured zone means at ``moment``."""
+    return moment.astimezone(tz).date()
+
+
+def due_at(day: date, tz: tzinfo) -> datetime:
+    """When an instalment due on ``day`` becomes releasable: 09:00 in ``tz``, in UTC."""
+    return datetime.combine(day, RELEASE_HOUR, tzinfo=tz).astimezone(UTC)
+
+
+def year_schedule(rules: CohortRules, programme_year: int) -> list[Planned]:
+    """The year's instalments as ``(number, due date, amount in pence)``."""
+    instalments = rules.year(programme_year).instalments
+    amounts = split(rules.entitlement_pence(programme_year), [i.percent for i in instalments])
+    return [(n, i.due, a) for n, (i, a) in enumerate(zip(instalments, amounts, strict=True), 1)]
+
+
+def resumed_schedule(
+    rules: CohortRules, programme_year: int, owed_pence: int, after: int, today: date
+) -> list[Planned]:
+    """What is still owed, on the rules' due dates not yet past (or one instalment today).
+
+    Numbers continue after ``after`` (the highest number already used for the year).
+    """
+    if owed_pence <= 0:
+        return []
+    ahead = [i for i in rules.year(programme_year).instalments if i.due >= today]
+    if not ahead:
+        return [(after + 1, today, owed_pence)]
+    amounts = split(owed_pence, [i.percent for i in ahead])
+    return [(after + n, i.due, a) for n, (i, a) in enumerate(zip(ahead, amounts, strict=True), 1)]
+
+
+def owed_pence(rules: CohortRules, programme_year: int, released: int, scheduled: int) -> int:
+    """What a resumed year still owes: its entitlement less what was paid or is scheduled."""
+    return rules.entitlement_pence(programme_year) - released - scheduled
+
+
+def pro_rata_pence(half_days: int, rules: CohortRules, programme_year: int, released: int) -> int:
+    """What withdrawal still pays: days recorded at the daily rate, capped, less what was paid.
+
+    Half-days times the rate, halved and rounded down to a whole penny.
+    """
+    earned = half_days * rules.funding.daily_rate_pence // 2
+    return max(0, min(earned, rules.entitlement_pence(programme_year)) - released)
+
+
+def paid_half_days(recorded: dict[str, int]) -> int:
+    """The half-days among a year's recorded milestones that withdrawal pays for."""
+    return sum(recorded.get(kind, 0) for kind in PAID_DAYS)

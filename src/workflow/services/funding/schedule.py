@@ -1,0 +1,235 @@
+"""Scheduling funding: a programme year's instalments, and what transitions do to them.
+
+- Starting a programme year schedules its instalments (``funding_entries``, origin
+  ``rules``) and one ``due_items`` row each (kind ``release_funding``), from which the
+  scheduler's due-item dispatch releases them (``release.py``).
+- Withdrawal and deferral cancel what is not yet released (instalment and due item);
+  withdrawal under ``on_withdrawal = "pro_rata"`` also pays the days recorded that year,
+  as a ledger adjustment of origin ``withdrawal``.
+- Resuming schedules again what is still owed for the year resumed into (origin
+  ``resume``, numbered after the instalments already used).
+
+``after_transition`` is the entry point a transition's consequences call, in the
+transition's transaction; ``schedule_years`` is the batch-first one for year starts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from workflow.config import Settings
+from workflow.db.bulk import among, insert_rows
+from workflow.db.models import DueItem, FundingEntry, LedgerEntry, Specialist
+from workflow.services import effects
+from workflow.services.auth import Actor
+from workflow.services.funding import ledger, planning
+from workflow.services.queries import cohort_rules, milestone_totals
+from workflow.states.lifecycle import Outcome, State
+from workflow.states.rules import CohortRules
+
+RELEASE_FUNDING = "release_funding"  # the due item kind
+SCHEDULED, RELEASED, CANCELLED = "scheduled", "released", "cancelled"
+YEAR_STARTED_BY = {"start_year1": 1, "start_year2": 2}
+YEAR_OF_STATE = {State.YEAR1: 1, State.YEAR2: 2}
+# The zone release dates are read in when the caller has no settings at hand.
+DEFAULT_ZONE = Settings().tz
+
+
+def due_item_key(funding_entry_id: int) -> str:
+    return f"funding:{funding_entry_id}"
+
+
+def _insert_entries(session: Session, rows: list[dict], tz: tzinfo) -> None:
+    """Insert funding entries and one due item each (keyed by the entry's new id)."""
+    ids = insert_rows(session, FundingEntry.__table__, rows, return_ids=True)
+    releasable = {day: planning.due_at(day, tz) for day in {row["due_date"] for row in rows}}
+    due = [
+        {
+            "key": due_item_key(entry_id),
+            "kind": RELEASE_FUNDING,
+            "due_at": releasable[row["due_date"]],
+            "payload": {"funding_entry_id": entry_id},
+        }
+        for entry_id, row in zip(ids, rows, strict=True)
+    ]
+    insert_rows(session, DueItem.__table__, due)
+
+
+def _entry_row(specialist_id, school_id, year, planned, origin, now) -> dict:
+    number, due, amount = planned
+    return {
+        "specialist_id": specialist_id,
+        "school_id": school_id,
+        "programme_year": year,
+        "instalment": number,
+        "origin": origin,
+        "amount_pence": amount,
+        "due_date": due,
+        "status": SCHEDULED,
+        "created_at": now,
+    }
+
+
+def schedule_years(
+    session: Session,
+    rules: CohortRules,
+    trigger: str,
+    specialist_ids: list[int],
+    now: datetime,
+    tz: tzinfo = DEFAULT_ZONE,
+) -> None:
+    """Schedule the year ``trigger`` starts for each specialist; those already scheduled are
+    skipped, so this is safe to repeat. Used by the single and the bulk path alike."""
+    year = YEAR_STARTED_BY.get(trigger)
+    if year is None or not specialist_ids:
+        return
+    scheduled_already = (
+        select(FundingEntry.id)
+        .where(FundingEntry.specialist_id == Specialist.id, FundingEntry.programme_year == year)
+        .exists()
+    )
+    rows = session.execute(
+        select(Specialist.id, Specialist.school_id)
+        .where(among(session, Specialist.id, specialist_ids), ~scheduled_already)
+        .order_by(Specialist.id)
+    ).all()
+    plan = planning.year_schedule(rules, year)
+    entries = [
+        _entry_row(sid, school_id, year, planned, ledger.RULES, now)
+        for sid, school_id in rows
+        for planned in plan
+    ]
+    _insert_entries(session, entries, tz)
+
+
+def after_transition(
+    session: Session,
+    specialist: Specialist,
+    trigger: str,
+    outcome: Outcome,
+    actor: Actor,
+    now: datetime,
+    tz: tzinfo = DEFAULT_ZONE,
+) -> None:
+    """The funding consequences of one transition, in the transition's transaction."""
+    if trigger in YEAR_STARTED_BY:
+        rules = cohort_rules(session, specialist.cohort_id)
+        schedule_years(session, rules, trigger, [specialist.id], now, tz)
+    elif outcome.dest in (State.WITHDRAWN, State.DEFERRED):
+        cancel_scheduled(session, specialist.id, now)
+        if outcome.dest == State.WITHDRAWN:
+            _pay_pro_rata(session, specialist, actor, now, tz)
+    elif outcome.source == State.DEFERRED and outcome.dest in YEAR_OF_STATE:
+        _reschedule_owed(session, specialist, YEAR_OF_STATE[outcome.dest], now, tz)
+
+
+def cancel_scheduled(session: Session, specialist_id: int, now: datetime) -> int:
+    """Cancel every instalment not yet released, and its due item. Released ones stay."""
+    ids = list(
+        session.scalars(
+            select(FundingEntry.id)
+            .where(FundingEntry.specialist_id == specialist_id, FundingEntry.status == SCHEDULED)
+            .with_for_update()
+        )
+    )
+    if not ids:
+        return 0
+    session.execute(update(FundingEntry).where(FundingEntry.id.in_(ids)).values(status=CANCELLED))
+    session.execute(
+        update(DueItem)
+        .where(
+            DueItem.key.in_([due_item_key(i) for i in ids]),
+            DueItem.done_at.is_(None),
+            DueItem.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=now)
+    )
+    return len(ids)
+
+
+def year_sums(session: Session, specialist_id: int, year: int) -> tuple[int, int, int]:
+    """(released in the ledger, still scheduled, highest instalment number) for a year."""
+    released = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
+            LedgerEntry.specialist_id == specialist_id, LedgerEntry.programme_year == year
+        )
+    )
+    scheduled, highest = session.execute(
+        select(
+            func.coalesce(
+                func.sum(case((FundingEntry.status == SCHEDULED, FundingEntry.amount_pence))), 0
+            ),
+            func.coalesce(func.max(FundingEntry.instalment), 0),
+        ).where(FundingEntry.specialist_id == specialist_id, FundingEntry.programme_year == year)
+    ).one()
+    return int(released), int(scheduled), int(highest)
+
+
+def latest_year(session: Session, specialist_id: int) -> int | None:
+    """The latest programme year with funding scheduled for the specialist, if any."""
+    return session.scalar(
+        select(func.max(FundingEntry.programme_year)).where(
+            FundingEntry.specialist_id == specialist_id
+        )
+    )
+
+
+def _reschedule_owed(
+    session: Session, specialist: Specialist, year: int, now: datetime, tz: tzinfo
+) -> None:
+    if latest_year(session, specialist.id) is None:
+        return  # the year never started (deferred before it): start_year schedules it
+    rules = cohort_rules(session, specialist.cohort_id)
+    released, scheduled, highest = year_sums(session, specialist.id, year)
+    owed = planning.owed_pence(rules, year, released, scheduled)
+    plan = planning.resumed_schedule(rules, year, owed, highest, planning.local_date(now, tz))
+    rows = [
+        _entry_row(specialist.id, specialist.school_id, year, planned, ledger.RESUME, now)
+        for planned in plan
+    ]
+    _insert_entries(session, rows, tz)
+
+
+def _pay_pro_rata(
+    session: Session, specialist: Specialist, actor: Actor, now: datetime, tz: tzinfo
+) -> None:
+    rules = cohort_rules(session, specialist.cohort_id)
+    year = latest_year(session, specialist.id)
+    if rules.funding.on_withdrawal != "pro_rata" or year is None:
+        return
+    recorded = milestone_totals(session, [specialist.id], year)[specialist.id]
+    released, _, _ = year_sums(session, specialist.id, year)
+    amount = planning.pro_rata_pence(planning.paid_half_days(recorded), rules, year, released)
+    if amount <= 0:
+        return
+    ledger.append(
+        session,
+        specialist_id=specialist.id,
+        school_id=specialist.school_id,
+        programme_year=year,
+        kind=ledger.ADJUSTMENT,
+        origin=ledger.WITHDRAWAL,
+        amount_pence=amount,
+        actor=actor.email,
+        reason=ledger.PRO_RATA_REASON,
+        at=now,
+    )
+    extra = {
+        "funding": {
+            "amount_pence": amount,
+            "programme_year": year,
+            "instalment": ledger.PRO_RATA_REASON,
+            "due_date": planning.local_date(now, tz).isoformat(),
+        },
+        "reason": ledger.PRO_RATA_REASON,
+    }
+    effects.write(
+        session,
+        [
+            effects.email_row(now, "funding_released", specialist.id, to, f"w{year}", extra)
+            for to in ("headteacher", "finance")
+        ],
+    )
