@@ -42,6 +42,7 @@ COMMAND_MODULES = {
     "diagram": "diagram",
     "email": "email",
     "report": "report",
+    "funding": "funding",
     "worker": "worker",
     "dead-letters": "dead_letters",
 }

@@ -205,6 +205,83 @@ class LedgerEntry(Base):
     at: Mapped[datetime]
 
 
+class FundingYear(Base):
+    """A specialist's programme year on the days basis: what it is worth, what lapsed.
+
+    Written when the year starts; ``cancelled_pence`` and ``closed_on`` are set when the
+    year closes (its last release date, or withdrawal): the entitlement's remainder lapses.
+    """
+
+    __tablename__ = "funding_years"
+    __table_args__ = (UniqueConstraint("specialist_id", "programme_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    programme_year: Mapped[int]
+    entitled_pence: Mapped[int] = mapped_column(BigInteger)
+    cancelled_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class Statement(Base):
+    """What one school is owed for one cohort on one release date: payable, then paid.
+
+    A paid statement is never changed: a correction after payment is a clawback line on
+    the school's next statement.
+    """
+
+    __tablename__ = "statements"
+    __table_args__ = (UniqueConstraint("school_id", "cohort_id", "release_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    release_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # payable, paid
+    total_pence: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    paid_by: Mapped[str | None] = mapped_column(String(320))
+    reference: Mapped[str | None] = mapped_column(String(200))
+
+
+class FundingLine(Base):
+    """One line of money for a school on the days basis: a claim for days recorded, a
+    bursary, a clawback of a paid line, or a manual adjustment.
+
+    Money is never edited: a line leaves an unpaid statement by ``removed_at`` (its
+    milestone was voided), and a paid line is reversed by a clawback line.
+    """
+
+    __tablename__ = "funding_lines"
+    __table_args__ = (
+        UniqueConstraint("kind", "milestone_id"),
+        UniqueConstraint("reverses_line_id"),
+        Index(None, "statement_id"),
+        Index(None, "specialist_id", "programme_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    programme_year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))  # claim, bursary, clawback, adjustment
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id"))
+    half_days: Mapped[int | None]
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    claimable_on: Mapped[date] = mapped_column(Date)
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
+    removed_at: Mapped[datetime | None]
+    reverses_line_id: Mapped[int | None] = mapped_column(ForeignKey("funding_lines.id"))
+    actor: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 class EmailLog(Base):
     """One email, recorded under its idempotency key before it is sent."""
 

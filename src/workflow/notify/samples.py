@@ -25,6 +25,8 @@ SAMPLE_NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 # Who each template is previewed for: the first person it goes to.
 _PREVIEW_RECIPIENT = {
     "funding_released": "headteacher",
+    "funding_statement": "headteacher",
+    "funding_invariant_violation": "hub_lead",
     "stuck_specialists": "hub_lead",
 }
 
@@ -85,6 +87,32 @@ def _extras(template: str) -> dict[str, Any]:
                 "due_date": date(2025, 10, 31),
             }
         }
+    if template == "funding_statement":
+        return {
+            "statement": {
+                "id": 12,
+                "release_date": "2026-01-15",
+                "status": "payable",
+                "total_pence": 50000,
+                "lines": [
+                    {"specialist": "Priya Shah", "kind": "claim", "what": "central day",
+                     "date": "2025-10-16", "days": 1.0, "amount_pence": 20000},
+                    {"specialist": "Priya Shah", "kind": "claim", "what": "development day",
+                     "date": "2025-11-20", "days": 1.5, "amount_pence": 30000},
+                ],
+                "remaining": [
+                    {"specialist": "Priya Shah", "programme_year": 1,
+                     "remaining_pence": 100000, "lapsed_pence": 0},
+                ],
+            }
+        }  # fmt: skip
+    if template == "funding_invariant_violation":
+        return {
+            "violations": [
+                {"check": "year above its entitlement", "row": "specialist 42, Year 1",
+                 "detail": "claimed 160000 of 150000 pence"},
+            ]
+        }  # fmt: skip
     if template == "withdrawal_confirmed":
         return {"reason": "Leaving the school at Christmas for a post abroad."}
     if template == "deferral_confirmed":

@@ -21,6 +21,8 @@ TEMPLATES: dict[str, str] = {
     "withdrawal_confirmed": "to the specialist and headteacher: withdrawal confirmed",
     "deferral_confirmed": "to the specialist and headteacher: deferral confirmed",
     "stuck_specialists": "to the hub lead: specialists who could not advance at term start",
+    "funding_statement": "to the finance contact (else the head): a school's funding statement",
+    "funding_invariant_violation": "to the national admins: the funding ledger does not add up",
 }
 
 EVENT_TEMPLATES: frozenset[str] = frozenset(

@@ -12,6 +12,11 @@
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
   release_instalment``, which marks the item done in the release's own transaction. This
   is the one path by which an instalment is released in production.
+- ``funding_statements`` (payload ``cohort``, ``release_date``, ``closes_year``): basis
+  ``days``, gathers each school's statement of that release date
+  (``services.funding.statements.gather``), in the item's transaction.
+- ``funding_check`` (daily): the funding invariants (``services.funding.invariants``);
+  a violation emails the national admins; schedules the next day's check.
 
 A handler is either *in-transaction* (``work(session, item, now)``: the dispatcher
 locks the item, runs it and marks it done in one transaction) or *own-transaction*
@@ -33,7 +38,14 @@ from workflow.db.models import AuditEntry
 from workflow.scheduler import due
 from workflow.scheduler.calendar import Calendar
 from workflow.services import effects
-from workflow.services.funding import RELEASE_FUNDING, release_instalment
+from workflow.services.funding import (
+    GATHER_STATEMENTS,
+    RELEASE_FUNDING,
+    invariants,
+    release_instalment,
+)
+from workflow.services.funding.schedule import DEFAULT_ZONE
+from workflow.services.funding.statements import gather
 from workflow.states.rules import CohortRules
 
 if TYPE_CHECKING:
@@ -156,10 +168,25 @@ def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None
         uow.commit()
 
 
+def statements_item(session: Session, item: Claimed, now: datetime) -> None:
+    payload = item.payload
+    release_date = date.fromisoformat(payload["release_date"])
+    gather(session, payload["cohort"], release_date, payload.get("closes_year"), now)
+
+
+def funding_check_item(session: Session, item: Claimed, now: datetime) -> None:
+    found = invariants.check_and_report(session, now, DEFAULT_ZONE)
+    if found:
+        logger.error("funding check: %d violations; the national admins are told", len(found))
+    invariants.schedule_check(session, now, DEFAULT_ZONE)
+
+
 def default_handlers() -> dict[str, Handler]:
     """Every kind of due item and its work."""
     return {
         ADVANCE_COHORT: Handler(advance_cohort_item, in_transaction=False),
         REMINDER: Handler(reminder_item, in_transaction=True),
         RELEASE_FUNDING: Handler(release_funding_item, in_transaction=False),
+        GATHER_STATEMENTS: Handler(statements_item, in_transaction=True),
+        invariants.FUNDING_CHECK: Handler(funding_check_item, in_transaction=True),
     }

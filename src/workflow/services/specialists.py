@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
-from workflow.services import effects
+from workflow.services import effects, funding
 from workflow.services.auth import (
     Action,
     Actor,
@@ -231,8 +231,6 @@ def apply_outcome(
     update_reminders(session, specialist, trigger, outcome, now)
     session.flush()  # the version check happens here: a concurrent change raises Conflict
     effects.write(session, effects.transition_rows(specialist.id, trigger, now, occurrence, reason))
-    from workflow.services import funding  # deferred: most commands never touch money
-
     funding.after_transition(session, specialist, trigger, outcome, actor, now)
 
 
@@ -271,7 +269,7 @@ def record_milestone(
             )
         ):
             raise DomainError(f"{kind.replace('_', ' ')} is already recorded")
-        _audit(
+        entry = _audit(
             session,
             specialist,
             kind,
@@ -284,6 +282,7 @@ def record_milestone(
             occurred_on=on or now.date(),
             programme_year=PROGRAMME_YEAR[state],
         )
+        funding.on_milestone_recorded(session, specialist, entry, now)
         # A milestone changes what the guards see: bump the version so that a decision
         # taken concurrently on the old facts conflicts instead of slipping through.
         specialist.updated_at = now

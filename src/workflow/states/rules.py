@@ -52,6 +52,8 @@ class YearRules(_Strict, kw_only=True):  # kw_only: instalments follows defaults
     bursary_pence: NonNegative = 0
     launch_attendance_required: bool = False
     instalments: Annotated[list[Instalment], Meta(min_length=1)]
+    # Basis "days": the dates statements are gathered on (default: the instalments' dates).
+    release_dates: list[date] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.central_half_days + self.development_half_days > self.funded_half_days:
@@ -61,6 +63,13 @@ class YearRules(_Strict, kw_only=True):  # kw_only: instalments follows defaults
         dues = [i.due for i in self.instalments]
         if dues != sorted(dues):
             raise FieldProblem("instalments", "instalments must be in date order")
+        if self.release_dates != sorted(set(self.release_dates)):
+            raise FieldProblem("release_dates", "release dates must be distinct and in order")
+
+    @property
+    def statement_dates(self) -> list[date]:
+        """The release dates on which statements are gathered (basis ``days``)."""
+        return self.release_dates or [i.due for i in self.instalments]
 
 
 class Event(_Strict):
@@ -92,8 +101,17 @@ class Dates(_Strict):
 
 class Funding(_Strict):
     daily_rate_pence: NonNegative
+    # "instalments": each year's entitlement in fixed shares on the instalments' dates.
+    # "days": each day recorded (of the milestones in ``paid_milestones``) is a claim at the
+    # daily rate, capped at the year's funded days; the bursary is a line of its own; the
+    # claims are gathered into statements per school on each release date.
+    basis: Literal["instalments", "days"] = "instalments"
+    paid_milestones: list[Literal["central_day", "development_day", "hub_support"]] = msgspec.field(
+        default_factory=lambda: ["central_day", "development_day"]
+    )
     # What a school is paid when its specialist withdraws: released instalments always
     # stay; "pro_rata" also pays the days recorded that year beyond what was released.
+    # (Basis "days": days recorded and not yet paid are paid on the next statement.)
     on_withdrawal: Literal["pro_rata", "nothing"] = "nothing"
 
 

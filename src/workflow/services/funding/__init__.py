@@ -11,12 +11,20 @@ Money is integer pence throughout; no floats. The package holds one job per modu
 - ``ledger``: the one way a ledger row is appended, with its kind and origin as columns;
 - ``adjustments``: ``funding adjust``, a manual correction;
 - ``reports``: ``report funding`` and the identity it keeps
-  (``entitled == released + scheduled + cancelled``).
+  (``entitled == released + scheduled + cancelled``);
+- basis ``days`` (claims from the days recorded): ``claims`` (lines from milestones,
+  voids, withdrawal, year ends), ``statements`` (per school per release date, paid by the
+  hub), ``invariants`` (the daily check that the money adds up).
 
 Callers import the names below from ``workflow.services.funding``.
 """
 
 from workflow.services.funding.adjustments import adjust
+from workflow.services.funding.claims import (
+    GATHER_STATEMENTS,
+    on_milestone_recorded,
+    on_milestone_voided,
+)
 from workflow.services.funding.ledger import PRO_RATA_REASON
 from workflow.services.funding.release import release_instalment
 from workflow.services.funding.reports import FundingReport, funding_report, report
@@ -28,6 +36,7 @@ from workflow.services.funding.schedule import (
 )
 
 __all__ = [
+    "GATHER_STATEMENTS",
     "PRO_RATA_REASON",
     "RELEASE_FUNDING",
     "FundingReport",
@@ -35,6 +44,8 @@ __all__ = [
     "after_transition",
     "cancel_scheduled",
     "funding_report",
+    "on_milestone_recorded",
+    "on_milestone_voided",
     "release_instalment",
     "report",
     "schedule_years",

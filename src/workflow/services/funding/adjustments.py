@@ -2,7 +2,8 @@
 
 A national admin (``Action.SETUP``) appends a positive or negative amount with a written
 reason; the row's origin is ``manual`` whatever its reason says, so the report counts it
-as a change to what the school is owed.
+as a change to what the school is owed. On the days basis the correction is a funding
+line of its own kind (``adjustment``), on the school's next statement.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from workflow.db.models import FundingEntry, School, Specialist
+from workflow.db.models import FundingEntry, FundingYear, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
 from workflow.services.auth import Action, Actor, authorize, not_found_unless_visible
-from workflow.services.funding import ledger
+from workflow.services.funding import claims, ledger, planning
+from workflow.services.funding.schedule import DEFAULT_ZONE, latest_year
+from workflow.services.queries import cohort_rules
 
 
 def adjust(
     uow: UnitOfWork,
     actor: Actor,
     specialist_id: int,
-    programme_year: int,
+    programme_year: int | None,
     amount_pence: int,
     reason: str,
     now: datetime,
@@ -40,6 +43,15 @@ def adjust(
             raise NotFound(f"specialist {specialist_id} not found")
         hub_id = session.scalar(select(School.hub_id).where(School.id == specialist.school_id))
         not_found_unless_visible(actor, hub_id, f"specialist {specialist_id}")
+        if cohort_rules(session, specialist.cohort_id).funding.basis == "days":
+            line = _adjust_days(
+                session, actor, specialist, programme_year, amount_pence, reason, now
+            )
+            uow.flush()
+            uow.commit()
+            return line.id
+        if programme_year is None:
+            programme_year = latest_year(session, specialist_id) or 1
         started = session.scalar(
             select(func.count(FundingEntry.id)).where(
                 FundingEntry.specialist_id == specialist_id,
@@ -65,3 +77,26 @@ def adjust(
         uow.flush()
         uow.commit()
         return row.id
+
+
+def _adjust_days(session, actor: Actor, specialist, programme_year, amount_pence, reason, now):
+    query = select(FundingYear).where(FundingYear.specialist_id == specialist.id)
+    if programme_year is not None:
+        query = query.where(FundingYear.programme_year == programme_year)
+    year = session.scalar(query.order_by(FundingYear.programme_year.desc()))
+    if year is None:
+        which = "any year" if programme_year is None else f"Year {programme_year}"
+        raise DomainError(f"specialist {specialist.id} has no funding for {which} to adjust")
+    return claims.add_line(
+        session,
+        specialist_id=specialist.id,
+        school_id=specialist.school_id,
+        cohort_id=specialist.cohort_id,
+        programme_year=year.programme_year,
+        kind=claims.ADJUSTMENT,
+        amount_pence=amount_pence,
+        claimable_on=planning.local_date(now, DEFAULT_ZONE),
+        actor=actor.email,
+        reason=reason.strip(),
+        created_at=now,
+    )

@@ -76,3 +76,25 @@ def pro_rata_pence(half_days: int, rules: CohortRules, programme_year: int, rele
 def paid_half_days(recorded: dict[str, int]) -> int:
     """The half-days among a year's recorded milestones that withdrawal pays for."""
     return sum(recorded.get(kind, 0) for kind in PAID_DAYS)
+
+
+# --- Basis "days" ----------------------------------------------------------------------------
+
+
+def claim_for(
+    half_days: int, claimed_half_days: int, funded_half_days: int, daily_rate_pence: int
+) -> tuple[int, int]:
+    """``(half-days paid, pence)`` for ``half_days`` recorded when ``claimed_half_days`` of
+    the year's ``funded_half_days`` are claimed already: capped at what the year has left.
+
+    The pence are the year's running total at the rate less what was claimed before, so
+    half-days at an odd rate never lose or gain a penny over the year.
+    """
+    paid = max(0, min(half_days, funded_half_days - claimed_half_days))
+    before = claimed_half_days * daily_rate_pence // 2
+    return paid, (claimed_half_days + paid) * daily_rate_pence // 2 - before
+
+
+def lapsed_pence(entitled_pence: int, claimed_pence: int) -> int:
+    """What lapses when a year closes: the entitlement not claimed (never negative)."""
+    return max(0, entitled_pence - claimed_pence)

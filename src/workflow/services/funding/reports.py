@@ -12,6 +12,20 @@ holds per school, per specialist and year, and in total:
   (ledger origin ``withdrawal``).
 
 Kinds and origins are read from their columns, never inferred from reason text.
+
+Basis ``days`` (claims and statements) adds claimed, paid and clawed back, and keeps the
+same identity with:
+
+- entitled: each started year's worth (``funding_years``) plus manual adjustment lines;
+- released: the live lines on statements (payable or paid; clawbacks are negative);
+- scheduled: the entitlement not yet claimed, plus lines claimed and waiting for the
+  next release date;
+- cancelled: what lapsed when a year closed (year end or withdrawal);
+- claimed: live claim, bursary and clawback lines (net); paid: lines on paid statements;
+  clawed back: the clawback lines, as a positive amount.
+
+So ``entitled = released + scheduled + cancelled`` per school and in total; the daily
+check (``invariants.py``) verifies each part from its own rows.
 """
 
 from __future__ import annotations
@@ -22,7 +36,16 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from workflow.db.models import FundingEntry, Hub, LedgerEntry, School, Specialist
+from workflow.db.models import (
+    FundingEntry,
+    FundingLine,
+    FundingYear,
+    Hub,
+    LedgerEntry,
+    School,
+    Specialist,
+    Statement,
+)
 from workflow.services.auth import (
     Action,
     Actor,
@@ -30,12 +53,13 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
-from workflow.services.funding import ledger
+from workflow.services.funding import claims, ledger
 from workflow.services.funding.schedule import CANCELLED, SCHEDULED
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.states.rules import rules_from_snapshot
 
 FIGURES = ("entitled_pence", "released_pence", "scheduled_pence", "cancelled_pence")
+DAYS_FIGURES = ("claimed_pence", "paid_pence", "clawed_back_pence")
 
 
 @dataclass
@@ -46,19 +70,29 @@ class SchoolFunding:
     released_pence: int = 0
     scheduled_pence: int = 0
     cancelled_pence: int = 0
+    claimed_pence: int = 0
+    paid_pence: int = 0
+    clawed_back_pence: int = 0
+    days_basis: bool = False
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        return FIGURES + DAYS_FIGURES if self.days_basis else FIGURES
 
     def as_dict(self) -> dict:
-        return {"urn": self.urn, "hub": self.hub, **{f: getattr(self, f) for f in FIGURES}}
+        return {"urn": self.urn, "hub": self.hub, **{f: getattr(self, f) for f in self.figures}}
 
 
 @dataclass
 class FundingReport:
     cohort: int
     schools: list[SchoolFunding]
+    days_basis: bool = False
 
     @property
     def totals(self) -> dict[str, int]:
-        return {f: sum(getattr(s, f) for s in self.schools) for f in FIGURES}
+        figures = FIGURES + DAYS_FIGURES if self.days_basis else FIGURES
+        return {f: sum(getattr(s, f) for s in self.schools) for f in figures}
 
     def as_dict(self) -> dict:
         return {
@@ -100,6 +134,8 @@ def funding_report(
     in_scope = [Specialist.cohort_id == cohort.id]
     if hub_id is not None:
         in_scope.append(School.hub_id == hub_id)
+    if rules.funding.basis == "days":
+        return _days_report(session, cohort_number, in_scope)
 
     amount = FundingEntry.amount_pence
     entries = session.execute(
@@ -142,6 +178,10 @@ def funding_report(
         school["cancelled_pence"] -= int(withdrawal)
         school["entitled_pence"] += int(manual)
 
+    return FundingReport(cohort=cohort_number, schools=_schools(session, figures))
+
+
+def _schools(session: Session, figures: dict[int, dict[str, int]], **flags) -> list:
     names = {
         row.id: (row.urn, row.code)
         for row in session.execute(
@@ -150,6 +190,55 @@ def funding_report(
             .where(School.id.in_(list(figures)))
         )
     }
-    schools = [SchoolFunding(*names[school_id], **values) for school_id, values in figures.items()]
+    schools = [
+        SchoolFunding(*names[school_id], **values, **flags) for school_id, values in figures.items()
+    ]
     schools.sort(key=lambda s: (s.hub, s.urn))
-    return FundingReport(cohort=cohort_number, schools=schools)
+    return schools
+
+
+def _days_report(session: Session, cohort_number: int, in_scope: list) -> FundingReport:
+    """Basis ``days``: the figures from funding years, lines and statements (see above).
+
+    A year counts for the specialist's current school, a line for the school it was
+    claimed for.
+    """
+    figures: dict[int, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(FIGURES + DAYS_FIGURES, 0)
+    )
+    spent: dict[tuple[int, int], int] = defaultdict(int)
+    for line, status in session.execute(
+        select(FundingLine, Statement.status)
+        .join(Specialist, Specialist.id == FundingLine.specialist_id)
+        .join(School, School.id == FundingLine.school_id)
+        .outerjoin(Statement, Statement.id == FundingLine.statement_id)
+        .where(*in_scope, FundingLine.removed_at.is_(None))
+    ):
+        school = figures[line.school_id]
+        amount = line.amount_pence
+        if line.kind == claims.ADJUSTMENT:
+            school["entitled_pence"] += amount
+        else:
+            spent[(line.specialist_id, line.programme_year)] += amount
+            school["claimed_pence"] += amount
+        if line.kind == claims.CLAWBACK:
+            school["clawed_back_pence"] -= amount
+        if status is None:
+            school["scheduled_pence"] += amount  # claimed, waiting for the next statement
+        else:
+            school["released_pence"] += amount
+            if status == claims.PAID:
+                school["paid_pence"] += amount
+    for year, school_id in session.execute(
+        select(FundingYear, Specialist.school_id)
+        .join(Specialist, Specialist.id == FundingYear.specialist_id)
+        .join(School, School.id == Specialist.school_id)
+        .where(*in_scope)
+    ):
+        school = figures[school_id]
+        school["entitled_pence"] += year.entitled_pence
+        school["cancelled_pence"] += year.cancelled_pence
+        unclaimed = year.entitled_pence - year.cancelled_pence
+        school["scheduled_pence"] += unclaimed - spent[(year.specialist_id, year.programme_year)]
+    schools = _schools(session, figures, days_basis=True)
+    return FundingReport(cohort=cohort_number, schools=schools, days_basis=True)

@@ -25,7 +25,7 @@ from workflow.db.bulk import among, insert_rows
 from workflow.db.models import DueItem, FundingEntry, LedgerEntry, Specialist
 from workflow.services import effects
 from workflow.services.auth import Actor
-from workflow.services.funding import ledger, planning
+from workflow.services.funding import claims, invariants, ledger, planning
 from workflow.services.queries import cohort_rules, milestone_totals
 from workflow.states.lifecycle import Outcome, State
 from workflow.states.rules import CohortRules
@@ -86,6 +86,10 @@ def schedule_years(
     year = YEAR_STARTED_BY.get(trigger)
     if year is None or not specialist_ids:
         return
+    if rules.funding.basis == "days":
+        claims.start_years(session, rules, year, specialist_ids, now, tz)
+        invariants.schedule_check(session, now, tz)
+        return
     scheduled_already = (
         select(FundingEntry.id)
         .where(FundingEntry.specialist_id == Specialist.id, FundingEntry.programme_year == year)
@@ -115,9 +119,12 @@ def after_transition(
     tz: tzinfo = DEFAULT_ZONE,
 ) -> None:
     """The funding consequences of one transition, in the transition's transaction."""
+    rules = cohort_rules(session, specialist.cohort_id)
     if trigger in YEAR_STARTED_BY:
-        rules = cohort_rules(session, specialist.cohort_id)
         schedule_years(session, rules, trigger, [specialist.id], now, tz)
+    elif rules.funding.basis == "days":
+        if outcome.dest == State.WITHDRAWN:
+            claims.on_withdrawal(session, specialist, now, tz)
     elif outcome.dest in (State.WITHDRAWN, State.DEFERRED):
         cancel_scheduled(session, specialist.id, now)
         if outcome.dest == State.WITHDRAWN:
