@@ -62,8 +62,8 @@ from workflow.config import Settings
 from workflow.db import models
 from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
-from workflow.scheduler.calendar import Calendar
 from workflow.services import effects, funding
+from workflow.services.calendar import Calendar
 from workflow.services.funding import ledger, planning, schedule
 from workflow.services.queries import TRANSITION
 from workflow.services.reminders import planned
@@ -129,7 +129,7 @@ def _advance(url: str) -> tuple[float, int]:
 
     runtime = bootstrap(Settings(database_url=url), clock=FixedClock(NOW))
     started = time.perf_counter()
-    report = advance_cohort(runtime.uow, SYSTEM, 9, "start_year2", NOW, batch_size=BATCH)
+    report = advance_cohort(runtime.uow(), SYSTEM, 9, "start_year2", NOW, batch_size=BATCH)
     elapsed = time.perf_counter() - started
     runtime.close()
     return elapsed, report.advanced
@@ -185,7 +185,7 @@ def _raw_rows(url: str) -> dict:
         for p in movers
         for number, day, amount in plan
     ]
-    releasable = [_naive(planning.due_at(day, cal.tz)) for _, day, _ in plan]
+    releasable = [_naive(planning.due_at(day, cal.tz.key)) for _, day, _ in plan]
     return {
         "ids": [p.id for p in movers],
         "audit": audit,

@@ -19,11 +19,12 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from workflow.bootstrap import Runtime, bootstrap
+from workflow.bootstrap import bootstrap
 from workflow.clock import FixedClock
 from workflow.config import Settings
 from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
+from workflow.runtime import Runtime
 
 STRICT = os.environ.get("CI") == "true"
 

@@ -47,3 +47,9 @@ def parse_now(text: str, tz: ZoneInfo) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(UTC)
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    """The date a person in ``timezone`` gives ``moment`` (not the UTC date: 00:30 on a
+    summer night in London is still the previous day in UTC)."""
+    return moment.astimezone(ZoneInfo(timezone)).date()

@@ -17,6 +17,7 @@ from workflow.conversion import FieldProblem, Invalid, convert
 from workflow.errors import SettingsError
 
 DEFAULT_VAR_DIR = Path("var")
+DEFAULT_TIMEZONE = "Europe/London"
 PREFIX = "WORKFLOW_"
 
 
@@ -33,7 +34,7 @@ class Settings(msgspec.Struct, kw_only=True):
     smtp_url: str | None = None
     mail_dir: Path = DEFAULT_VAR_DIR / "mail"
     mail_from: str = "Maths Hubs Mastery Programme <mastery@mathshubs.example>"
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     # What every command takes as now (rehearsals, back-filling, tests); unset: the system clock.
     now: datetime | None = None
 

@@ -25,10 +25,12 @@ from typing import Any
 import redis
 
 from tests import factories
-from workflow.bootstrap import Runtime
 from workflow.notify.mime import FinishedEmail
 from workflow.notify.senders import FileSender
-from workflow.services.outbox import email_key, emit_email
+from workflow.runtime import Runtime
+from workflow.services import effects
+from workflow.services.effects import email_row
+from workflow.services.outbox import email_key
 
 KEY_HEADER = "X-Test-Email-Key"
 
@@ -152,15 +154,9 @@ def emit_emails(
     """Write ``count`` send_email outbox rows (distinct keys) for one specialist; their keys."""
     specialist_id = add_specialist(runtime)
     with runtime.uow() as uow:
-        for n in range(count):
-            emit_email(
-                uow.session,
-                runtime.clock.now(),
-                template=template,
-                specialist_id=specialist_id,
-                to=to,
-                occurrence=str(n),
-            )
+        now = runtime.clock.now()
+        rows = [email_row(now, template, specialist_id, to, str(n)) for n in range(count)]
+        effects.write(uow.session, rows)
         uow.commit()
     return [email_key(specialist_id, template, to, str(n)) for n in range(count)]
 

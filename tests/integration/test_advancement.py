@@ -24,7 +24,7 @@ def test_a_cohort_advances_in_batches_and_the_unready_stay(world):
         record_milestone(rt.uow(), ADMIN, sid, "launch_attended", now())
     seen = []
     report = advance_cohort(
-        rt.uow, ADMIN, 9, "start_year1", now(), batch_size=3, progress=seen.append
+        rt.uow(), ADMIN, 9, "start_year1", now(), batch_size=3, progress=seen.append
     )
     assert report.advanced == 7 and report.stuck == []
     assert sum(seen) == 7 and len(seen) == 3
@@ -38,7 +38,7 @@ def test_a_cohort_advances_in_batches_and_the_unready_stay(world):
         preview = stuck_for_next_term(uow.session, ADMIN, 1, State.YEAR1)
     assert sorted(s.specialist_id for s in preview) == sorted(ids[5:])
 
-    report = advance_cohort(rt.uow, ADMIN, 9, "start_year2", now(), batch_size=2)
+    report = advance_cohort(rt.uow(), ADMIN, 9, "start_year2", now(), batch_size=2)
     assert report.advanced == 5
     assert sorted(s.specialist_id for s in report.stuck) == sorted(ids[5:])
     assert all("central days recorded in Year 1: 0 of 5.5" in s.reasons for s in report.stuck)
@@ -66,10 +66,10 @@ def test_advancing_twice_changes_nothing_the_second_time(world):
     ids = world.nominate(2)
     for sid in ids:
         transition(rt.uow(), ADMIN, sid, "select", now())
-    advance_cohort(rt.uow, ADMIN, 9, "start_year1", now())
+    advance_cohort(rt.uow(), ADMIN, 9, "start_year1", now())
     with rt.uow() as uow:
         audit = uow.session.scalar(select(func.count(AuditEntry.id)))
-    again = advance_cohort(rt.uow, ADMIN, 9, "start_year1", now())
+    again = advance_cohort(rt.uow(), ADMIN, 9, "start_year1", now())
     assert again.advanced == 0
     with rt.uow() as uow:
         assert uow.session.scalar(select(func.count(AuditEntry.id))) == audit

@@ -111,7 +111,7 @@ def test_cohort_2_is_paid_3000_pounds_a_year_on_the_rules_dates(world):
     assert released_by_year(rt, sid) == {1: 300000}
 
     world.clock.set(at(date(2018, 9, 3)))
-    assert advance_cohort(rt.uow, ADMIN, 2, "start_year2", world.clock.now()).advanced == 1
+    assert advance_cohort(rt.uow(), ADMIN, 2, "start_year2", world.clock.now()).advanced == 1
     year2 = [e for e in entries(rt, sid) if e[0] == 2]
     assert [(e[2], e[3]) for e in year2] == [
         (102000, date(2018, 12, 14)),
@@ -159,7 +159,7 @@ def test_entitlement_is_funded_days_times_the_daily_rate(world, tmp_path):
         setup.allocate(rt.uow(), ADMIN, "north", number, 4)
         (sid,) = world.nominate(cohort=number, email=f"rate{rate}@school.example")
         fire(world, sid, "select")
-        advance_cohort(rt.uow, ADMIN, number, "start_year1", world.clock.now())  # bulk path
+        advance_cohort(rt.uow(), ADMIN, number, "start_year1", world.clock.now())  # bulk path
         amounts = [e[2] for e in entries(rt, sid)]
         assert sum(amounts) == 15 * rate // 2, rate  # 7.5 days
         assert len(amounts) == 2 and abs(amounts[0] - amounts[1]) <= 1

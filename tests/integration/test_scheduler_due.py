@@ -14,9 +14,9 @@ from workflow.bootstrap import bootstrap
 from workflow.clock import FixedClock
 from workflow.config import Settings
 from workflow.db.models import DueItem, OutboxMessage, Specialist
-from workflow.scheduler import due
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.jobs import REMINDER, Handler, default_handlers, reminder_item
+from workflow.services import due
 from workflow.services.specialists import transition
 
 T0 = datetime(2025, 9, 1, 8, tzinfo=UTC)

@@ -14,9 +14,9 @@ from sqlalchemy import inspect, select
 
 from workflow.db.migrate import schema_differences
 from workflow.db.models import DueItem
-from workflow.scheduler import due
 from workflow.scheduler.dispatch import tick
 from workflow.scheduler.runner import JOBSTORE_TABLE, run_scheduler
+from workflow.services import due
 
 T0 = datetime(2025, 9, 1, 8, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from tests.integration.conftest import ADMIN
 from workflow.db.models import DueItem, OutboxMessage, Specialist
-from workflow.scheduler import due
 from workflow.scheduler.simulation import simulate
+from workflow.services import due
 from workflow.services.specialists import record_milestone, transition
 
 

@@ -32,7 +32,7 @@ def payload(specialist_id, to="specialist", template="selected", occurrence="1",
 
 def send(runtime, sender, body, renderer=render_for_tests):
     return deliver(
-        runtime.uow, renderer, sender, body, runtime.clock.now(), runtime.settings.mail_from
+        runtime.uow(), renderer, sender, body, runtime.clock.now(), runtime.settings.mail_from
     )
 
 

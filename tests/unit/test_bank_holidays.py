@@ -7,11 +7,11 @@ from importlib.resources import files
 
 import pytest
 
-from workflow.scheduler import bank_holidays
+from workflow.services import bank_holidays
 
 
 def test_the_snapshot_is_what_the_package_says_today():
-    shipped = files("workflow.scheduler").joinpath("bank_holidays.toml").read_text("utf-8")
+    shipped = files("workflow.services").joinpath("bank_holidays.toml").read_text("utf-8")
     # Differs after an upgrade of `holidays` that learns of a new special bank holiday:
     # write the snapshot again (see bank_holidays.py).
     assert shipped == bank_holidays.snapshot_text()

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workflow.errors import RulesError, SettingsError
-from workflow.scheduler.calendar import (
+from workflow.services.calendar import (
     Calendar,
     Period,
     Term,

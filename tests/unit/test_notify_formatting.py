@@ -100,3 +100,12 @@ def test_a_span_over_two_days_names_both():
 @pytest.mark.parametrize(("days", "shown"), [(0, "today"), (1, "tomorrow"), (14, "in 14 days")])
 def test_days_before_reads_naturally(days, shown):
     assert format_in_days(days) == shown
+
+
+def test_times_are_shown_in_the_zone_given():
+    moment = datetime(2025, 9, 30, 8, 30, tzinfo=UTC)
+    assert format_when(moment) == "Tuesday 30 September 2025, 9:30am"  # London, summer time
+    assert format_when(moment, zone="America/New_York") == "Tuesday 30 September 2025, 4:30am"
+    assert format_day(datetime(2025, 9, 30, 23, 30, tzinfo=UTC), zone="UTC") == (
+        "Tuesday 30 September 2025"
+    )

@@ -12,10 +12,11 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.message import Message
 from sqlalchemy import select
 
-from workflow.bootstrap import Runtime, bootstrap
+from workflow.bootstrap import bootstrap
 from workflow.clock import FixedClock
 from workflow.config import Settings
 from workflow.db.models import Base, OutboxMessage
+from workflow.runtime import Runtime
 from workflow.services.outbox import SEND_EMAIL, emit
 from workflow.workers.actors import HANDLERS, QUEUES, declare_actors
 from workflow.workers.relay import relay_forever, relay_once

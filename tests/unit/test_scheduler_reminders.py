@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from workflow.scheduler.calendar import Calendar
-from workflow.scheduler.jobs import first_term_day
+from workflow.services.calendar import Calendar
 from workflow.services.reminders import launch_invitations, planned, reminder_key
 from workflow.states.lifecycle import State
 
@@ -83,8 +82,8 @@ def test_launch_invitation_only_before_the_launch(cohort9_rules):
 
 def test_cohort_years_start_on_the_first_term_day():
     # cohort 9's year1_start is Monday 1 September 2025; the autumn term starts on the 3rd
-    assert first_term_day(CAL, date(2025, 9, 1)) == date(2025, 9, 3)
-    assert first_term_day(CAL, date(2025, 9, 10)) == date(2025, 9, 10)
-    assert CAL.reminder_time(first_term_day(CAL, date(2025, 9, 1))) == datetime(
+    assert CAL.first_term_day(date(2025, 9, 1)) == date(2025, 9, 3)
+    assert CAL.first_term_day(date(2025, 9, 10)) == date(2025, 9, 10)
+    assert CAL.reminder_time(CAL.first_term_day(date(2025, 9, 1))) == datetime(
         2025, 9, 3, 8, tzinfo=UTC
     )

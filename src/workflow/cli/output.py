@@ -38,7 +38,7 @@ def pounds(pence: int) -> str:
 
 
 def local_time(iso: str, tz) -> str:
-    """A stored UTC time as people here read it: ``2025-09-01 09:00`` in Europe/London."""
+    """A stored UTC time as people here read it: ``2025-09-01 09:00`` in the configured zone."""
     from datetime import datetime
 
     return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -56,13 +56,8 @@ def run_all(interval: float) -> None:
     """Run the scheduler and an in-process worker together (the embedded default)."""
     from workflow.bootstrap import bootstrap
     from workflow.scheduler.runner import run_scheduler
+    from workflow.workers.embedded import run_embedded
 
-    try:
-        from workflow.workers.embedded import run_embedded
-    except ImportError:
-        raise click.ClickException(
-            "workflow run needs the workers, which are not installed"
-        ) from None
     runtime = bootstrap()
     _configure_logging()
     stop_worker = run_embedded(runtime)  # starts the in-process worker; returns its stopper
@@ -98,9 +93,9 @@ def simulate(env: Env, until_text: str, from_text: str | None, as_json: bool) ->
     from workflow.bootstrap import bootstrap
     from workflow.clock import FixedClock
     from workflow.errors import InvalidInput, SettingsError
-    from workflow.scheduler.simulation import default_drain
     from workflow.scheduler.simulation import simulate as run_simulation
     from workflow.services.auth import Action, authorize
+    from workflow.workers.embedded import drain
 
     settings = env.runtime.settings
     try:
@@ -125,7 +120,7 @@ def simulate(env: Env, until_text: str, from_text: str | None, as_json: bool) ->
                     advance(days)
                     shown[0] += timedelta(days=days)
 
-            result = run_simulation(runtime, start, until, moved, drain=default_drain())
+            result = run_simulation(runtime, start, until, moved, drain=drain)
     finally:
         runtime.close()
     _print_summary(result, as_json)
@@ -146,12 +141,11 @@ def demo(as_json: bool) -> None:
     """Build a fresh demo database (var/workflow.db), seed cohort 9 across every Maths Hub
     and simulate it to the start of Year 3. Needs no token; prints one to explore with."""
     from workflow.config import load_settings
-    from workflow.scheduler.simulation import default_drain
-    from workflow.services.demo import run_demo
+    from workflow.demo import run_demo
+    from workflow.workers.embedded import drain
 
     settings = load_settings()
     say = (lambda _: None) if as_json else (lambda line: click.echo(f"demo: {line}"))
-    drain = default_drain()
     result = run_demo(settings, say=say, drain=drain)
     extra = {
         "refused": [{"name": n, "school": u, "reasons": r} for n, u, r in result.refused],

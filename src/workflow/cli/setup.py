@@ -6,6 +6,8 @@ import click
 
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json
+from workflow.services.auth import Role
+from workflow.services.setup import FUNDING, PHASES
 
 
 def _token_out(token: str, as_json: bool) -> None:
@@ -41,7 +43,7 @@ def staff() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["national_admin", "hub_lead", "hub_staff", "viewer"]),
+    type=click.Choice([role.value for role in Role if role != Role.SYSTEM]),
     help="national_admin: every hub; hub_lead: all of their hub's work; "
     "hub_staff: nominate, import, record; viewer: read only.",
 )
@@ -100,10 +102,8 @@ def school() -> None:
 @click.argument("urn")
 @click.option("--name", required=True)
 @click.option("--hub", "hub_code", required=True, help="The school's Maths Hub code.")
-@click.option(
-    "--phase", required=True, type=click.Choice(["primary", "secondary", "all-through", "16-plus"])
-)
-@click.option("--funding", required=True, type=click.Choice(["state", "independent"]))
+@click.option("--phase", required=True, type=click.Choice(PHASES))
+@click.option("--funding", required=True, type=click.Choice(FUNDING))
 @click.option("--head-name", required=True, help="The headteacher's name.")
 @click.option("--head-email", required=True, help="The headteacher's email.")
 @click.option("--finance-email", help="Where funding notices go.")

@@ -8,6 +8,7 @@ import click
 
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json, table
+from workflow.states.lifecycle import State
 
 
 def _iso_date(_ctx, _param, value):
@@ -174,9 +175,8 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
 @click.option("--hub", "hub_code", help="Only this hub.")
 @click.option(
     "--state",
-    type=click.Choice(["nominated", "selected", "not_selected", "year1", "year2",
-                       "work_group_lead", "deferred", "withdrawn"]),
-)  # fmt: skip
+    type=click.Choice([state.value for state in State]),
+)
 @click.option("--stuck", is_flag=True, help="Who cannot advance at the next term start, and why.")
 @json_option
 @pass_env

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 
@@ -33,8 +35,19 @@ def worker(processes: int, threads: int | None) -> None:
         f"workflow worker: {processes} process(es) of {settings.worker_threads} threads"
         f" on {broker}; stop with Ctrl-C or SIGTERM"
     )
-    run_processes(processes, overrides)
+    run_processes(processes, worker_process, overrides)
     click.echo("workflow worker: stopped")
+
+
+def worker_process(overrides: dict[str, Any]) -> None:
+    """The body of one worker process (spawned): settings from the environment plus
+    ``overrides``, its own runtime, logging to stderr, then serve until stopped."""
+    from workflow.bootstrap import bootstrap
+    from workflow.config import load_settings
+    from workflow.workers.runner import configure_logging, run
+
+    configure_logging()
+    run(bootstrap(load_settings(**overrides)))
 
 
 COMMANDS = [worker]

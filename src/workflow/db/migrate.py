@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine
+
+from workflow.db.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Tables other libraries create and own in our database, which no migration manages:
@@ -27,11 +31,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def schema_differences(engine: Engine) -> list:
     """What Alembic's autogenerate finds between the models and the migrated database."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from workflow.db.models import Base
-
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,

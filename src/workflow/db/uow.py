@@ -9,7 +9,7 @@ costs about 0.07 ms a transaction. A unit of work uses one or the other, never b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,23 +17,37 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.errors import Conflict
 
+if TYPE_CHECKING:
+    from workflow.clock import Clock
+
 
 class UnitOfWork:
     """``with uow: ...; uow.commit()``. Leaving the block without commit rolls back.
 
     A concurrent change to a versioned row (SQLAlchemy's ``StaleDataError``, raised at any
     flush inside the block) leaves it as ``Conflict``.
+
+    Services take one unit of work; a service that needs several transactions (bulk
+    advancement, a refusal recorded apart from the refused change) opens them with
+    ``fresh()``. The unit of work also carries the process's clock and time zone, so that
+    a service never reaches for the real time or a hard-coded zone.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session]):
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock):
         self._session_factory = session_factory
+        self.clock = clock
         self._session: Session | None = None
         self._connection: Connection | None = None
         self._open = False
 
     def fresh(self) -> UnitOfWork:
         """Another, independent unit of work on the same database."""
-        return UnitOfWork(self._session_factory)
+        return UnitOfWork(self._session_factory, self.clock)
+
+    @property
+    def timezone(self) -> str:
+        """The configured zone (``WORKFLOW_TIMEZONE``) in which people read dates and times."""
+        return self._session_factory.kw["info"][TIMEZONE]
 
     def __enter__(self) -> UnitOfWork:
         self._open = True
@@ -108,5 +122,14 @@ def _conflict() -> Conflict:
     return Conflict("someone else changed this specialist at the same time; nothing was saved")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+TIMEZONE = "timezone"
+
+
+def session_factory(engine: Engine, timezone: str) -> sessionmaker[Session]:
+    """Sessions on ``engine``; each carries the configured zone in ``session.info``."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={TIMEZONE: timezone})
+
+
+def session_timezone(session: Session) -> str:
+    """The configured zone of a session made by ``session_factory``."""
+    return session.info[TIMEZONE]

@@ -1,7 +1,8 @@
 """How money, dates and times read in an email: £1,234.56 and "Tuesday 30 September 2025, 9:30am".
 
 Money arrives as integer pence and is formatted with ``divmod`` (never a float). Times
-arrive as timezone-aware datetimes in UTC and are shown in Europe/London, in the GOV.UK
+arrive as timezone-aware datetimes in UTC and are shown in the configured zone
+(``WORKFLOW_TIMEZONE``, passed as ``zone``; Europe/London by default), in the GOV.UK
 style (9am, 9:30am, midday, midnight). Day and month names are spelt out here rather than
 taken from ``strftime``, so that a process locale cannot turn them into another language.
 
@@ -12,9 +13,10 @@ are accepted, but a datetime without a time zone never is.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-DISPLAY_TIMEZONE = "Europe/London"
+from workflow.config import DEFAULT_TIMEZONE
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
@@ -53,32 +55,37 @@ def as_datetime(value: datetime | str) -> datetime:
     return value
 
 
-def as_date(value: date | datetime | str) -> date:
-    """A calendar date; a datetime is first moved to London time, then its date taken."""
+def as_date(value: date | datetime | str, zone: str = DEFAULT_TIMEZONE) -> date:
+    """A calendar date; a datetime is first moved to ``zone``, then its date taken."""
     if isinstance(value, datetime):
-        return in_london(value).date()
+        return in_zone(value, zone).date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
         if "T" in value or " " in value.strip():
-            return in_london(value).date()
+            return in_zone(value, zone).date()
         return date.fromisoformat(value)
     raise TypeError(f"expected a date, not {type(value).__name__} {value!r}")
 
 
-def in_london(value: datetime | str) -> datetime:
-    return as_datetime(value).astimezone(ZoneInfo(DISPLAY_TIMEZONE))
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
-def format_day(value: date | datetime | str) -> str:
+def in_zone(value: datetime | str, zone: str = DEFAULT_TIMEZONE) -> datetime:
+    return as_datetime(value).astimezone(_zone(zone))
+
+
+def format_day(value: date | datetime | str, zone: str = DEFAULT_TIMEZONE) -> str:
     """``"Tuesday 30 September 2025"``."""
-    day = as_date(value)
+    day = as_date(value, zone)
     return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def format_time(value: datetime | str) -> str:
-    """London clock time: ``"9am"``, ``"9:30am"``, ``"3:15pm"``, ``"midday"``, ``"midnight"``."""
-    local = in_london(value)
+def format_time(value: datetime | str, zone: str = DEFAULT_TIMEZONE) -> str:
+    """Clock time: ``"9am"``, ``"9:30am"``, ``"3:15pm"``, ``"midday"``, ``"midnight"``."""
+    local = in_zone(value, zone)
     if local.minute == 0 and local.hour in (0, 12):
         return "midnight" if local.hour == 0 else "midday"
     hour = local.hour % 12 or 12
@@ -88,16 +95,18 @@ def format_time(value: datetime | str) -> str:
     return f"{hour}:{local.minute:02d}{suffix}"
 
 
-def format_when(value: datetime | str) -> str:
-    """``"Tuesday 30 September 2025, 9:30am"`` in London time."""
-    return f"{format_day(in_london(value))}, {format_time(value)}"
+def format_when(value: datetime | str, zone: str = DEFAULT_TIMEZONE) -> str:
+    """``"Tuesday 30 September 2025, 9:30am"`` in ``zone``."""
+    return f"{format_day(in_zone(value, zone), zone)}, {format_time(value, zone)}"
 
 
-def format_span(starts_at: datetime | str, ends_at: datetime | str) -> str:
+def format_span(
+    starts_at: datetime | str, ends_at: datetime | str, zone: str = DEFAULT_TIMEZONE
+) -> str:
     """``"Tuesday 30 September 2025, 9:30am to 3:30pm"``; both dates when the days differ."""
-    if in_london(starts_at).date() == in_london(ends_at).date():
-        return f"{format_when(starts_at)} to {format_time(ends_at)}"
-    return f"{format_when(starts_at)} to {format_when(ends_at)}"
+    if in_zone(starts_at, zone).date() == in_zone(ends_at, zone).date():
+        return f"{format_when(starts_at, zone)} to {format_time(ends_at, zone)}"
+    return f"{format_when(starts_at, zone)} to {format_when(ends_at, zone)}"
 
 
 def format_in_days(days: int) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflow.clock import SystemClock
+from workflow.config import DEFAULT_TIMEZONE
 from workflow.errors import InvalidInput
 from workflow.notify import formatting
 from workflow.notify.addresses import check_mailbox
@@ -39,8 +40,8 @@ _UNSAFE_IN_HEADER = ("\r", "\n", "\x00")
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
-    """The one Jinja2 environment, built on first use (never at import)."""
+def environment(zone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
+    """The Jinja2 environment showing times in ``zone``, built on first use (never at import)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -54,14 +55,15 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # the templates are part of the package: no stat at every use
     )
+    in_zone = {"zone": zone}
     env.filters.update(
         money=formatting.format_pence,
-        day=formatting.format_day,
-        time=formatting.format_time,
-        when=formatting.format_when,
+        day=functools.partial(formatting.format_day, **in_zone),
+        time=functools.partial(formatting.format_time, **in_zone),
+        when=functools.partial(formatting.format_when, **in_zone),
         in_days=formatting.format_in_days,
     )
-    env.globals["span"] = formatting.format_span
+    env.globals["span"] = functools.partial(formatting.format_span, **in_zone)
     return env
 
 
@@ -77,11 +79,13 @@ def render_email(
     sender: str,
     now: datetime | None = None,
     message_id: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> FinishedEmail:
     """Build the email ``template`` for ``to``: multipart/alternative text and HTML.
 
     ``now`` dates the message (the injected clock's time; the system's when omitted).
-    ``message_id`` lets a caller make the Message-ID stable across retries. Event emails
+    ``message_id`` lets a caller make the Message-ID stable across retries; ``timezone``
+    is the zone dates and times are shown in (the settings' ``WORKFLOW_TIMEZONE``). Event emails
     carry the event as an .ics attachment. Raises ``InvalidInput`` for an unknown template,
     a missing or malformed value, an invalid address, or a header with a line break.
     """
@@ -100,7 +104,7 @@ def render_email(
     values = dict(context)
     values.setdefault("recipient", _recipient(values, to_address.addr_spec))
 
-    env = environment()
+    env = environment(timezone)
     try:
         text_template = env.get_template(f"{template}.txt")
         subject = "".join(text_template.blocks["subject"](text_template.new_context(values)))

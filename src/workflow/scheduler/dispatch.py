@@ -14,8 +14,7 @@ An item whose work is refused by the domain (a ``WorkflowError``) is logged and 
 claimed, so it is retried when the claim goes stale; any other error propagates, so
 that the scheduler process fails loudly (and its supervisor restarts it).
 
-``tick`` is what the scheduler runs every interval: dispatch, then relay the outbox
-when the workers are installed.
+``tick`` is what the scheduler runs every interval: dispatch, then relay the outbox.
 """
 
 from __future__ import annotations
@@ -28,11 +27,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from workflow.errors import WorkflowError
-from workflow.scheduler import due
 from workflow.scheduler.jobs import Handler, default_handlers
+from workflow.services import due
+from workflow.workers.relay import relay_once
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -93,11 +93,7 @@ def _run(runtime: Runtime, handler: Handler, item: due.Claimed, now: datetime) -
 
 
 def relay_outbox(runtime: Runtime) -> int:
-    """Publish pending outbox rows if the workers are installed (else leave them)."""
-    try:
-        from workflow.workers.relay import relay_once
-    except ImportError:
-        return 0
+    """Publish every pending outbox row."""
     published = 0
     while (batch := relay_once(runtime, 500)) > 0:
         published += batch

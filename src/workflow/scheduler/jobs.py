@@ -1,10 +1,9 @@
 """The kinds of due item and the work each one does when it falls due.
 
 - ``advance_cohort`` (payload ``cohort``, ``trigger``): the bulk advancement of a whole
-  cohort at the start of a programme year. Scheduled when the cohort is created, for
-  09:00 London time on the first term day on or after each of the rules' dates
-  (``year1_start``, ``year2_start``, ``work_group_start``). It runs in its own batches
-  and is idempotent (advancing twice changes nothing); the item is marked done after.
+  cohort at the start of a programme year, scheduled when the cohort is created
+  (``services/cohort_schedule.py``). It runs in its own batches and is idempotent
+  (advancing twice changes nothing); the item is marked done after.
 - ``reminder`` (payload ``template``, ``specialist_id``, ``to``, ``extra``): one email,
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
@@ -35,32 +34,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry
-from workflow.scheduler import due
-from workflow.scheduler.calendar import Calendar
-from workflow.services import effects
-from workflow.services.funding import (
-    GATHER_STATEMENTS,
-    RELEASE_FUNDING,
-    invariants,
-    release_instalment,
-)
-from workflow.services.funding.schedule import DEFAULT_ZONE
-from workflow.services.funding.statements import gather
-from workflow.states.rules import CohortRules
+from workflow.services import due, effects, funding
+from workflow.services.advancement import advance_cohort
+from workflow.services.auth import SYSTEM
+from workflow.services.cohort_schedule import ADVANCE_COHORT
+from workflow.services.due import Claimed
+from workflow.services.funding import invariants, statements
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
-    from workflow.scheduler.due import Claimed
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-ADVANCE_COHORT = "advance_cohort"
 REMINDER = "reminder"
-YEAR_TRIGGERS = (
-    ("year1_start", "start_year1"),
-    ("year2_start", "start_year2"),
-    ("work_group_start", "start_work_group"),
-)
 
 
 @dataclass(frozen=True)
@@ -69,51 +55,17 @@ class Handler:
     in_transaction: bool
 
 
-# --- Scheduling a cohort's year starts -----------------------------------------------------
-
-
-def first_term_day(cal: Calendar, day: date) -> date:
-    """``day`` if it is in a term (half-terms count), else the first day of the next term."""
-    return day if cal.term_of(day) is not None else cal.next_term_start(day)
-
-
-def advancement_key(cohort: int, trigger: str) -> str:
-    return f"cohort:{cohort}:{trigger}"
-
-
-def schedule_cohort_years(session: Session, cohort: int, rules: CohortRules) -> None:
-    """The cohort's three year starts as ``advance_cohort`` items (called by add_cohort)."""
-    from workflow.services.reminders import calendar
-
-    cal = calendar()
-    due.schedule_many(
-        session,
-        [
-            due.row(
-                advancement_key(cohort, trigger),
-                ADVANCE_COHORT,
-                cal.reminder_time(first_term_day(cal, getattr(rules.dates, field))),
-                {"cohort": cohort, "trigger": trigger},
-            )
-            for field, trigger in YEAR_TRIGGERS
-        ],
-    )
-
-
 # --- The work of each kind -----------------------------------------------------------------
 
 
 def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
-    from workflow.services.advancement import advance_cohort
-    from workflow.services.auth import SYSTEM
-
     def heartbeat(_moved: int) -> None:
         with runtime.uow() as uow:
             due.renew_claim(uow.session, item.id, runtime.clock.now())
             uow.commit()
 
     report = advance_cohort(
-        runtime.uow,
+        runtime.uow(),
         SYSTEM,
         item.payload["cohort"],
         item.payload["trigger"],
@@ -155,9 +107,7 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
 
 
 def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
-    result = release_instalment(
-        runtime.uow(), item.payload["funding_entry_id"], now, tz=runtime.settings.tz
-    )
+    result = funding.release_instalment(runtime.uow(), item.payload["funding_entry_id"], now)
     if result == "released":
         return  # the release marked the item done in its own transaction
     if result == "not_due":
@@ -171,22 +121,22 @@ def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None
 def statements_item(session: Session, item: Claimed, now: datetime) -> None:
     payload = item.payload
     release_date = date.fromisoformat(payload["release_date"])
-    gather(session, payload["cohort"], release_date, payload.get("closes_year"), now)
+    statements.gather(session, payload["cohort"], release_date, payload.get("closes_year"), now)
 
 
 def funding_check_item(session: Session, item: Claimed, now: datetime) -> None:
-    found = invariants.check_and_report(session, now, DEFAULT_ZONE)
+    found = invariants.check_and_report(session, now)
     if found:
         logger.error("funding check: %d violations; the national admins are told", len(found))
-    invariants.schedule_check(session, now, DEFAULT_ZONE)
+    invariants.schedule_check(session, now)
 
 
 def default_handlers() -> dict[str, Handler]:
-    """Every kind of due item and its work."""
+    """Every kind of due item and the work it does."""
     return {
         ADVANCE_COHORT: Handler(advance_cohort_item, in_transaction=False),
         REMINDER: Handler(reminder_item, in_transaction=True),
-        RELEASE_FUNDING: Handler(release_funding_item, in_transaction=False),
-        GATHER_STATEMENTS: Handler(statements_item, in_transaction=True),
+        funding.RELEASE_FUNDING: Handler(release_funding_item, in_transaction=False),
+        funding.GATHER_STATEMENTS: Handler(statements_item, in_transaction=True),
         invariants.FUNDING_CHECK: Handler(funding_check_item, in_transaction=True),
     }

@@ -28,8 +28,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from workflow.scheduler.dispatch import tick as default_tick
+
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +73,6 @@ class Watch:
 
 
 def build_scheduler(runtime: Runtime, interval: float, persistent: bool = True):
-    from apscheduler.jobstores.memory import MemoryJobStore
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     store = (
         SQLAlchemyJobStore(engine=runtime.engine, tablename=JOBSTORE_TABLE)
@@ -109,10 +113,6 @@ def run_scheduler(
     persistent: bool = True,
 ) -> int:
     """Run until stopped (0) or until a tick fails or stalls (1)."""
-    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
-
-    from workflow.scheduler.dispatch import tick as default_tick
-
     global _bound
     work = tick or default_tick
     watch = Watch()

@@ -6,9 +6,9 @@ effects, then jump the clock to the next pending due time up to ``until``. Three
 years pass in seconds, against the configured database.
 
 Draining is a seam: ``drain(runtime)`` is called after each step to move the outbox
-along (relay the rows, deliver the emails in-process). ``default_drain`` is the workers'
-synchronous ``workflow.workers.embedded.drain`` when the workers are installed; without
-them it is ``None``: the emails stay queued in the outbox for a worker to send later.
+along (relay the rows, deliver the emails in-process); the CLI passes the workers'
+synchronous ``workflow.workers.embedded.drain``. Without one the emails stay queued in
+the outbox for a worker to send later.
 
 ``summary`` reads the outcome back: specialists per state (overall and per hub), money
 released (the ledger's sum, pence) and emails queued by template (one per recipient).
@@ -26,13 +26,13 @@ from sqlalchemy import func, select
 
 from workflow.clock import FixedClock
 from workflow.db.models import Hub, LedgerEntry, OutboxMessage, School, Specialist
-from workflow.scheduler import due
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.jobs import Handler, default_handlers
+from workflow.services import due
 from workflow.services.outbox import SEND_EMAIL
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 Drain = Callable[["Runtime"], Any]
 
@@ -54,15 +54,6 @@ class Summary:
             "by_hub": self.by_hub,
             "dispatched": self.dispatched,
         }
-
-
-def default_drain() -> Drain | None:
-    """The workers' in-process drain when installed, else None (emails stay queued)."""
-    try:
-        from workflow.workers.embedded import drain
-    except ImportError:
-        return None
-    return drain
 
 
 def simulate(

@@ -18,18 +18,18 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from workflow.db.bulk import among, insert_rows
-from workflow.db.models import AuditEntry, School, Specialist
+from workflow.db.bulk import among
+from workflow.db.models import School, Specialist
+from workflow.db.uow import UnitOfWork
 from workflow.errors import GuardFailed, InvalidInput
-from workflow.services import effects, funding
+from workflow.services import effects
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.queries import TRANSITION, facts_for
-from workflow.services.reminders import schedule_year_reminders
+from workflow.services.consequences import Moved, follow
+from workflow.services.queries import cohort_rules, facts_for
 from workflow.services.setup import cohort_by_number
-from workflow.states.lifecycle import NEXT_YEAR_TRIGGER, State, fire
+from workflow.states.lifecycle import State, fire
+from workflow.states.programme import YEAR_TRIGGERS, next_year_trigger, source_of, started_by
 from workflow.states.rules import rules_from_snapshot
-
-SOURCE_OF = {trigger: state for state, trigger in NEXT_YEAR_TRIGGER.items()}
 
 
 @dataclass
@@ -51,7 +51,7 @@ class AdvanceReport:
 
 @logs_refusals("advance_cohort")
 def advance_cohort(
-    uow_factory: Callable,
+    uow: UnitOfWork,
     actor: Actor,
     cohort_number: int,
     trigger: str,
@@ -60,33 +60,42 @@ def advance_cohort(
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
 ) -> AdvanceReport:
-    """Fire ``trigger`` (start_year1, start_year2 or start_work_group) for the whole cohort."""
+    """Fire ``trigger`` (start_year1, start_year2 or start_work_group) for the whole cohort,
+    one transaction per batch (each a ``uow.fresh()``)."""
     authorize(actor, Action.DECIDE)
-    if trigger not in SOURCE_OF:
-        raise InvalidInput(f"{trigger!r} is not a year trigger: {', '.join(SOURCE_OF)}")
-    source = SOURCE_OF[trigger]
-    with uow_factory() as uow:
+    if started_by(trigger) is None:
+        raise InvalidInput(f"{trigger!r} is not a year trigger: {', '.join(YEAR_TRIGGERS)}")
+    source = source_of(trigger)
+    with uow:
         cohort = cohort_by_number(uow.session, cohort_number)
         cohort_id, rules = cohort.id, rules_from_snapshot(cohort.rules)
     report = AdvanceReport(trigger=trigger)
     after_id = 0
     while True:
-        with uow_factory() as uow, _collector_paused():
+        with uow.fresh() as batch_uow, _collector_paused():
             batch = _advance_batch(
-                uow.session, actor, cohort_id, rules, source, trigger, now, after_id, batch_size
+                batch_uow.session,
+                actor,
+                cohort_id,
+                rules,
+                source,
+                trigger,
+                now,
+                after_id,
+                batch_size,
             )
             if batch is None:
                 break
             after_id, advanced, stuck = batch
-            uow.commit()
+            batch_uow.commit()
         report.advanced += advanced
         report.stuck += stuck
         if progress:
             progress(advanced + len(stuck))
     if report.stuck:
-        with uow_factory() as uow:
-            effects.write(uow.session, _stuck_emails(report, cohort_number, now))
-            uow.commit()
+        with uow.fresh() as stuck_uow:
+            effects.write(stuck_uow.session, _stuck_emails(report, cohort_number, now))
+            stuck_uow.commit()
     return report
 
 
@@ -118,36 +127,19 @@ def _advance_batch(session, actor, cohort_id, rules, source, trigger, now, after
         return None
     facts = facts_for(session, rows, rules) if trigger != "start_year1" else {}
     decided, stuck = _decide(rows, source, trigger, facts)
-    moved: dict[State, list[int]] = defaultdict(list)  # the ids by destination
-    audit, outbox = [], []
-    for row, outcome in decided:
-        moved[outcome.dest].append(row.id)
-        audit.append(
-            {
-                "specialist_id": row.id,
-                "kind": TRANSITION,
-                "name": trigger,
-                "from_state": source.value,
-                "to_state": outcome.dest.value,
-                "actor": actor.email,
-                "at": now,
-                "override": False,
-            }
-        )
-        outbox += effects.transition_rows(row.id, trigger, now, f"v{row.version}")
+    moved = [Moved.of(row.id, cohort_id, row.version, outcome) for row, outcome in decided]
+    by_dest: dict[State, list[int]] = defaultdict(list)
+    for m in moved:
+        by_dest[m.dest].append(m.specialist_id)
     # The rows are locked (FOR UPDATE; SQLite: one writer), so the versions read hold.
     table = Specialist.__table__
-    for dest, ids in moved.items():
+    for dest, ids in by_dest.items():
         session.execute(
             update(table)
             .where(among(session, table.c.id, ids))
             .values(state=dest.value, version=table.c.version + 1, updated_at=now)
         )
-    ids = [row.id for row, _ in decided]
-    schedule_year_reminders(session, rules, trigger, ids, now)
-    insert_rows(session, AuditEntry.__table__, audit)
-    effects.write(session, outbox)
-    funding.schedule_years(session, rules, trigger, ids, now)
+    follow(session, moved, trigger, actor, now)
     return rows[-1].id, len(decided), stuck
 
 
@@ -176,11 +168,9 @@ def _stuck_emails(report: AdvanceReport, cohort_number: int, now: datetime) -> l
 
 def stuck_for_next_term(session, actor: Actor, cohort_id: int, state: State) -> list[Stuck]:
     """Who would stay behind if the cohort advanced now, and why (``list --stuck``)."""
-    trigger = NEXT_YEAR_TRIGGER.get(state)
+    trigger = next_year_trigger(state)
     if trigger is None or trigger == "start_year1":
         return []
-    from workflow.services.queries import cohort_rules
-
     rules = cohort_rules(session, cohort_id)
     query = _candidates(cohort_id, state)
     if not actor.national:

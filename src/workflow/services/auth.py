@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
+from workflow.db.models import Refusal
+from workflow.db.uow import UnitOfWork
 from workflow.errors import NotFound, NotPermitted
 
 
@@ -92,10 +94,7 @@ def logs_refusals(command: str) -> Callable:
                 return service(uow, actor, *args, **kwargs)
             except (NotPermitted, NotFound) as refusal:
                 target = str(args[0]) if args else None
-                # The service's own "now" (the injected clock) when it has one.
-                given = [a for a in (*args, *kwargs.values()) if isinstance(a, datetime)]
-                at = given[0] if given else datetime.now(UTC)
-                record_refusal(uow, actor, command, target, str(refusal), at)
+                record_refusal(uow, actor, command, target, str(refusal), uow.clock.now())
                 raise
 
         return wrapper
@@ -104,11 +103,9 @@ def logs_refusals(command: str) -> Callable:
 
 
 def record_refusal(
-    uow, actor: Actor, command: str, target: str | None, reason: str, at: datetime
+    uow: UnitOfWork, actor: Actor, command: str, target: str | None, reason: str, at: datetime
 ) -> None:
-    from workflow.db.models import Refusal
-
-    fresh = uow() if callable(uow) else uow.fresh()
+    fresh = uow.fresh()
     with fresh:
         fresh.session.add(
             Refusal(

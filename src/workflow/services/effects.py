@@ -1,8 +1,9 @@
-"""What must follow a transition, as outbox rows written in the same transaction.
+"""The emails each trigger sends and to whom, as outbox rows.
 
-This is the one table of consequences: which emails each trigger sends and to whom.
-Single commands and bulk advancement both take their rows from here, so every path
-that changes state has the same effects.
+``services/consequences.py`` writes them, with the rest of a transition's consequences
+(audit, reminders, funding), in the transition's own transaction. Other producers (the
+reminders, the stuck-specialists email of bulk advancement) build their rows with
+``email_row``.
 """
 
 from __future__ import annotations

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
 from datetime import datetime
 from email.utils import parseaddr
 from enum import StrEnum
@@ -144,7 +143,7 @@ _MARK_FAILED = HotStatement(
 
 
 def deliver(
-    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
     renderer: Renderer,
     sender: Sender,
     payload: dict[str, Any],
@@ -156,7 +155,7 @@ def deliver(
     Raises ``TransientDeliveryError`` to be retried, ``PermanentDeliveryError`` (the row is
     then ``dead``), ``NotFound``/``InvalidInput`` for a payload that can never be sent.
     """
-    with uow_factory() as uow:
+    with uow:
         # Statements on a plain connection: the ORM has nothing to add to them.
         connection = uow.connection()
         context, addresses = _context_and_recipients(connection, payload)

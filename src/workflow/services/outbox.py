@@ -29,28 +29,3 @@ def emit(session: Session, topic: str, payload: dict[str, Any], now: datetime) -
 
 def email_key(specialist_id: int | None, template: str, to: str, occurrence: str = "1") -> str:
     return f"{specialist_id or '-'}:{template}:{to}:{occurrence}"
-
-
-def emit_email(
-    session: Session,
-    now: datetime,
-    *,
-    template: str,
-    specialist_id: int | None,
-    to: str,
-    occurrence: str = "1",
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Queue one email, keyed so that however often the message arrives it is sent once."""
-    emit(
-        session,
-        SEND_EMAIL,
-        {
-            "key": email_key(specialist_id, template, to, occurrence),
-            "template": template,
-            "specialist_id": specialist_id,
-            "to": to,
-            "extra": extra or {},
-        },
-        now,
-    )

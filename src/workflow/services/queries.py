@@ -9,6 +9,7 @@ from workflow.db.bulk import among
 from workflow.db.models import AuditEntry, Cohort, HubAllocation, School, Specialist
 from workflow.states.guards import Facts
 from workflow.states.lifecycle import HOLDS_PLACE
+from workflow.states.rules import CohortRules, rules_from_snapshot
 
 MILESTONE = "milestone"
 TRANSITION = "transition"
@@ -35,9 +36,7 @@ def places(session: Session, hub_id: int, cohort_id: int, lock: bool = False) ->
     return session.scalar(query) or 0
 
 
-def cohort_rules(session: Session, cohort_id: int):
-    from workflow.states.rules import rules_from_snapshot
-
+def cohort_rules(session: Session, cohort_id: int) -> CohortRules:
     return rules_from_snapshot(session.get(Cohort, cohort_id).rules)
 
 

@@ -21,15 +21,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow.scheduler import due
-from workflow.scheduler.calendar import Calendar
-from workflow.services import effects
+from workflow.db.uow import session_timezone
+from workflow.services import due, effects
+from workflow.services.calendar import Calendar, calendar
+from workflow.services.queries import cohort_rules
 from workflow.states.lifecycle import State
+from workflow.states.programme import funded_year, started_by
 from workflow.states.rules import CohortRules, Event
 
 REMINDER = "reminder"  # the due item kind
@@ -38,12 +39,6 @@ CENTRAL_REMINDER_DAYS = 7
 # Accreditation reminders in Year 2: (month, day) in the calendar year Year 2 ends in.
 ACCREDITATION_REMINDERS = ((3, 1), (6, 1))
 SPECIALIST_AND_HEAD = effects.SPECIALIST_AND_HEAD
-
-
-@cache
-def calendar() -> Calendar:
-    """The shipped calendar in England's time zone (built on first use, not at import)."""
-    return Calendar()
 
 
 def key_prefix(specialist_id: int) -> str:
@@ -123,7 +118,7 @@ def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> lis
                 extra = {"event": event_extra(event), "days_before": days}
                 for to in SPECIALIST_AND_HEAD:
                     add("launch_reminder", index, to, days, at, extra)
-    year = {State.YEAR1: 1, State.YEAR2: 2}.get(state)
+    year = funded_year(state)
     if year:
         for index, event in _events(rules, "central", year):
             at = cal.reminder_before(_event_day(event, cal), CENTRAL_REMINDER_DAYS)
@@ -162,20 +157,26 @@ def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) ->
     ]
 
 
-def update_reminders(session: Session, specialist, trigger: str, outcome, now: datetime) -> None:
+def update_reminders(
+    session: Session,
+    specialist_id: int,
+    cohort_id: int,
+    trigger: str,
+    dest: State,
+    now: datetime,
+) -> None:
     """The reminders one transition schedules or cancels, in the transition's transaction."""
-    if outcome.dest in (State.WITHDRAWN, State.DEFERRED):
-        due.cancel(session, key_prefix(specialist.id), now)
+    if dest in (State.WITHDRAWN, State.DEFERRED):
+        due.cancel(session, key_prefix(specialist_id), now)
         return
-    if trigger not in ("select", "start_year1", "start_year2", "resume"):
-        return
-    from workflow.services.queries import cohort_rules
-
-    rules = cohort_rules(session, specialist.cohort_id)
+    if trigger not in ("select", "resume"):
+        return  # year starts are planned for the whole batch: schedule_year_reminders
+    rules = cohort_rules(session, cohort_id)
     if trigger == "select":
-        effects.write(session, launch_invitations(specialist.id, rules, now))
+        effects.write(session, launch_invitations(specialist_id, rules, now))
     # resume revives what deferral cancelled, where it is still to come
-    rows = planned(specialist.id, rules, outcome.dest, now, calendar())
+    cal = calendar(session_timezone(session))
+    rows = planned(specialist_id, rules, dest, now, cal)
     due.schedule_many(session, rows, revive=trigger == "resume")
 
 
@@ -183,8 +184,8 @@ def schedule_year_reminders(
     session: Session, rules: CohortRules, trigger: str, specialist_ids: list[int], now: datetime
 ) -> None:
     """The reminders of a batch of specialists moved together by a year trigger."""
-    dest = {"start_year1": State.YEAR1, "start_year2": State.YEAR2}.get(trigger)
-    if dest is None or not specialist_ids:
+    year = started_by(trigger)
+    if year is None or not year.funded or not specialist_ids:
         return
-    plan = _plan(rules, dest, now, calendar())
+    plan = _plan(rules, year.state, now, calendar(session_timezone(session)))
     due.schedule_many(session, [item.row(sid) for sid in specialist_ids for item in plan])

@@ -10,6 +10,11 @@ from workflow.db.models import Cohort, Hub, HubAllocation, School
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
+from workflow.services.calendar import calendar
+from workflow.services.cohort_schedule import schedule_cohort_years
+from workflow.services.queries import places_used
+from workflow.services.validation import clean_email, clean_name
+from workflow.states.rules import load_rules, rules_snapshot
 
 PHASES = ("primary", "secondary", "all-through", "16-plus")
 FUNDING = ("state", "independent")
@@ -57,7 +62,6 @@ def add_hub(uow: UnitOfWork, actor: Actor, code: str, name: str, region: str | N
 @logs_refusals("allocate")
 def allocate(uow: UnitOfWork, actor: Actor, hub_code: str, cohort_number: int, places: int) -> None:
     """Set the hub's number of places in a cohort (never below the places already used)."""
-    from workflow.services.queries import places_used
 
     authorize(actor, Action.SETUP)
     if places < 0:
@@ -94,7 +98,6 @@ def add_school(
     head_email: str,
     finance_email: str | None = None,
 ) -> int:
-    from workflow.services.validation import clean_email, clean_name
 
     authorize(actor, Action.SETUP)
     if not URN.match(urn):
@@ -124,8 +127,6 @@ def add_school(
 @logs_refusals("add_cohort")
 def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: str) -> int:
     """Create a cohort, keeping a copy of its rules for life, and schedule its year starts."""
-    from workflow.scheduler.jobs import schedule_cohort_years
-    from workflow.states.rules import load_rules, rules_snapshot
 
     authorize(actor, Action.SETUP)
     rules = load_rules(rules_name_or_file)
@@ -141,6 +142,6 @@ def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: s
             start_date=rules.dates.year1_start,
         )
         uow.session.add(cohort)
-        schedule_cohort_years(uow.session, number, rules)
+        schedule_cohort_years(uow.session, number, rules, calendar(uow.timezone))
         uow.commit()
         return cohort.id

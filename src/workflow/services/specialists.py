@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from workflow.clock import local_date
 from workflow.db.models import AuditEntry, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
-from workflow.services import effects, funding
+from workflow.services import funding
 from workflow.services.auth import (
     Action,
     Actor,
@@ -24,19 +25,19 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
+from workflow.services.consequences import Moved, follow
 from workflow.services.queries import (
     MILESTONE,
-    TRANSITION,
     cohort_rules,
     facts_for,
     places,
     places_used,
 )
-from workflow.services.reminders import update_reminders
 from workflow.services.setup import cohort_by_number, school_by_urn
 from workflow.services.validation import clean_email, clean_name
 from workflow.states.guards import Facts, Nomination, nomination_reasons
-from workflow.states.lifecycle import ACTIVE, NEXT_YEAR_TRIGGER, Outcome, State, fire
+from workflow.states.lifecycle import ACTIVE, Outcome, State, fire
+from workflow.states.programme import milestone_year, next_year_trigger
 
 # Milestones: the states they may be recorded in, and whether they are measured in half-days.
 MILESTONES: dict[str, tuple[tuple[State, ...], bool]] = {
@@ -47,7 +48,6 @@ MILESTONES: dict[str, tuple[tuple[State, ...], bool]] = {
     "accreditation": ((State.YEAR1, State.YEAR2), False),
 }
 ONCE_ONLY = ("launch_attended", "accreditation")
-PROGRAMME_YEAR = {State.SELECTED: 1, State.YEAR1: 1, State.YEAR2: 2}
 MAX_HALF_DAYS = 40
 
 
@@ -88,8 +88,8 @@ def store_nomination(session, actor, request, school, cohort, now: datetime) -> 
     )
     session.add(specialist)
     session.flush()
-    _audit(session, specialist, "nominate", "none", State.NOMINATED, actor, now)
-    effects.write(session, effects.transition_rows(specialist.id, "nominate", now, "v1"))
+    moved = Moved(specialist.id, cohort.id, specialist.version, None, State.NOMINATED)
+    follow(session, [moved], "nominate", actor, now)
     return specialist.id
 
 
@@ -192,7 +192,7 @@ def advance(uow: UnitOfWork, actor: Actor, specialist_id: int, now: datetime, **
     with uow:
         specialist = load_specialist(uow.session, actor, specialist_id)
         state = State(specialist.state)
-    trigger = NEXT_YEAR_TRIGGER.get(state)
+    trigger = next_year_trigger(state)
     if trigger is None:
         raise DomainError(f"specialist {specialist_id} is {state.value}: there is no next year")
     return _transition(uow, actor, specialist_id, trigger, now, **kwargs)
@@ -207,31 +207,16 @@ def apply_outcome(
     now: datetime,
     reason: str | None,
 ) -> None:
-    """Write a decided transition: state, audit entry, consequences (same transaction)."""
-    occurrence = f"v{specialist.version}"  # the version it changed from: unique per change
+    """Write a decided transition: the state, then its consequences (same transaction)."""
+    moved = Moved.of(specialist.id, specialist.cohort_id, specialist.version, outcome)
     if outcome.dest == State.DEFERRED:
         specialist.resume_state = outcome.source.value
     elif outcome.source == State.DEFERRED:
         specialist.resume_state = None
     specialist.state = outcome.dest.value
     specialist.updated_at = now
-    if outcome.overridden:
-        reason = f"{reason} (overrode: {'; '.join(outcome.overridden)})"
-    _audit(
-        session,
-        specialist,
-        trigger,
-        outcome.source,
-        outcome.dest,
-        actor,
-        now,
-        reason=reason,
-        override=bool(outcome.overridden),
-    )
-    update_reminders(session, specialist, trigger, outcome, now)
     session.flush()  # the version check happens here: a concurrent change raises Conflict
-    effects.write(session, effects.transition_rows(specialist.id, trigger, now, occurrence, reason))
-    funding.after_transition(session, specialist, trigger, outcome, actor, now)
+    follow(session, [moved], trigger, actor, now, reason=reason)
 
 
 @logs_refusals("record")
@@ -269,19 +254,21 @@ def record_milestone(
             )
         ):
             raise DomainError(f"{kind.replace('_', ' ')} is already recorded")
-        entry = _audit(
-            session,
-            specialist,
-            kind,
-            state,
-            state,
-            actor,
-            now,
+        entry = AuditEntry(
+            specialist_id=specialist.id,
             kind=MILESTONE,
+            name=kind,
+            from_state=state.value,
+            to_state=state.value,
             half_days=half_days if measured else None,
-            occurred_on=on or now.date(),
-            programme_year=PROGRAMME_YEAR[state],
+            occurred_on=on or local_date(now, uow.timezone),
+            programme_year=milestone_year(state),
+            actor=actor.email,
+            at=now,
+            override=False,
         )
+        session.add(entry)
+        session.flush()
         funding.on_milestone_recorded(session, specialist, entry, now)
         # A milestone changes what the guards see: bump the version so that a decision
         # taken concurrently on the old facts conflicts instead of slipping through.
@@ -301,41 +288,6 @@ def _facts(session: Session, specialist: Specialist, trigger: str, hub_id: int) 
         rules = cohort_rules(session, specialist.cohort_id)
         return facts_for(session, [specialist], rules)[specialist.id]
     return Facts()
-
-
-def _audit(
-    session: Session,
-    specialist: Specialist,
-    name: str,
-    source: State | str,
-    dest: State | str,
-    actor: Actor,
-    now: datetime,
-    *,
-    kind: str = TRANSITION,
-    reason: str | None = None,
-    override: bool = False,
-    half_days: int | None = None,
-    occurred_on: date | None = None,
-    programme_year: int | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        specialist_id=specialist.id,
-        kind=kind,
-        name=name,
-        from_state=str(source),
-        to_state=str(dest),
-        half_days=half_days,
-        occurred_on=occurred_on,
-        programme_year=programme_year,
-        actor=actor.email,
-        at=now,
-        reason=reason,
-        override=override,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
 
 
 def history(session: Session, specialist_id: int) -> list[AuditEntry]:

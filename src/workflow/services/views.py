@@ -22,11 +22,12 @@ from workflow.db.models import (
     Specialist,
 )
 from workflow.db.uow import UnitOfWork
+from workflow.services.advancement import stuck_for_next_term
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
 from workflow.services.queries import MILESTONE, TRANSITION
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_specialist
-from workflow.states.lifecycle import State
+from workflow.states.lifecycle import HOLDS_PLACE, State
 
 
 @logs_refusals("show")
@@ -173,8 +174,6 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
             .where(Specialist.cohort_id == cohort.id)
         ).all()
     )
-    from workflow.states.lifecycle import HOLDS_PLACE
-
     result = []
     for h in session.scalars(hubs):
         by_state = {s.value: counts.get((h.id, s.value), 0) for s in State}
@@ -202,8 +201,6 @@ def stuck_specialists(
 
 
 def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) -> list[dict]:
-    from workflow.services.advancement import stuck_for_next_term
-
     authorize(actor, Action.VIEW)
     cohorts = select(Cohort).order_by(Cohort.number)
     if cohort is not None:

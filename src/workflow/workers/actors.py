@@ -27,7 +27,7 @@ from workflow.services import emails
 from workflow.services.outbox import SEND_EMAIL
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 Handler = Callable[["Runtime", dict[str, Any]], object]
 
@@ -37,7 +37,7 @@ PERMANENT = (PermanentDeliveryError, InvalidInput, NotFound)
 
 def send_email(runtime: Runtime, payload: dict[str, Any]) -> None:
     emails.deliver(
-        runtime.uow,
+        runtime.uow(),
         runtime.renderer,
         runtime.sender,
         payload,

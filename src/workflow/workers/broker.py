@@ -44,7 +44,7 @@ from workflow.workers.middleware import DeadLetters, LogContext, StartCounter
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 

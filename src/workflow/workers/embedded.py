@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from workflow.workers.relay import relay_once, start_relay_thread
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 
 def run_embedded(runtime: Runtime) -> Callable[[], None]:

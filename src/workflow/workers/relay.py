@@ -33,7 +33,7 @@ from workflow.db.models import OutboxMessage
 from workflow.workers.broker import enqueue_all
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 

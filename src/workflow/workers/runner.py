@@ -3,9 +3,9 @@
 ``serve`` is the body of a worker: a dramatiq ``Worker`` with ``worker_threads`` threads
 (the in-process broker brings its own) and the outbox relay in a daemon thread. ``run``
 adds the signal handling (SIGTERM and SIGINT stop it gracefully: the relay stops, the
-messages in hand are finished, the prefetched ones go back to the queue) and
-``run_process`` the bootstrap and logging of a process of its own. ``run_processes``
-is ``workflow worker``: it starts P such processes and stops them all on a signal, or
+messages in hand are finished, the prefetched ones go back to the queue).
+``run_processes`` is ``workflow worker``: it starts P processes, each bootstrapped by the
+entry point (``cli/worker.py``), and stops them all on a signal, or
 when one of them dies (a supervisor, docker's restart policy say, starts it all again).
 """
 
@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dramatiq import Worker
@@ -27,7 +28,7 @@ from workflow.workers.middleware import MessageRefFilter
 from workflow.workers.relay import start_relay_thread
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -76,22 +77,17 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
-def run_process(overrides: dict[str, Any]) -> None:
-    """The body of one worker process: settings from the environment plus ``overrides``."""
-    from workflow.bootstrap import bootstrap
-    from workflow.config import load_settings
-
-    configure_logging()
-    run(bootstrap(load_settings(**overrides)))
-
-
-def run_processes(count: int, overrides: dict[str, Any]) -> None:
-    """Start ``count`` worker processes; return when a signal stopped them all."""
+def run_processes(
+    count: int, target: Callable[[dict[str, Any]], None], overrides: dict[str, Any]
+) -> None:
+    """Start ``count`` processes running ``target(overrides)`` (the entry point's worker
+    body, which bootstraps its own runtime and calls ``run``); return when a signal
+    stopped them all."""
     stopping = threading.Event()
     previous = {signum: signal.signal(signum, lambda *_: stopping.set()) for signum in STOP_SIGNALS}
     context = multiprocessing.get_context("spawn")
     processes = [
-        context.Process(target=run_process, args=(overrides,), name=f"worker-{n}")
+        context.Process(target=target, args=(overrides,), name=f"worker-{n}")
         for n in range(1, count + 1)
     ]
     died = None

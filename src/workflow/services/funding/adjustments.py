@@ -12,12 +12,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from workflow.clock import local_date
 from workflow.db.models import FundingEntry, FundingYear, School, Specialist
-from workflow.db.uow import UnitOfWork
+from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import DomainError, InvalidInput, NotFound
 from workflow.services.auth import Action, Actor, authorize, not_found_unless_visible
-from workflow.services.funding import claims, ledger, planning
-from workflow.services.funding.schedule import DEFAULT_ZONE, latest_year
+from workflow.services.funding import claims, ledger
+from workflow.services.funding.schedule import latest_year
 from workflow.services.queries import cohort_rules
 
 
@@ -95,7 +96,7 @@ def _adjust_days(session, actor: Actor, specialist, programme_year, amount_pence
         programme_year=year.programme_year,
         kind=claims.ADJUSTMENT,
         amount_pence=amount_pence,
-        claimable_on=planning.local_date(now, DEFAULT_ZONE),
+        claimable_on=local_date(now, session_timezone(session)),
         actor=actor.email,
         reason=reason.strip(),
         created_at=now,

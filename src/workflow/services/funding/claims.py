@@ -17,11 +17,12 @@ Lines are written by ``add_line``, the one way a funding line is written.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow.clock import local_date
 from workflow.db.bulk import among, insert_rows
 from workflow.db.models import (
     AuditEntry,
@@ -32,6 +33,7 @@ from workflow.db.models import (
     Specialist,
     Statement,
 )
+from workflow.db.uow import session_timezone
 from workflow.services.funding import planning
 from workflow.services.queries import cohort_rules
 from workflow.states.rules import CohortRules
@@ -64,7 +66,7 @@ def start_years(
     year: int,
     specialist_ids: list[int],
     now: datetime,
-    tz: tzinfo,
+    tz: str,
 ) -> None:
     """The year ``year`` starts for each specialist (batch-first; safe to repeat)."""
     if not specialist_ids:
@@ -202,7 +204,7 @@ def on_milestone_recorded(
 
 
 def on_milestone_voided(
-    session: Session, milestone_id: int, actor_email: str, now: datetime, tz: tzinfo
+    session: Session, milestone_id: int, actor_email: str, now: datetime
 ) -> str | None:
     """Take a voided milestone's claim back; what was done: ``removed`` or ``clawback``.
 
@@ -246,7 +248,7 @@ def on_milestone_voided(
         milestone_id=milestone_id,
         half_days=-(line.half_days or 0),
         amount_pence=-line.amount_pence,
-        claimable_on=planning.local_date(now, tz),
+        claimable_on=local_date(now, session_timezone(session)),
         reverses_line_id=line.id,
         actor=actor_email,
         reason="milestone voided after payment",
@@ -273,9 +275,9 @@ def close_year(session: Session, year: FundingYear, on: date, reason: str) -> in
     return year.cancelled_pence
 
 
-def on_withdrawal(session: Session, specialist: Specialist, now: datetime, tz: tzinfo) -> None:
+def on_withdrawal(session: Session, specialist: Specialist, now: datetime) -> None:
     """Days recorded stay claimed (paid on the next statement); nothing after; years close."""
-    today = planning.local_date(now, tz)
+    today = local_date(now, session_timezone(session))
     for line in session.scalars(
         _live(
             select(FundingLine).where(

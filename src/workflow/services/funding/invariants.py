@@ -19,11 +19,13 @@ jobs work the same way).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow.clock import local_date
 from workflow.db.bulk import insert_rows
 from workflow.db.models import (
     AuditEntry,
@@ -36,13 +38,14 @@ from workflow.db.models import (
     Staff,
     Statement,
 )
+from workflow.db.uow import session_timezone
 from workflow.services import effects
-from workflow.services.funding import planning
 from workflow.services.funding.claims import ADJUSTMENT, PAID, SPENDING
 from workflow.states.lifecycle import HOLDS_PLACE
 
 FUNDING_CHECK = "funding_check"  # the due item kind
 VIOLATION_EMAIL = "funding_invariant_violation"
+CHECK_HOUR = time(6)
 
 
 def _violation(check: str, row: str, detail: str) -> dict[str, str]:
@@ -166,11 +169,11 @@ def violations(session: Session) -> list[dict[str, str]]:
     return found
 
 
-def check_and_report(session: Session, now: datetime, tz: tzinfo) -> list[dict[str, str]]:
+def check_and_report(session: Session, now: datetime) -> list[dict[str, str]]:
     """Run the checks; on a violation email every national admin (once per day)."""
     found = violations(session)
     if found:
-        day = planning.local_date(now, tz).isoformat()
+        day = local_date(now, session_timezone(session)).isoformat()
         admins = session.scalars(
             select(Staff.email).where(Staff.role == "national_admin").order_by(Staff.id)
         )
@@ -186,10 +189,11 @@ def check_and_report(session: Session, now: datetime, tz: tzinfo) -> list[dict[s
     return found
 
 
-def schedule_check(session: Session, now: datetime, tz: tzinfo) -> None:
-    """The check's due item for the next day at 06:00 in ``tz`` (one per day, idempotent)."""
-    day = planning.local_date(now, tz) + timedelta(days=1)
-    at = datetime.combine(day, datetime.min.time().replace(hour=6), tzinfo=tz)
+def schedule_check(session: Session, now: datetime) -> None:
+    """The check's due item for the next day at 06:00 in the configured zone (idempotent)."""
+    tz = session_timezone(session)
+    day = local_date(now, tz) + timedelta(days=1)
+    at = datetime.combine(day, CHECK_HOUR, tzinfo=ZoneInfo(tz))
     insert_rows(
         session,
         DueItem.__table__,

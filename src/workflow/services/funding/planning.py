@@ -8,7 +8,8 @@ half-days; a share is ``total * percent // sum`` and the last share takes the re
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from workflow.states.rules import CohortRules
 
@@ -26,14 +27,9 @@ def split(total_pence: int, percents: list[int]) -> list[int]:
     return [*amounts, total_pence - sum(amounts)]
 
 
-def local_date(moment: datetime, tz: tzinfo) -> date:
-    """The date a person in the configured zone means at ``moment``."""
-    return moment.astimezone(tz).date()
-
-
-def due_at(day: date, tz: tzinfo) -> datetime:
-    """When an instalment due on ``day`` becomes releasable: 09:00 in ``tz``, in UTC."""
-    return datetime.combine(day, RELEASE_HOUR, tzinfo=tz).astimezone(UTC)
+def due_at(day: date, timezone: str) -> datetime:
+    """When an instalment due on ``day`` becomes releasable: 09:00 in ``timezone``, in UTC."""
+    return datetime.combine(day, RELEASE_HOUR, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def year_schedule(rules: CohortRules, programme_year: int) -> list[Planned]:

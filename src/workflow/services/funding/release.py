@@ -8,17 +8,17 @@ row), marks the due item done and writes the release notices, in one transaction
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from workflow.clock import local_date
 from workflow.db.models import DueItem, FundingEntry
 from workflow.db.uow import UnitOfWork
 from workflow.services import effects
-from workflow.services.funding import ledger, planning
+from workflow.services.funding import ledger
 from workflow.services.funding.schedule import (
-    DEFAULT_ZONE,
     RELEASED,
     SCHEDULED,
     due_item_key,
@@ -28,12 +28,12 @@ NOT_DUE, ALREADY_RELEASED, MISSING = "not_due", "already_released", "missing"
 
 
 def _release_locked(
-    session: Session, entry: FundingEntry, now: datetime, actor_email: str, tz: tzinfo
+    session: Session, entry: FundingEntry, now: datetime, actor_email: str, tz: str
 ) -> str:
     """Release a locked entry if it is scheduled and due; the status it ends in otherwise."""
     if entry.status != SCHEDULED:
         return entry.status
-    if entry.due_date > planning.local_date(now, tz):
+    if entry.due_date > local_date(now, tz):
         return NOT_DUE
     entry.status = RELEASED
     entry.released_at = now
@@ -81,7 +81,6 @@ def release_instalment(
     funding_entry_id: int,
     now: datetime,
     actor_email: str = "system",
-    tz: tzinfo = DEFAULT_ZONE,
 ) -> str:
     """Release one instalment exactly once; safe to call again and from several workers.
 
@@ -98,7 +97,7 @@ def release_instalment(
             return MISSING
         if entry.status == RELEASED:
             return ALREADY_RELEASED
-        result = _release_locked(session, entry, now, actor_email, tz)
+        result = _release_locked(session, entry, now, actor_email, uow.timezone)
         if result == RELEASED:
             uow.commit()
         return result

@@ -15,34 +15,32 @@ transition's transaction; ``schedule_years`` is the batch-first one for year sta
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from workflow.config import Settings
+from workflow.clock import local_date
 from workflow.db.bulk import among, insert_rows
 from workflow.db.models import DueItem, FundingEntry, LedgerEntry, Specialist
+from workflow.db.uow import session_timezone
 from workflow.services import effects
 from workflow.services.auth import Actor
 from workflow.services.funding import claims, invariants, ledger, planning
 from workflow.services.queries import cohort_rules, milestone_totals
 from workflow.states.lifecycle import Outcome, State
+from workflow.states.programme import funded_year, started_by
 from workflow.states.rules import CohortRules
 
 RELEASE_FUNDING = "release_funding"  # the due item kind
 SCHEDULED, RELEASED, CANCELLED = "scheduled", "released", "cancelled"
-YEAR_STARTED_BY = {"start_year1": 1, "start_year2": 2}
-YEAR_OF_STATE = {State.YEAR1: 1, State.YEAR2: 2}
-# The zone release dates are read in when the caller has no settings at hand.
-DEFAULT_ZONE = Settings().tz
 
 
 def due_item_key(funding_entry_id: int) -> str:
     return f"funding:{funding_entry_id}"
 
 
-def _insert_entries(session: Session, rows: list[dict], tz: tzinfo) -> None:
+def _insert_entries(session: Session, rows: list[dict], tz: str) -> None:
     """Insert funding entries and one due item each (keyed by the entry's new id)."""
     ids = insert_rows(session, FundingEntry.__table__, rows, return_ids=True)
     releasable = {day: planning.due_at(day, tz) for day in {row["due_date"] for row in rows}}
@@ -79,16 +77,16 @@ def schedule_years(
     trigger: str,
     specialist_ids: list[int],
     now: datetime,
-    tz: tzinfo = DEFAULT_ZONE,
 ) -> None:
     """Schedule the year ``trigger`` starts for each specialist; those already scheduled are
     skipped, so this is safe to repeat. Used by the single and the bulk path alike."""
-    year = YEAR_STARTED_BY.get(trigger)
-    if year is None or not specialist_ids:
+    started = started_by(trigger)
+    if started is None or not started.funded or not specialist_ids:
         return
+    year, tz = started.number, session_timezone(session)
     if rules.funding.basis == "days":
         claims.start_years(session, rules, year, specialist_ids, now, tz)
-        invariants.schedule_check(session, now, tz)
+        invariants.schedule_check(session, now)
         return
     scheduled_already = (
         select(FundingEntry.id)
@@ -116,21 +114,21 @@ def after_transition(
     outcome: Outcome,
     actor: Actor,
     now: datetime,
-    tz: tzinfo = DEFAULT_ZONE,
 ) -> None:
     """The funding consequences of one transition, in the transition's transaction."""
     rules = cohort_rules(session, specialist.cohort_id)
-    if trigger in YEAR_STARTED_BY:
-        schedule_years(session, rules, trigger, [specialist.id], now, tz)
+    tz = session_timezone(session)
+    if started_by(trigger) is not None:
+        schedule_years(session, rules, trigger, [specialist.id], now)
     elif rules.funding.basis == "days":
         if outcome.dest == State.WITHDRAWN:
-            claims.on_withdrawal(session, specialist, now, tz)
+            claims.on_withdrawal(session, specialist, now)
     elif outcome.dest in (State.WITHDRAWN, State.DEFERRED):
         cancel_scheduled(session, specialist.id, now)
         if outcome.dest == State.WITHDRAWN:
             _pay_pro_rata(session, specialist, actor, now, tz)
-    elif outcome.source == State.DEFERRED and outcome.dest in YEAR_OF_STATE:
-        _reschedule_owed(session, specialist, YEAR_OF_STATE[outcome.dest], now, tz)
+    elif outcome.source == State.DEFERRED and funded_year(outcome.dest) is not None:
+        _reschedule_owed(session, specialist, funded_year(outcome.dest), now, tz)
 
 
 def cancel_scheduled(session: Session, specialist_id: int, now: datetime) -> int:
@@ -185,14 +183,14 @@ def latest_year(session: Session, specialist_id: int) -> int | None:
 
 
 def _reschedule_owed(
-    session: Session, specialist: Specialist, year: int, now: datetime, tz: tzinfo
+    session: Session, specialist: Specialist, year: int, now: datetime, tz: str
 ) -> None:
     if latest_year(session, specialist.id) is None:
         return  # the year never started (deferred before it): start_year schedules it
     rules = cohort_rules(session, specialist.cohort_id)
     released, scheduled, highest = year_sums(session, specialist.id, year)
     owed = planning.owed_pence(rules, year, released, scheduled)
-    plan = planning.resumed_schedule(rules, year, owed, highest, planning.local_date(now, tz))
+    plan = planning.resumed_schedule(rules, year, owed, highest, local_date(now, tz))
     rows = [
         _entry_row(specialist.id, specialist.school_id, year, planned, ledger.RESUME, now)
         for planned in plan
@@ -201,7 +199,7 @@ def _reschedule_owed(
 
 
 def _pay_pro_rata(
-    session: Session, specialist: Specialist, actor: Actor, now: datetime, tz: tzinfo
+    session: Session, specialist: Specialist, actor: Actor, now: datetime, tz: str
 ) -> None:
     rules = cohort_rules(session, specialist.cohort_id)
     year = latest_year(session, specialist.id)
@@ -229,7 +227,7 @@ def _pay_pro_rata(
             "amount_pence": amount,
             "programme_year": year,
             "instalment": ledger.PRO_RATA_REASON,
-            "due_date": planning.local_date(now, tz).isoformat(),
+            "due_date": local_date(now, tz).isoformat(),
         },
         "reason": ledger.PRO_RATA_REASON,
     }

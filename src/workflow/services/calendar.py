@@ -34,7 +34,7 @@ from dateutil.easter import easter
 
 from workflow.conversion import FieldProblem, Invalid, convert
 from workflow.errors import RulesError, SettingsError
-from workflow.scheduler import bank_holidays
+from workflow.services import bank_holidays
 
 REMINDER_HOUR = time(9, 0)
 DAY = timedelta(days=1)
@@ -203,7 +203,7 @@ def _week_of(monday: date) -> Period:
 
 
 def shipped_terms_path() -> Path:
-    return Path(str(files("workflow.scheduler").joinpath("terms.toml")))
+    return Path(str(files("workflow.services").joinpath("terms.toml")))
 
 
 def load_terms(path: Path, label: str | None = None) -> dict[int, AcademicYear]:
@@ -326,8 +326,18 @@ class Calendar:
                     return dates.start
         raise AssertionError("every academic year has a term starting after the previous one")
 
+    def first_term_day(self, day: date) -> date:
+        """``day`` if it is in a term (half-terms count), else the first day of the next term."""
+        return day if self.term_of(day) is not None else self.next_term_start(day)
+
     def reminder_time(self, day: date) -> datetime:
         return reminder_time(day, self.tz)
 
     def reminder_before(self, event_day: date, days: int) -> datetime:
         return reminder_before(event_day, days, self.tz)
+
+
+@cache
+def calendar(timezone: str) -> Calendar:
+    """The shipped calendar in ``timezone`` (the settings' zone), built once per zone."""
+    return Calendar(timezone=timezone)

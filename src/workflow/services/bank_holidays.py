@@ -8,7 +8,7 @@ package's answer for the years the programme runs in is written once into
 the snapshot with the package, so an upgrade of the package that learns of a new special
 bank holiday fails until the snapshot is written again::
 
-    python -m workflow.scheduler.bank_holidays > src/workflow/scheduler/bank_holidays.toml
+    python -m workflow.services.bank_holidays > src/workflow/services/bank_holidays.toml
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ FIRST_YEAR, LAST_YEAR = 2020, 2045
 
 @cache
 def _snapshot() -> dict[int, frozenset[date]]:
-    text = files("workflow.scheduler").joinpath("bank_holidays.toml").read_text("utf-8")
+    text = files("workflow.services").joinpath("bank_holidays.toml").read_text("utf-8")
     return {int(year): frozenset(days) for year, days in tomllib.loads(text).items()}
 
 
@@ -47,7 +47,7 @@ def snapshot_text() -> str:
 
     lines = [
         f"# England's bank holidays from the holidays package {holidays.__version__}.",
-        "# Written by: python -m workflow.scheduler.bank_holidays (see bank_holidays.py).",
+        "# Written by: python -m workflow.services.bank_holidays (see bank_holidays.py).",
     ]
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         days = ", ".join(day.isoformat() for day in sorted(from_package(year)))

@@ -30,18 +30,26 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
-from workflow.bootstrap import Runtime, bootstrap
+from workflow.bootstrap import bootstrap
 from workflow.clock import FixedClock
 from workflow.config import Settings
+from workflow.db.engine import make_engine
+from workflow.db.migrate import upgrade
+from workflow.db.models import Hub as HubRow
+from workflow.db.models import School, Specialist, Staff
 from workflow.errors import DomainError, GuardFailed, InvalidInput
+from workflow.runtime import Runtime
 from workflow.scheduler.simulation import Drain, Summary, simulate
 from workflow.services import setup
 from workflow.services.auth import Actor, Role
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
+from workflow.services.staff import init
 
 SEED = 9
 COHORT = 9
-LONDON = ZoneInfo("Europe/London")
+# The story's hours (a hub records at 4pm, nominations arrive in office hours) are hours in
+# England, where the programme runs, whatever zone the operator's settings show times in.
+STORY_ZONE = ZoneInfo("Europe/London")
 ADMIN_EMAIL = "demo-admin@mathshubs.example"
 ADMIN = Actor(ADMIN_EMAIL, Role.NATIONAL_ADMIN)
 START = date(2025, 6, 2)
@@ -69,7 +77,7 @@ class DemoResult:
 
 
 def at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(UTC)
+    return datetime.combine(day, time(hour), tzinfo=STORY_ZONE).astimezone(UTC)
 
 
 def hubs_csv() -> list[dict[str, str]]:
@@ -98,8 +106,6 @@ def fresh_database(settings: Settings) -> Path:
 
 
 def _is_demo_database(settings: Settings) -> bool:
-    from workflow.db.engine import make_engine
-    from workflow.db.models import Staff
 
     engine = make_engine(settings.database_url)
     try:
@@ -198,8 +204,6 @@ class Story:
                 self.result_refused.append((request.name, urn, refused.reasons))
 
     def selection(self) -> None:
-        from workflow.db.models import Hub as HubRow
-        from workflow.db.models import School, Specialist
 
         with self.uow() as uow:
             rows = uow.session.execute(
@@ -293,8 +297,6 @@ def run_demo(
     say: Callable[[str], None] = lambda _: None,
     drain: Drain | None = None,
 ) -> DemoResult:
-    from workflow.db.migrate import upgrade
-    from workflow.services.staff import init
 
     path = fresh_database(settings)
     runtime = bootstrap(settings, clock=FixedClock(at(START, 9)))
@@ -311,8 +313,8 @@ def run_demo(
         current = runtime.clock.now()
         for when, label, act in story.plan():
             simulate(runtime, current, when, drain=drain)
-            say(f"{when.astimezone(LONDON):%Y-%m-%d}: {label}")
-            story.actions.append(f"{when.astimezone(LONDON):%Y-%m-%d} {label}")
+            say(f"{when.astimezone(settings.tz):%Y-%m-%d}: {label}")
+            story.actions.append(f"{when.astimezone(settings.tz):%Y-%m-%d} {label}")
             act()
             current = when
         say("simulating to the start of Year 3")
