@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from tests.integration._funding_support import FUNDING_ONLY
-from tests.integration.conftest import ADMIN, build_world
+from tests.integration.conftest import ADMIN, build_world, instalment_rules
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
 from workflow.db.models import FundingEntry, LedgerEntry
@@ -20,7 +20,8 @@ from workflow.services.specialists import transition
 def _started(postgres_url, clock, request, n: int):
     runtime = bootstrap(Settings(database_url=postgres_url), clock=clock)
     request.addfinalizer(runtime.close)
-    ids = build_world(runtime, clock).nominate(n)
+    rules = instalment_rules(request.getfixturevalue("tmp_path"), "cohort-9")
+    ids = build_world(runtime, clock, rules).nominate(n)
     for sid in ids:
         transition(runtime.uow(), ADMIN, sid, "select", clock.now())
         transition(runtime.uow(), ADMIN, sid, "start_year1", clock.now())

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -21,6 +22,13 @@ from workflow.services.funding import funding_report, release_instalment
 from workflow.services.funding.ledger import RESUME, WITHDRAWAL
 from workflow.services.specialists import record_milestone, transition
 from workflow.states.rules import load_rules
+
+
+@pytest.fixture
+def world(instalment_world):
+    """These tests cover the fixed-instalments basis (``basis = "instalments"``)."""
+    return instalment_world
+
 
 TRIGGERS = ["select", "start_year1", "start_year2", "withdraw", "defer", "resume"]
 STEPS = st.lists(

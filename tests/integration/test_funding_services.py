@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from importlib.resources import files
+from pathlib import Path
+from tempfile import mkdtemp
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.integration._funding_support import release_due
-from tests.integration.conftest import ADMIN
+from tests.integration.conftest import ADMIN, instalment_rules
 from workflow.db.models import DueItem, FundingEntry, LedgerEntry, OutboxMessage
 from workflow.errors import InvalidInput, NotFound, NotPermitted
 from workflow.services import setup
@@ -25,6 +27,12 @@ from workflow.services.specialists import record_milestone, transition
 from workflow.states.rules import load_rules
 
 LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def world(instalment_world):
+    """These tests cover the fixed-instalments basis (``basis = "instalments"``)."""
+    return instalment_world
 
 
 def at(day: date, hour: int = 9) -> datetime:
@@ -69,7 +77,7 @@ def report(runtime, cohort: int, hub: str | None = None) -> dict:
 
 def add_cohort_2(world) -> int:
     uow = world.runtime.uow
-    setup.add_cohort(uow(), ADMIN, 2, "cohort-2")
+    setup.add_cohort(uow(), ADMIN, 2, instalment_rules(Path(mkdtemp()), "cohort-2"))
     setup.allocate(uow(), ADMIN, "north", 2, 4)
     world.clock.set(at(date(2018, 2, 1)))
     (sid,) = world.nominate(cohort=2, teaching_since=date(2010, 9, 1))
@@ -154,6 +162,7 @@ def test_entitlement_is_funded_days_times_the_daily_rate(world, tmp_path):
             shipped.replace('name = "cohort-9"', f'name = "cohort-{number}"')
             .replace("cohort = 9", f"cohort = {number}")
             .replace("daily_rate_pence = 20000", f"daily_rate_pence = {rate}")
+            .replace('basis = "days"', 'basis = "instalments"')
         )
         setup.add_cohort(rt.uow(), ADMIN, number, str(path))
         setup.allocate(rt.uow(), ADMIN, "north", number, 4)

@@ -204,13 +204,15 @@ def on_milestone_recorded(
 
 
 def on_milestone_voided(
-    session: Session, milestone_id: int, actor_email: str, now: datetime
+    session: Session, milestone: AuditEntry, now: datetime, actor_email: str = "system"
 ) -> str | None:
     """Take a voided milestone's claim back; what was done: ``removed`` or ``clawback``.
 
-    Nothing paid is edited: a line on a paid statement is reversed by a clawback line.
-    Safe to call twice (a removed or reversed line is left alone).
+    Called by the void service in its transaction, with the voided audit row. Nothing paid
+    is edited: a line on a paid statement is reversed by a clawback line on the school's
+    next statement. Safe to call twice (a removed or reversed line is left alone).
     """
+    milestone_id = milestone.id
     line = session.scalar(
         select(FundingLine)
         .where(
