@@ -37,6 +37,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
+    Cohort,
     FundingEntry,
     FundingLine,
     FundingYear,
@@ -242,3 +243,18 @@ def _days_report(session: Session, cohort_number: int, in_scope: list) -> Fundin
         school["scheduled_pence"] += unclaimed - spent[(year.specialist_id, year.programme_year)]
     schools = _schools(session, figures, days_basis=True)
     return FundingReport(cohort=cohort_number, schools=schools, days_basis=True)
+
+
+def money_totals(session: Session, actor: Actor) -> dict[str, int]:
+    """Every cohort's totals added up (released, paid, scheduled, cancelled pence), as the
+    demo and ``simulate`` print them. Instalments count as paid when released."""
+    totals = dict.fromkeys(
+        ("released_pence", "paid_pence", "scheduled_pence", "cancelled_pence"), 0
+    )
+    for number in session.scalars(select(Cohort.number).order_by(Cohort.number)):
+        report = funding_report(session, actor, number)
+        figures = report.totals
+        for name in ("released_pence", "scheduled_pence", "cancelled_pence"):
+            totals[name] += figures[name]
+        totals["paid_pence"] += figures.get("paid_pence", figures["released_pence"])
+    return totals
