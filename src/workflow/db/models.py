@@ -223,6 +223,7 @@ class FundingYear(Base):
     cancelled_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(String(40))
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

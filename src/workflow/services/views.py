@@ -24,6 +24,7 @@ from workflow.db.models import (
 from workflow.db.uow import UnitOfWork
 from workflow.services.advancement import stuck_for_next_term
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
+from workflow.services.funding.reports import specialist_lines
 from workflow.services.queries import MILESTONE, TRANSITION
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_specialist
@@ -97,7 +98,8 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
                 "status": f.status,
             }
             for f in funding
-        ],
+        ]
+        + specialist_lines(session, specialist.id),
         "emails": [{"template": e.template, "to": e.recipient, "status": e.status} for e in emails],
     }
 

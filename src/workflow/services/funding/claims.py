@@ -96,6 +96,7 @@ def start_years(
                 "cancelled_pence": 0,
                 "closed_on": None,
                 "closed_reason": None,
+                "closed_at": None,
                 "created_at": now,
             }
             for sid, _, cohort_id in rows
@@ -259,7 +260,7 @@ def on_milestone_voided(
     return "clawback"
 
 
-def close_year(session: Session, year: FundingYear, on: date, reason: str) -> int:
+def close_year(session: Session, year: FundingYear, on: date, reason: str, now: datetime) -> int:
     """Close a year: what was not claimed lapses (``cancelled_pence``). Returns it."""
     _, spent = claimed(session, year.specialist_id, year.programme_year)
     adjusted = session.scalar(
@@ -273,6 +274,7 @@ def close_year(session: Session, year: FundingYear, on: date, reason: str) -> in
     )
     year.cancelled_pence = planning.lapsed_pence(year.entitled_pence + int(adjusted), spent)
     year.closed_on = on
+    year.closed_at = now
     year.closed_reason = reason
     return year.cancelled_pence
 
@@ -295,7 +297,7 @@ def on_withdrawal(session: Session, specialist: Specialist, now: datetime) -> No
             FundingYear.specialist_id == specialist.id, FundingYear.closed_on.is_(None)
         )
     ):
-        close_year(session, year, today, WITHDRAWAL)
+        close_year(session, year, today, WITHDRAWAL, now)
 
 
 def cohort_of(session: Session, number: int) -> Cohort | None:

@@ -258,3 +258,30 @@ def money_totals(session: Session, actor: Actor) -> dict[str, int]:
             totals[name] += figures[name]
         totals["paid_pence"] += figures.get("paid_pence", figures["released_pence"])
     return totals
+
+
+def specialist_lines(session: Session, specialist_id: int) -> list[dict]:
+    """A specialist's funding lines (basis ``days``) in the shape ``show`` prints: status
+    ``scheduled`` (claimed, waiting for a statement), ``released`` (on a payable
+    statement), ``paid`` or ``cancelled`` (removed before payment)."""
+    rows = session.execute(
+        select(FundingLine, Statement.status)
+        .outerjoin(Statement, Statement.id == FundingLine.statement_id)
+        .where(FundingLine.specialist_id == specialist_id)
+        .order_by(FundingLine.programme_year, FundingLine.id)
+    ).all()
+    return [
+        {
+            "year": line.programme_year,
+            "instalment": None,
+            "amount_pence": line.amount_pence,
+            "due": line.claimable_on.isoformat(),
+            "status": "cancelled"
+            if line.removed_at is not None
+            else {None: "scheduled", claims.PAYABLE: "released", claims.PAID: "paid"}[status],
+            "kind": line.kind,
+            "days": line.half_days / 2 if line.half_days is not None else None,
+            "statement": line.statement_id,
+        }
+        for line, status in rows
+    ]

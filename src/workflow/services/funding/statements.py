@@ -129,13 +129,13 @@ def gather(
         made.append(statement.id)
     session.flush()
     if closes_year is not None:
-        _close_years(session, cohort.id, closes_year, release_date)
+        _close_years(session, cohort.id, closes_year, release_date, now)
     for statement_id in made:
         _email(session, statement_id, now)
     return made
 
 
-def _close_years(session: Session, cohort_id: int, year: int, on: date) -> None:
+def _close_years(session: Session, cohort_id: int, year: int, on: date, now: datetime) -> None:
     """The year's end: open years close and their remainder lapses (deferred ones wait)."""
     for funding_year in session.scalars(
         select(FundingYear)
@@ -148,7 +148,7 @@ def _close_years(session: Session, cohort_id: int, year: int, on: date) -> None:
         )
         .with_for_update()
     ):
-        claims.close_year(session, funding_year, on, claims.YEAR_END)
+        claims.close_year(session, funding_year, on, claims.YEAR_END, now)
 
 
 def statement_detail(session: Session, statement_id: int) -> dict:

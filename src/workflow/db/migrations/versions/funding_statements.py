@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("cancelled_pence", sa.BigInteger(), nullable=False),
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.Column("closed_reason", sa.String(length=40), nullable=True),
+        sa.Column("closed_at", workflow.db.types.UTCDateTime(), nullable=True),
         sa.Column("created_at", workflow.db.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["cohort_id"], ["cohorts.id"], name=op.f("fk_funding_years_cohort_id_cohorts")
