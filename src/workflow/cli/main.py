@@ -43,6 +43,7 @@ COMMAND_MODULES = {
     "email": "email",
     "report": "report",
     "funding": "funding",
+    **dict.fromkeys(["events", "event", "register"], "events"),
     "worker": "worker",
     "dead-letters": "dead_letters",
 }

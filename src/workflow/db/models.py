@@ -283,6 +283,35 @@ class FundingLine(Base):
     created_at: Mapped[datetime]
 
 
+class EventLink(Base):
+    """The joining link of one online event of a cohort (set by staff, shown in emails)."""
+
+    __tablename__ = "event_links"
+    __table_args__ = (UniqueConstraint("cohort_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    event_id: Mapped[str] = mapped_column(String(60))
+    url: Mapped[str] = mapped_column(String(500))
+    set_by: Mapped[str] = mapped_column(String(320))
+    set_at: Mapped[datetime]
+
+
+class RegisterMark(Base):
+    """One specialist ticked on one event's register, and the milestone it recorded."""
+
+    __tablename__ = "register_marks"
+    __table_args__ = (UniqueConstraint("cohort_id", "event_id", "specialist_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    event_id: Mapped[str] = mapped_column(String(60))
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"))
+    actor: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime]
+
+
 class EmailLog(Base):
     """One email, recorded under its idempotency key before it is sent."""
 

@@ -7,7 +7,8 @@
 - ``reminder`` (payload ``template``, ``specialist_id``, ``to``, ``extra``): one email,
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
-  recorded by then (accreditation reminders).
+  recorded by then (accreditation reminders). An online event's joining link, if set by
+  then, is added to the event (``services.events.with_link``).
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
   release_instalment``, which marks the item done in the release's own transaction. This
   is the one path by which an instalment is released in production.
@@ -34,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry
-from workflow.services import due, effects, funding
+from workflow.services import due, effects, events, funding
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import SYSTEM
 from workflow.services.cohort_schedule import ADVANCE_COHORT
@@ -101,7 +102,7 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
         payload["specialist_id"],
         payload["to"],
         item.key,
-        payload.get("extra") or {},
+        events.with_link(session, payload["specialist_id"], payload.get("extra") or {}),
     )
     effects.write(session, [row])
 

@@ -49,9 +49,11 @@ def reminder_key(specialist_id: int, template: str, index: int, to: str, days: i
     return f"{key_prefix(specialist_id)}{template}:{index}:{to}:{days}"
 
 
-def event_extra(event: Event) -> dict[str, Any]:
-    """An event as plain JSON values, the shape the event templates expect."""
+def event_extra(event: Event, event_id: str) -> dict[str, Any]:
+    """An event as plain JSON values, the shape the event templates expect (``link``, the
+    joining link of an online event, is added when the email is due: ``services.events``)."""
     return {
+        "id": event_id,
         "title": event.title,
         "starts_at": event.starts_at.isoformat(),
         "ends_at": event.ends_at.isoformat(),
@@ -105,6 +107,7 @@ def planned(
 def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> list[_Reminder]:
     """The reminders of ``state`` from now on; only the specialist's id differs between people."""
     plan = []
+    ids = rules.event_ids()
 
     def add(template, index, to, days, due_at, extra, **more):
         if due_at <= now:
@@ -115,14 +118,15 @@ def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> lis
         for index, event in _events(rules, "launch", 1):
             for days in LAUNCH_REMINDER_DAYS:
                 at = cal.reminder_before(_event_day(event, cal), days)
-                extra = {"event": event_extra(event), "days_before": days}
+                extra = {"event": event_extra(event, ids[index]), "days_before": days}
                 for to in SPECIALIST_AND_HEAD:
                     add("launch_reminder", index, to, days, at, extra)
     year = funded_year(state)
     if year:
         for index, event in _events(rules, "central", year):
             at = cal.reminder_before(_event_day(event, cal), CENTRAL_REMINDER_DAYS)
-            extra = {"event": event_extra(event), "days_before": CENTRAL_REMINDER_DAYS}
+            event_id = ids[index]
+            extra = {"event": event_extra(event, event_id), "days_before": CENTRAL_REMINDER_DAYS}
             add("central_event_reminder", index, "specialist", CENTRAL_REMINDER_DAYS, at, extra)
     if year == 2:
         ends = rules.dates.year2_start.year + 1
@@ -149,7 +153,7 @@ def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) ->
             specialist_id,
             to,
             f"launch{index}",
-            {"event": event_extra(event)},
+            {"event": event_extra(event, rules.event_ids()[index])},
         )
         for index, event in _events(rules, "launch", 1)
         if event.starts_at > now

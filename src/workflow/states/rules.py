@@ -81,12 +81,33 @@ class Event(_Strict):
     location: str = "Online"
     online: bool = True
     headteacher_half_day: bool = False
+    # A stable id for registers and links (default: ``y1-central2``, see ``event_ids``).
+    id: str | None = None
+    # Release time the event counts for, in days (steps of half a day). Default: half a day
+    # for the launch, one day for a central event, a day per calendar day it spans.
+    days: float | None = None
 
     def __post_init__(self) -> None:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise ValueError("event times need a UTC offset, e.g. 2025-09-30T09:30:00+01:00")
         if self.ends_at <= self.starts_at:
             raise FieldProblem("ends_at", "the event ends before it starts")
+        if self.id is not None and not self.id.replace("-", "").isalnum():
+            raise FieldProblem("id", "use letters, digits and dashes only")
+        if self.days is not None:
+            try:
+                to_half_days(self.days)
+            except ValueError as exc:
+                raise FieldProblem("days", str(exc)) from None
+
+    @property
+    def half_days(self) -> int:
+        """The release time the event counts for, in half-days."""
+        if self.days is not None:
+            return to_half_days(self.days)
+        if self.kind == "launch":
+            return 1
+        return 2 * ((self.ends_at.date() - self.starts_at.date()).days + 1)
 
 
 class Dates(_Strict):
@@ -134,6 +155,25 @@ class CohortRules(_Strict):
                     "funding.daily_rate_pence",
                     "funded days times the daily rate is not a whole number of pence",
                 )
+
+        ids = self.event_ids()
+        if len(set(ids)) != len(ids):
+            raise FieldProblem("events", "two events have the same id")
+
+    def event_ids(self) -> list[str]:
+        """Each event's stable id, in the rules' order: its ``id``, else ``y{year}-{kind}{n}``
+        (n counts the events of that kind and year, from 1)."""
+        seen: dict[tuple[int, str], int] = {}
+        ids = []
+        for event in self.events:
+            key = (event.programme_year, event.kind)
+            seen[key] = seen.get(key, 0) + 1
+            ids.append(event.id or f"y{event.programme_year}-{event.kind}{seen[key]}")
+        return ids
+
+    def event(self, event_id: str) -> Event | None:
+        """The event with that id, if any."""
+        return dict(zip(self.event_ids(), self.events, strict=True)).get(event_id)
 
     def year(self, programme_year: int) -> YearRules:
         return {1: self.year1, 2: self.year2}[programme_year]

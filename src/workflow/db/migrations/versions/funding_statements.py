@@ -1,4 +1,5 @@
-"""funding on the days basis: funding years, statements per school, funding lines
+"""funding on the days basis: funding years, statements per school, funding lines;
+registers per event and online events' joining links
 
 Revision ID: funding_statements
 Revises: funding_ledger_kind
@@ -135,8 +136,61 @@ def upgrade() -> None:
             batch_op.f("ix_funding_lines_statement_id"), ["statement_id"], unique=False
         )
 
+    op.create_table(
+        "event_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=60), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("set_by", sa.String(length=320), nullable=False),
+        sa.Column("set_at", workflow.db.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"], ["cohorts.id"], name=op.f("fk_event_links_cohort_id_cohorts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_event_links")),
+        sa.UniqueConstraint(
+            "cohort_id", "event_id", name=op.f("uq_event_links_cohort_id_event_id")
+        ),
+    )
+    op.create_table(
+        "register_marks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=60), nullable=False),
+        sa.Column("specialist_id", sa.Integer(), nullable=False),
+        sa.Column("milestone_id", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=320), nullable=False),
+        sa.Column("at", workflow.db.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"], ["cohorts.id"], name=op.f("fk_register_marks_cohort_id_cohorts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["milestone_id"],
+            ["audit_log.id"],
+            name=op.f("fk_register_marks_milestone_id_audit_log"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["specialist_id"],
+            ["specialists.id"],
+            name=op.f("fk_register_marks_specialist_id_specialists"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_register_marks")),
+        sa.UniqueConstraint(
+            "cohort_id",
+            "event_id",
+            "specialist_id",
+            name=op.f("uq_register_marks_cohort_id_event_id_specialist_id"),
+        ),
+    )
+    op.create_index(
+        op.f("ix_register_marks_specialist_id"), "register_marks", ["specialist_id"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_register_marks_specialist_id"), table_name="register_marks")
+    op.drop_table("register_marks")
+    op.drop_table("event_links")
     with op.batch_alter_table("funding_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_funding_lines_statement_id"))
         batch_op.drop_index(batch_op.f("ix_funding_lines_specialist_id_programme_year"))
