@@ -20,6 +20,7 @@ from workflow.services.auth import Actor, Role
 from workflow.services.funding import invariants
 from workflow.services.funding.statements import list_statements, mark_paid
 from workflow.services.specialists import record_milestone, transition
+from workflow.services.views import stuck_specialists
 
 LONDON = ZoneInfo("Europe/London")
 HANDLERS = default_handlers()
@@ -290,3 +291,15 @@ def test_the_daily_check_catches_a_broken_row_and_emails_the_national_admins(wor
     assert [m.payload["to"] for m in sent] == ["nat@ncetm.example"]
     checks = {v["check"] for v in sent[0].payload["extra"]["violations"]}
     assert {"year above its entitlement", "statement total"} <= checks
+
+
+def test_the_hub_lead_sees_what_will_lapse_on_the_stuck_list_beforehand(world):
+    sid = started_cohort_9(world)
+    days(world, sid, "central_day", 8, date(2026, 5, 14))
+    (row,) = stuck_specialists(world.runtime.uow(), ADMIN, cohort=9)
+    assert row["id"] == sid
+    assert row["funding_lapses"] == [{"year": 1, "pence": 150000 - 80000, "on": "2026-07-15"}]
+    statements_on(world, date(2026, 7, 15))
+    (row,) = stuck_specialists(world.runtime.uow(), ADMIN, cohort=9)
+    assert row["funding_lapses"] == []  # lapsed now: cancelled in the report
+    assert report(world, 9)["totals"]["cancelled_pence"] == 70000

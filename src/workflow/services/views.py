@@ -24,6 +24,7 @@ from workflow.db.models import (
 from workflow.db.uow import UnitOfWork
 from workflow.services.advancement import stuck_for_next_term
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
+from workflow.services.funding.claims import lapsing
 from workflow.services.funding.reports import specialist_lines
 from workflow.services.queries import MILESTONE, TRANSITION
 from workflow.services.setup import cohort_by_number, hub_by_code
@@ -224,6 +225,7 @@ def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) 
                         "hub": codes[stuck.hub_id],
                         "school_urn": stuck.urn,
                         "reasons": stuck.reasons,
+                        "funding_lapses": lapsing(session, stuck.specialist_id),
                     }
                 )
     return rows

@@ -26,7 +26,6 @@ from workflow.clock import local_date
 from workflow.db.bulk import among, insert_rows
 from workflow.db.models import (
     AuditEntry,
-    Cohort,
     DueItem,
     FundingLine,
     FundingYear,
@@ -300,5 +299,19 @@ def on_withdrawal(session: Session, specialist: Specialist, now: datetime) -> No
         close_year(session, year, today, WITHDRAWAL, now)
 
 
-def cohort_of(session: Session, number: int) -> Cohort | None:
-    return session.scalar(select(Cohort).where(Cohort.number == number))
+def lapsing(session: Session, specialist_id: int) -> list[dict]:
+    """What of each open year is not yet claimed and lapses on its last release date
+    (``list --stuck`` shows it to the hub lead beforehand)."""
+    found = []
+    for year in session.scalars(
+        select(FundingYear)
+        .where(FundingYear.specialist_id == specialist_id, FundingYear.closed_on.is_(None))
+        .order_by(FundingYear.programme_year)
+    ):
+        _, spent = claimed(session, specialist_id, year.programme_year)
+        left = year.entitled_pence - spent
+        if left > 0:
+            rules = cohort_rules(session, year.cohort_id)
+            on = rules.year(year.programme_year).statement_dates[-1]
+            found.append({"year": year.programme_year, "pence": left, "on": on.isoformat()})
+    return found
