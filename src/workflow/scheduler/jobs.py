@@ -8,7 +8,9 @@
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
   recorded by then (accreditation reminders). An online event's joining link, if set by
-  then, is added to the event (``services.events.with_link``).
+  then, is added to the event (``services.events.with_link``). A headteacher's launch
+  emails are one per school: every specialist of the school going is named at sending
+  (``services.reminders.for_the_school``).
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
   release_instalment``, which marks the item done in the release's own transaction. This
   is the one path by which an instalment is released in production.
@@ -35,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry
-from workflow.services import due, effects, events, funding
+from workflow.services import due, effects, events, funding, reminders
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import SYSTEM
 from workflow.services.cohort_schedule import ADVANCE_COHORT
@@ -86,7 +88,9 @@ def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
 
 
 def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
-    payload = item.payload
+    payload = reminders.for_the_school(session, item.payload)
+    if payload is None:
+        return  # a head's email about a school none of whose specialists is going any more
     unless = payload.get("unless_milestone")
     if unless and session.scalar(
         select(AuditEntry.id).where(

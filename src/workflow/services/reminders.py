@@ -6,8 +6,13 @@ outbox when it falls due, with the due key as the email's occurrence. Keys are
 ``reminder:{specialist}:{template}:{event index}:{to}:{days}``, so scheduling twice
 is harmless and one specialist's reminders share a prefix.
 
-- select: the launch invitation now (to specialist and headteacher) and launch
-  reminders 14 and 2 days before the launch;
+- select: the launch invitation now (to the specialist) and launch reminders 14 and 2
+  days before the launch. The headteacher gets one invitation and one of each reminder
+  per school and event, naming every specialist of the school on the programme when it
+  is sent: their keys are the school's (``reminder:school{id}:...``), so a second
+  specialist selected from the school adds none, and the names are read at sending
+  (``school_specialists``); the head's invitation goes at 09:00 on the next working day,
+  so that a hub's selections of one day reach the head together;
 - start_year1 / start_year2: a reminder 7 days before each of that year's central
   events (to the specialist); start_year2 also reminds of PD Lead accreditation on
   1 March and 1 June of Year 2 (skipped when accreditation is recorded by then);
@@ -20,11 +25,14 @@ Times come from the academic calendar: 09:00 London time on a working day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.clock import local_date
+from workflow.db.models import Specialist
 from workflow.db.uow import session_timezone
 from workflow.services import due, effects
 from workflow.services.calendar import Calendar, calendar
@@ -39,6 +47,7 @@ CENTRAL_REMINDER_DAYS = 7
 # Accreditation reminders in Year 2: (month, day) in the calendar year Year 2 ends in.
 ACCREDITATION_REMINDERS = ((3, 1), (6, 1))
 SPECIALIST_AND_HEAD = effects.SPECIALIST_AND_HEAD
+DAY = timedelta(days=1)
 
 
 def key_prefix(specialist_id: int) -> str:
@@ -47,6 +56,39 @@ def key_prefix(specialist_id: int) -> str:
 
 def reminder_key(specialist_id: int, template: str, index: int, to: str, days: int) -> str:
     return f"{key_prefix(specialist_id)}{template}:{index}:{to}:{days}"
+
+
+def school_key(school_id: int, template: str, index: int, days: int) -> str:
+    """The key of a headteacher's email about an event: one per school, not per specialist."""
+    return f"reminder:school{school_id}:{template}:{index}:headteacher:{days}"
+
+
+def school_specialists(session: Session, school_id: int, cohort_id: int) -> list[tuple[int, str]]:
+    """The school's specialists of the cohort who are going to the launch (id, name)."""
+    return [
+        (row.id, row.name)
+        for row in session.execute(
+            select(Specialist.id, Specialist.name)
+            .where(
+                Specialist.school_id == school_id,
+                Specialist.cohort_id == cohort_id,
+                Specialist.state.in_([State.SELECTED.value, State.YEAR1.value]),
+            )
+            .order_by(Specialist.id)
+        )
+    ]
+
+
+def for_the_school(session: Session, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A headteacher's per-school email as sent now: every specialist of the school named,
+    the first one giving the context; None when none of them is going any more."""
+    if "school_id" not in payload:
+        return payload
+    going = school_specialists(session, payload["school_id"], payload["cohort_id"])
+    if not going:
+        return None
+    extra = {**(payload.get("extra") or {}), "specialists": [name for _, name in going]}
+    return {**payload, "specialist_id": going[0][0], "extra": extra}
 
 
 def event_extra(event: Event, event_id: str) -> dict[str, Any]:
@@ -119,8 +161,7 @@ def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> lis
             for days in LAUNCH_REMINDER_DAYS:
                 at = cal.reminder_before(_event_day(event, cal), days)
                 extra = {"event": event_extra(event, ids[index]), "days_before": days}
-                for to in SPECIALIST_AND_HEAD:
-                    add("launch_reminder", index, to, days, at, extra)
+                add("launch_reminder", index, "specialist", days, at, extra)
     year = funded_year(state)
     if year:
         for index, event in _events(rules, "central", year):
@@ -144,8 +185,41 @@ def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> lis
     return plan
 
 
-def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) -> list[dict]:
-    """Outbox rows inviting the specialist and headteacher to a launch not yet begun."""
+def heads_launch_emails(
+    rules: CohortRules, specialist_id: int, school_id: int, cohort_id: int, now, cal: Calendar
+) -> list[dict[str, Any]]:
+    """The headteacher's launch invitation and reminders, one each per school and event."""
+    rows = []
+    ids = rules.event_ids()
+    for index, event in _events(rules, "launch", 1):
+        if event.starts_at <= now:
+            continue
+        when = [("launch_invitation", 0, cal.reminder_time(local_date(now, cal.tz.key) + DAY))]
+        when += [
+            ("launch_reminder", days, cal.reminder_before(_event_day(event, cal), days))
+            for days in LAUNCH_REMINDER_DAYS
+        ]
+        for template, days, at in when:
+            if at <= now or at >= event.starts_at:
+                continue
+            extra = {"event": event_extra(event, ids[index])}
+            if days:
+                extra["days_before"] = days
+            payload = {"template": template, "specialist_id": specialist_id,
+                       "to": "headteacher", "extra": extra, "school_id": school_id,
+                       "cohort_id": cohort_id}  # fmt: skip
+            rows.append(due.row(school_key(school_id, template, index, days), REMINDER, at,
+                                payload))  # fmt: skip
+    return rows
+
+
+def launch_invitations(
+    specialist_id: int,
+    rules: CohortRules,
+    now: datetime,
+    recipients: tuple[str, ...] = SPECIALIST_AND_HEAD,
+) -> list[dict]:
+    """Outbox rows inviting ``recipients`` to a launch not yet begun."""
     return [
         effects.email_row(
             now,
@@ -157,7 +231,7 @@ def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) ->
         )
         for index, event in _events(rules, "launch", 1)
         if event.starts_at > now
-        for to in SPECIALIST_AND_HEAD
+        for to in recipients
     ]
 
 
@@ -176,12 +250,16 @@ def update_reminders(
     if trigger not in ("select", "resume"):
         return  # year starts are planned for the whole batch: schedule_year_reminders
     rules = cohort_rules(session, cohort_id)
-    if trigger == "select":
-        effects.write(session, launch_invitations(specialist_id, rules, now))
-    # resume revives what deferral cancelled, where it is still to come
     cal = calendar(session_timezone(session))
+    if trigger == "select":
+        effects.write(session, launch_invitations(specialist_id, rules, now, ("specialist",)))
+    # resume revives what deferral cancelled, where it is still to come
     rows = planned(specialist_id, rules, dest, now, cal)
     due.schedule_many(session, rows, revive=trigger == "resume")
+    if dest == State.SELECTED:
+        school_id = session.get(Specialist, specialist_id).school_id
+        heads = heads_launch_emails(rules, specialist_id, school_id, cohort_id, now, cal)
+        due.schedule_many(session, heads)
 
 
 def schedule_year_reminders(
