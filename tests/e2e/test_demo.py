@@ -23,6 +23,11 @@ def test_demo_builds_a_cohort_and_runs_it_to_year3_then_simulate_continues(tmp_p
     assert emails["stuck_specialists"] > 0
     assert (tmp_path / "var" / "workflow.db").exists()
     assert out["released_pence"] > 0
+    # Money on the days basis (issue 15): statements paid a week after each release date but
+    # the last, and the Year 2 development days nobody recorded lapsed.
+    assert 0 < out["paid_pence"] < out["released_pence"]
+    assert out["scheduled_pence"] >= 0 and out["lapsed_pence"] > 0
+    assert emails["funding_statement"] > 0
 
     # Every queued email was rendered from the database and written, once, as a file.
     with sqlite3.connect(tmp_path / "var" / "workflow.db") as db:
