@@ -45,7 +45,7 @@ from workflow.services import setup
 from workflow.services.auth import Actor, Role
 from workflow.services.funding.statements import list_statements, mark_paid
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
-from workflow.services.staff import init
+from workflow.services.staff import add_staff, init
 
 SEED = 9
 COHORT = 9
@@ -54,6 +54,7 @@ COHORT = 9
 STORY_ZONE = ZoneInfo("Europe/London")
 ADMIN_EMAIL = "demo-admin@mathshubs.example"
 ADMIN = Actor(ADMIN_EMAIL, Role.NATIONAL_ADMIN)
+DEMO_LEAD_DOMAIN = ".mathshubs.example"  # each hub's lead: lead@CODE.mathshubs.example
 START = date(2025, 6, 2)
 END = date(2027, 10, 31)  # Year 3 (Work Group Lead) has begun
 
@@ -107,6 +108,14 @@ def fresh_database(settings: Settings) -> Path:
     return path
 
 
+def _lead_email(hub_code: str) -> str:
+    return f"lead@{hub_code}{DEMO_LEAD_DOMAIN}"
+
+
+def _is_demo_lead(email: str) -> bool:
+    return email.startswith("lead@") and email.endswith(DEMO_LEAD_DOMAIN)
+
+
 def _is_demo_database(settings: Settings) -> bool:
 
     engine = make_engine(settings.database_url)
@@ -115,7 +124,7 @@ def _is_demo_database(settings: Settings) -> bool:
             return True  # empty or not ours at all: nothing of value to lose... unless tables
         with engine.connect() as connection:
             emails = set(connection.scalars(select(Staff.email)))
-        return emails <= {ADMIN_EMAIL}
+        return all(e == ADMIN_EMAIL or _is_demo_lead(e) for e in emails)
     finally:
         engine.dispose()
 
@@ -152,9 +161,13 @@ class Story:
     def set_up(self) -> None:
         self.clock.set(at(START, 9))
         setup.add_cohort(self.uow(), ADMIN, COHORT, "cohort-9")
-        for hub in hubs_csv():
+        for n, hub in enumerate(hubs_csv()):
             code = hub["code"]
             setup.add_hub(self.uow(), ADMIN, code, hub["name"], hub["region"])
+            # A hub lead each (names from the lists, not the seeded choices): they receive
+            # the stuck-specialists emails and the termly digests the demo writes.
+            lead = f"{FIRST[n % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}"
+            add_staff(self.uow(), ADMIN, _lead_email(code), lead, "hub_lead", code, self.now())
             self.places[code] = self.rng.randint(3, 6)
             setup.allocate(self.uow(), ADMIN, code, COHORT, self.places[code])
             self.schools[code] = [

@@ -26,6 +26,7 @@ import redis
 
 from tests import factories
 from workflow.notify.mime import FinishedEmail
+from workflow.notify.notifications import notification
 from workflow.notify.senders import FileSender
 from workflow.runtime import Runtime
 from workflow.services import effects
@@ -155,7 +156,8 @@ def emit_emails(
     specialist_id = add_specialist(runtime)
     with runtime.uow() as uow:
         now = runtime.clock.now()
-        rows = [email_row(now, template, specialist_id, to, str(n)) for n in range(count)]
+        note = notification(template)
+        rows = [email_row(now, note, specialist_id, to, str(n)) for n in range(count)]
         effects.write(uow.session, rows)
         uow.commit()
     return [email_key(specialist_id, template, to, str(n)) for n in range(count)]

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from tests.integration.conftest import ADMIN
 from workflow.db.models import AuditEntry, FundingLine, OutboxMessage, School, Statement
 from workflow.errors import DomainError, NotPermitted
+from workflow.notify.notifications import FUNDING_INVARIANT_VIOLATION
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.jobs import default_handlers
 from workflow.services import emails, funding, setup, staff
@@ -270,7 +271,7 @@ def test_the_daily_check_catches_a_broken_row_and_emails_the_national_admins(wor
         assert invariants.violations(uow.session) == []
         sent = uow.session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.payload["template"].as_string() == invariants.VIOLATION_EMAIL
+                OutboxMessage.payload["template"].as_string() == FUNDING_INVARIANT_VIOLATION.name
             )
         ).all()
     assert sent == []
@@ -285,10 +286,11 @@ def test_the_daily_check_catches_a_broken_row_and_emails_the_national_admins(wor
     with rt.uow() as uow:
         sent = uow.session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.payload["template"].as_string() == invariants.VIOLATION_EMAIL
+                OutboxMessage.payload["template"].as_string() == FUNDING_INVARIANT_VIOLATION.name
             )
         ).all()
-    assert [m.payload["to"] for m in sent] == ["nat@ncetm.example"]
+    assert [m.payload["to"] for m in sent] == ["national_admin"]  # every national admin
+    assert sent[0].payload["extra"]["cohort_number"] == 9
     checks = {v["check"] for v in sent[0].payload["extra"]["violations"]}
     assert {"year above its entitlement", "statement total"} <= checks
 

@@ -14,6 +14,7 @@ from workflow.bootstrap import bootstrap
 from workflow.clock import FixedClock
 from workflow.config import Settings
 from workflow.db.models import DueItem, OutboxMessage, Specialist
+from workflow.notify.notifications import notification
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.jobs import REMINDER, Handler, default_handlers, reminder_item
 from workflow.services import due
@@ -24,7 +25,8 @@ ONLY_REMINDERS = {REMINDER: Handler(reminder_item, in_transaction=True)}
 
 
 def reminder(key: str, due_at: datetime, template: str = "central_event_reminder") -> dict:
-    payload = {"template": template, "specialist_id": None, "to": "specialist", "extra": {}}
+    extra = notification(template).payload_extra(notification(template).sample())
+    payload = {"template": template, "specialist_id": None, "to": "specialist", "extra": extra}
     return due.row(key, REMINDER, due_at, payload)
 
 

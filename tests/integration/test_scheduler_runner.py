@@ -24,7 +24,7 @@ T0 = datetime(2025, 9, 1, 8, tzinfo=UTC)
 def test_the_first_tick_does_what_fell_due_and_the_job_is_stored(runtime, clock):
     clock.set(T0)
     with runtime.uow() as uow:
-        payload = {"template": "launch_reminder", "specialist_id": None, "to": "x@y.example"}
+        payload = {"template": "accreditation_reminder", "specialist_id": None, "to": "x@y.example"}
         due.schedule(uow.session, "r:1", "reminder", T0, {**payload, "extra": {}})
         uow.commit()
     stop = threading.Event()

@@ -99,7 +99,9 @@ def test_every_template_renders_its_sample_as_text_and_html(template):
 @pytest.mark.parametrize("template", list(TEMPLATES))
 def test_every_template_is_written_in_british_english(template):
     context = sample_context(template)
-    readers = [sample_recipient(template, context), context["school"]["head_email"]]
+    readers = [sample_recipient(template, context)]
+    if context["school"]:  # emails about a hub or the programme have no school
+        readers.append(context["school"]["head_email"])
     for to in readers:
         message = render(template, to=to)
         text, html = parts(message)
@@ -359,19 +361,19 @@ def test_an_unknown_template_is_refused_with_the_valid_names():
 def test_a_missing_value_is_refused_not_left_blank():
     context = sample_context("funding_released")
     del context["funding"]
-    with pytest.raises(InvalidInput, match="'funding' is undefined"):
+    with pytest.raises(InvalidInput, match="does not fit its shape: funding: missing"):
         render_email("funding_released", context, to="a@school.example", sender=SAMPLE_SENDER)
 
 
 def test_float_money_is_refused():
     funding = {**sample_context("funding_released")["funding"], "amount_pence": 1500.0}
-    with pytest.raises(InvalidInput, match="integer pence"):
+    with pytest.raises(InvalidInput, match=r"amount_pence: expected a whole number, got 1500\.0"):
         render("funding_released", funding=funding)
 
 
 def test_a_naive_event_time_is_refused():
     event = {**sample_context("launch_invitation")["event"], "starts_at": datetime(2025, 9, 30)}
-    with pytest.raises(InvalidInput, match="no time zone"):
+    with pytest.raises(InvalidInput, match=r"starts_at: expected a date and time with a UTC"):
         render("launch_invitation", event=event)
 
 

@@ -1,15 +1,19 @@
 """``workflow email``: look at the emails the system sends, with sample values.
 
-Needs no database and no token: ``preview`` renders a template with the sample context
-from ``notify/samples.py``, exactly as the workers would render it for real.
+Needs no database and no token: ``templates`` lists the notification registry
+(``notify/notifications.py``); ``preview`` renders one with its sample context
+(``notify/samples.py``), exactly as the workers would render it for real.
 """
 
 from __future__ import annotations
 
 import click
 
-# The same roles as notify.render.RECIPIENT_ROLES, repeated to keep this module's import light.
-ROLES = ("specialist", "headteacher", "finance", "hub_lead")
+from workflow.notify.notifications import REGISTRY
+from workflow.notify.render import RECIPIENT_ROLES, address_for_role, render_email
+from workflow.notify.samples import SAMPLE_NOW, SAMPLE_SENDER, sample_context, sample_recipient
+
+ROLES = RECIPIENT_ROLES
 
 
 @click.group("email")
@@ -20,11 +24,9 @@ def email() -> None:
 @email.command("templates")
 def templates() -> None:
     """List the email templates and who receives each."""
-    from workflow.notify.templates import TEMPLATES
-
-    width = max(len(name) for name in TEMPLATES)
-    for name, description in TEMPLATES.items():
-        click.echo(f"{name:<{width}}  {description}")
+    width = max(len(name) for name in REGISTRY)
+    for name, note in REGISTRY.items():
+        click.echo(f"{name:<{width}}  {note.description}")
 
 
 @email.command("preview")
@@ -33,20 +35,12 @@ def templates() -> None:
 @click.option(
     "--to",
     "role",
-    type=click.Choice(ROLES),
+    type=click.Choice([role.value for role in ROLES]),
     default=None,
     help="Whose copy to show (the wording differs); default: the template's first reader.",
 )
 def preview(template: str, as_html: bool, role: str | None) -> None:
     """Show TEMPLATE rendered with sample values: subject, text, and what else it carries."""
-    from workflow.notify.render import address_for_role, render_email
-    from workflow.notify.samples import (
-        SAMPLE_NOW,
-        SAMPLE_SENDER,
-        sample_context,
-        sample_recipient,
-    )
-
     context = sample_context(template)
     to = address_for_role(role, context) if role else sample_recipient(template, context)
     email_ = render_email(template, context, to=to, sender=SAMPLE_SENDER, now=SAMPLE_NOW)

@@ -95,3 +95,42 @@ def report_funding(env: Env, cohort: int, hub_code, csv_path: Path | None, as_js
 
 
 COMMANDS = [report]
+
+
+@report.command("progress")
+@click.option("--cohort", type=int, required=True, help="The cohort number.")
+@click.option("--hub", "hub_code", help="Only this hub.")
+@click.option(
+    "--term",
+    "term_day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="A day of the term (ISO date; default today); in the holidays, the next term.",
+)
+@json_option
+@pass_env
+def report_progress(env: Env, cohort: int, hub_code, term_day, as_json) -> None:
+    """Per hub and specialist: progress against the year's requirements at a term's start
+    (the figures of the termly digest)."""
+    from workflow.services.progress import report as progress_report
+
+    day = term_day.date() if term_day else None
+    data = progress_report(env.uow(), env.actor, cohort, day, env.now(), hub_code).as_dict()
+    if as_json:
+        emit_json(data)
+        return
+    term = data["term"]
+    title = (f"Cohort {cohort}, {term['name']} term {term['academic_year']}"
+             f" ({term['start']} to {term['end']})")  # fmt: skip
+    table(
+        title,
+        ["Hub", "On track", "Behind", "Paid", "Still due", "Lapsing at year end"],
+        [[h["name"], h["on_track"], h["behind"], pounds(h["paid_pence"]), pounds(h["due_pence"]),
+          pounds(h["lapsing_pence"])] for h in data["hubs"]],
+    )  # fmt: skip
+    table(
+        None,
+        ["Hub", "Specialist", "School", "Year", "Behind on"],
+        [[h["hub"], s["name"], s["school"], s["programme_year"], "; ".join(s["shortfalls"]) or "-"]
+         for h in data["hubs"] for s in h["specialists"]],
+    )  # fmt: skip

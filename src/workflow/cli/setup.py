@@ -93,6 +93,27 @@ def hub_allocate(env: Env, code, cohort, places, as_json) -> None:
         click.echo(f"hub {code}: {places} places in cohort {cohort}")
 
 
+@hub.command("digest")
+@click.argument("code")
+@click.option(
+    "--to-staff/--lead-only",
+    required=True,
+    help="Whether the hub's staff receive the termly digest as well as its lead.",
+)
+@json_option
+@pass_env
+def hub_digest(env: Env, code, to_staff: bool, as_json) -> None:
+    """Who receives the hub's termly digest: its hub lead, or its staff as well."""
+    from workflow.services.setup import set_digest_to_staff
+
+    set_digest_to_staff(env.uow(), env.actor, code, to_staff)
+    if as_json:
+        emit_json({"hub": code, "digest_to_staff": to_staff})
+    else:
+        who = "the hub lead and hub staff" if to_staff else "the hub lead only"
+        click.echo(f"hub {code}: the termly digest goes to {who}")
+
+
 @click.group()
 def school() -> None:
     """Schools."""

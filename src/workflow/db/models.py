@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,6 +51,8 @@ class Hub(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(100))
+    # The termly digest also goes to the hub's staff (the hub lead's choice).
+    digest_to_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Cohort(Base):
@@ -383,4 +386,24 @@ class Refusal(Base):
     command: Mapped[str] = mapped_column(String(80))
     target: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class TermDigest(Base):
+    """One hub's termly digest for a cohort: recorded once per (cohort, hub, term start).
+
+    ``status`` is ``sent`` (on the term's first day), ``late`` (sent later in the term, after
+    the scheduler was down over its start) or ``skipped`` (the term had ended first).
+    """
+
+    __tablename__ = "term_digests"
+    __table_args__ = (UniqueConstraint("cohort_id", "hub_id", "term_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"))
+    term_start: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    on_track: Mapped[int] = mapped_column(Integer, default=0)
+    behind: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime]

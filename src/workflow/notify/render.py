@@ -5,7 +5,9 @@ Each template is two Jinja2 files in ``notify/templates/``: ``NAME.txt`` (which 
 a missing value is an error (``StrictUndefined``), never a blank. The environment is built
 on first use and kept.
 
-The context holds plain values (see ``samples.py`` for one of each); ``render_email`` adds
+The context holds plain values of the shape the notification declares
+(``notifications.py``; ``samples.py`` has one of each), checked before rendering so that
+a context of the wrong shape is refused naming the field; ``render_email`` adds
 ``recipient`` ({name, role}) by matching ``to`` against the people in the context, unless
 the caller gives one, so that the greeting and wording fit the reader.
 
@@ -30,7 +32,8 @@ from workflow.notify import formatting
 from workflow.notify.addresses import check_mailbox
 from workflow.notify.ics import CalendarEvent, build_calendar, event_uid
 from workflow.notify.mime import Attachment, FinishedEmail, write_email
-from workflow.notify.templates import EVENT_TEMPLATES, TEMPLATES
+from workflow.notify.notifications import notification
+from workflow.notify.registry import Notification, Role
 
 if TYPE_CHECKING:
     import jinja2
@@ -72,7 +75,7 @@ _check_known_mailbox = functools.lru_cache(maxsize=64)(check_mailbox)
 
 
 def render_email(
-    template: str,
+    template: str | Notification,
     context: Mapping[str, Any],
     *,
     to: str,
@@ -86,15 +89,16 @@ def render_email(
     ``now`` dates the message (the injected clock's time; the system's when omitted).
     ``message_id`` lets a caller make the Message-ID stable across retries; ``timezone``
     is the zone dates and times are shown in (the settings' ``WORKFLOW_TIMEZONE``). Event emails
-    carry the event as an .ics attachment. Raises ``InvalidInput`` for an unknown template,
-    a missing or malformed value, an invalid address, or a header with a line break.
+    carry the event as an .ics attachment. The context is first checked against the
+    notification's declared shape. Raises ``InvalidInput`` for an unknown template, a
+    context that does not fit its shape (naming the field), a missing or malformed value,
+    an invalid address, or a header with a line break.
     """
     import jinja2
 
-    if template not in TEMPLATES:
-        raise InvalidInput(
-            f"unknown email template {template!r}; valid templates: {', '.join(TEMPLATES)}"
-        )
+    note = notification(template)
+    template = note.name
+    context = note.check_context(context)
     to_address = check_mailbox(to)
     from_address = _check_known_mailbox(sender)
     try:
@@ -112,7 +116,7 @@ def render_email(
         values["subject"] = subject
         text = text_template.render(values)
         html = env.get_template(f"{template}.html").render(values)
-        calendar = _calendar(values, now) if template in EVENT_TEMPLATES else None
+        calendar = _calendar(values, now) if note.ics else None
     except jinja2.UndefinedError as exc:
         raise InvalidInput(f"email {template!r} cannot be written: {exc.message}") from None
     except (TypeError, ValueError, KeyError) as exc:
@@ -166,17 +170,21 @@ def _message_id(given: str | None, domain: str) -> str:
     return given
 
 
-RECIPIENT_ROLES = ("specialist", "headteacher", "finance", "hub_lead")
+#: The roles whose address is in an email's context (staff other than the hub lead are
+#: looked up apart).
+RECIPIENT_ROLES: tuple[Role, ...] = tuple(
+    r for r in Role if r not in (Role.NATIONAL_ADMIN, Role.HUB_STAFF)
+)
 
 
 def address_for_role(role: str, context: Mapping[str, Any]) -> str | None:
     """The address of ``role`` (as in an outbox ``to``) in a context; None when it has none."""
     school = context.get("school") or {}
     found = {
-        "specialist": (context.get("specialist") or {}).get("email"),
-        "headteacher": school.get("head_email"),
-        "finance": school.get("finance_email"),
-        "hub_lead": (context.get("hub_lead") or {}).get("email"),
+        Role.SPECIALIST: (context.get("specialist") or {}).get("email"),
+        Role.HEADTEACHER: school.get("head_email"),
+        Role.FINANCE: school.get("finance_email"),
+        Role.HUB_LEAD: (context.get("hub_lead") or {}).get("email"),
     }
     if role not in found:
         raise InvalidInput(f"unknown recipient {role!r}; expected one of {', '.join(found)}")
@@ -190,14 +198,14 @@ def _recipient(context: Mapping[str, Any], address: str) -> dict[str, Any]:
     school = context.get("school") or {}
     hub_lead = context.get("hub_lead") or {}
     candidates = [
-        (specialist.get("email"), specialist.get("name"), "specialist"),
-        (school.get("head_email"), school.get("head_name"), "headteacher"),
-        (hub_lead.get("email"), hub_lead.get("name"), "hub_lead"),
-        (school.get("finance_email"), None, "finance"),
+        (specialist.get("email"), specialist.get("name"), Role.SPECIALIST),
+        (school.get("head_email"), school.get("head_name"), Role.HEADTEACHER),
+        (hub_lead.get("email"), hub_lead.get("name"), Role.HUB_LEAD),
+        (school.get("finance_email"), None, Role.FINANCE),
     ]
     for email, name, role in candidates:
         if email and str(email).casefold() == wanted:
-            return {"name": name, "role": role}
+            return {"name": name, "role": role.value}
     return {"name": None, "role": "other"}
 
 

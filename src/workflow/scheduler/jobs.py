@@ -11,6 +11,10 @@
   then, is added to the event (``services.events.with_link``). A headteacher's launch
   emails are one per school: every specialist of the school going is named at sending
   (``services.reminders.for_the_school``).
+- ``term_start`` (payload ``cohort``, ``term_start``, ``trigger``): the term's digests to
+  each hub lead and the national summary (``services.term_digests``), after advancing the
+  cohort when the term starts a programme year. Scheduled with the year starts
+  (``services/cohort_schedule.py``).
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
   release_instalment``, which marks the item done in the release's own transaction. This
   is the one path by which an instalment is released in production.
@@ -36,13 +40,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.db.models import AuditEntry
+from workflow.db.models import AuditEntry, DueItem
+from workflow.notify.notifications import notification
 from workflow.services import due, effects, events, funding, reminders
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import SYSTEM
-from workflow.services.cohort_schedule import ADVANCE_COHORT
+from workflow.services.cohort_schedule import ADVANCE_COHORT, TERM_START, advancement_key
 from workflow.services.due import Claimed
 from workflow.services.funding import invariants, statements
+from workflow.services.term_digests import send_term_digests
 
 if TYPE_CHECKING:
     from workflow.runtime import Runtime
@@ -102,13 +108,35 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
         return
     row = effects.email_row(
         now,
-        payload["template"],
+        notification(payload["template"]),
         payload["specialist_id"],
         payload["to"],
         item.key,
         events.with_link(session, payload["specialist_id"], payload.get("extra") or {}),
     )
     effects.write(session, [row])
+
+
+def term_start_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
+    """A term's start: on a programme year's first term the cohort is advanced first (if its
+    ``advance_cohort`` item has not done it yet), then the term's digests are sent."""
+    payload = item.payload
+    trigger = payload.get("trigger")
+    if trigger:
+        with runtime.uow() as uow:
+            advance = uow.session.scalar(
+                select(DueItem).where(DueItem.key == advancement_key(payload["cohort"], trigger))
+            )
+            pending = advance is not None and advance.done_at is None
+        if pending:
+            advance_cohort(runtime.uow(), SYSTEM, payload["cohort"], trigger, now)
+            with runtime.uow() as uow:
+                due.mark_done(uow.session, advance.id, runtime.clock.now())
+                uow.commit()
+    status = send_term_digests(
+        runtime.uow(), payload["cohort"], date.fromisoformat(payload["term_start"]), item.id, now
+    )
+    logger.info("cohort %s term %s: digests %s", payload["cohort"], payload["term_start"], status)
 
 
 def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
@@ -141,6 +169,7 @@ def default_handlers() -> dict[str, Handler]:
     return {
         ADVANCE_COHORT: Handler(advance_cohort_item, in_transaction=False),
         REMINDER: Handler(reminder_item, in_transaction=True),
+        TERM_START: Handler(term_start_item, in_transaction=False),
         funding.RELEASE_FUNDING: Handler(release_funding_item, in_transaction=False),
         funding.GATHER_STATEMENTS: Handler(statements_item, in_transaction=True),
         invariants.FUNDING_CHECK: Handler(funding_check_item, in_transaction=True),

@@ -22,6 +22,7 @@ from workflow.db.bulk import among
 from workflow.db.models import School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import GuardFailed, InvalidInput
+from workflow.notify.notifications import STUCK_SPECIALISTS, StuckPerson, StuckSpecialists
 from workflow.services import effects
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.consequences import Moved, follow
@@ -149,20 +150,16 @@ def _stuck_emails(report: AdvanceReport, cohort_number: int, now: datetime) -> l
         by_hub[stuck.hub_id].append(stuck)
     rows = []
     for hub_id, people in sorted(by_hub.items()):
-        listing = [
-            {"id": p.specialist_id, "name": p.name, "school": p.school, "reasons": p.reasons}
-            for p in people
-        ]
-        rows.append(
-            effects.email_row(
-                now,
-                "stuck_specialists",
-                None,
-                "hub_lead",
-                f"cohort{cohort_number}-{report.trigger}-hub{hub_id}",
-                {"hub_id": hub_id, "cohort": cohort_number, "specialists": listing},
-            )
+        extra = StuckSpecialists(
+            hub_id=hub_id,
+            cohort_number=cohort_number,
+            specialists=[
+                StuckPerson(id=p.specialist_id, name=p.name, school=p.school, reasons=p.reasons)
+                for p in people
+            ],
         )
+        occurrence = f"cohort{cohort_number}-{report.trigger}-hub{hub_id}"
+        rows += effects.email_rows(now, STUCK_SPECIALISTS, None, occurrence, extra)
     return rows
 
 

@@ -317,6 +317,26 @@ class Calendar:
                 return term
         return None
 
+    def term_at(self, day: date) -> tuple[AcademicYear, Term, TermDates]:
+        """The term holding ``day`` or, in the holidays, the next term to start."""
+        year = self.academic_year_of(day)
+        for candidate in (year, year + 1):
+            academic = self.academic_year(candidate)
+            for term, dates in academic.terms:
+                if day <= dates.end:
+                    return academic, term, dates
+        raise AssertionError("every academic year has a term after the previous one")
+
+    def term_starts(self, first: date, last: date) -> list[date]:
+        """The first day of each term starting from ``first`` to ``last``, both included."""
+        starts, day = [], first
+        while day <= last:
+            _, _, dates = self.term_at(day)
+            if first <= dates.start <= last:
+                starts.append(dates.start)
+            day = dates.end + DAY
+        return starts
+
     def next_term_start(self, after: date) -> date:
         """The first day of the first term that starts after ``after``."""
         year = self.academic_year_of(after)

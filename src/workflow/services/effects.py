@@ -2,8 +2,9 @@
 
 ``services/consequences.py`` writes them, with the rest of a transition's consequences
 (audit, reminders, funding), in the transition's own transaction. Other producers (the
-reminders, the stuck-specialists email of bulk advancement) build their rows with
-``email_row``.
+reminders, the stuck-specialists email of bulk advancement, funding, the term digests)
+build their rows with ``email_row``/``email_rows`` from a notification's declaration
+(``notify/notifications.py``, where its recipients are declared too).
 """
 
 from __future__ import annotations
@@ -15,37 +16,58 @@ from sqlalchemy.orm import Session
 
 from workflow.db.bulk import insert_rows
 from workflow.db.models import OutboxMessage
+from workflow.notify import notifications as note
+from workflow.notify.context import Extra
+from workflow.notify.registry import Notification
 from workflow.services.outbox import SEND_EMAIL, email_key
 
-SPECIALIST_AND_HEAD = ("specialist", "headteacher")
-
-EMAILS_BY_TRIGGER: dict[str, tuple[str, tuple[str, ...]]] = {
-    "nominate": ("nomination_received", SPECIALIST_AND_HEAD),
-    "select": ("selected", SPECIALIST_AND_HEAD),
-    "decline": ("not_selected", SPECIALIST_AND_HEAD),
-    "start_year2": ("year2_started", SPECIALIST_AND_HEAD),
-    "start_work_group": ("work_group_lead_started", SPECIALIST_AND_HEAD),
-    "withdraw": ("withdrawal_confirmed", SPECIALIST_AND_HEAD),
-    "defer": ("deferral_confirmed", SPECIALIST_AND_HEAD),
+#: The email each trigger sends (to the notification's declared recipients).
+EMAILS_BY_TRIGGER: dict[str, Notification] = {
+    "nominate": note.NOMINATION_RECEIVED,
+    "select": note.SELECTED,
+    "decline": note.NOT_SELECTED,
+    "start_year2": note.YEAR2_STARTED,
+    "start_work_group": note.WORK_GROUP_LEAD_STARTED,
+    "withdraw": note.WITHDRAWAL_CONFIRMED,
+    "defer": note.DEFERRAL_CONFIRMED,
 }
 
 
 def email_row(
     now: datetime,
-    template: str,
+    notification: Notification,
     specialist_id: int | None,
     to: str,
     occurrence: str,
-    extra: dict[str, Any] | None = None,
+    extra: Extra | dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """One outbox row sending ``notification`` to ``to`` (a role or an address).
+
+    ``extra`` is checked against the notification's declared shape here, so a producer
+    writing the wrong values fails in its own transaction, not later in a worker.
+    """
     payload = {
-        "key": email_key(specialist_id, template, to, occurrence),
-        "template": template,
+        "key": email_key(specialist_id, notification.name, str(to), occurrence),
+        "template": notification.name,
         "specialist_id": specialist_id,
-        "to": to,
-        "extra": extra or {},
+        "to": str(to),
+        "extra": notification.payload_extra(extra),
     }
     return {"topic": SEND_EMAIL, "payload": payload, "created_at": now, "attempts": 0}
+
+
+def email_rows(
+    now: datetime,
+    notification: Notification,
+    specialist_id: int | None,
+    occurrence: str,
+    extra: Extra | dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows sending ``notification`` to each of its declared recipients."""
+    return [
+        email_row(now, notification, specialist_id, to, occurrence, extra)
+        for to in notification.recipients
+    ]
 
 
 def transition_rows(
@@ -56,12 +78,11 @@ def transition_rows(
     reason: str | None = None,
 ) -> list[dict[str, Any]]:
     """The outbox rows one transition causes; ``occurrence`` tells repeats apart."""
-    template_and_recipients = EMAILS_BY_TRIGGER.get(trigger)
-    if not template_and_recipients:
+    notification = EMAILS_BY_TRIGGER.get(trigger)
+    if notification is None:
         return []
-    template, recipients = template_and_recipients
     extra = {"reason": reason} if reason else None
-    return [email_row(now, template, specialist_id, to, occurrence, extra) for to in recipients]
+    return email_rows(now, notification, specialist_id, occurrence, extra)
 
 
 def write(session: Session, rows: list[dict[str, Any]]) -> None:

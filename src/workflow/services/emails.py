@@ -34,11 +34,16 @@ The template context (plain values, no ORM objects)::
      "cohort": {"number", "start_date"} | None,
      "hub_lead": {"name", "email"} | None (who signs and receives replies),
      "email_key": the idempotency key,
-     ...and the payload's ``extra``, merged last.}
+     ...and the payload's ``extra``, which may not name any of the above.}
 
-Recipient roles: ``specialist``, ``headteacher`` (the school's head), ``finance`` (the
-school's finance contact), ``hub_lead`` (every hub lead of the hub; without a specialist the
-hub is ``extra["hub_id"]``), or a literal address.
+Without a specialist, the hub is ``extra["hub_id"]`` and the cohort
+``extra["cohort_number"]`` (a notification of hub or national scope). The renderer checks
+the whole context against the notification's declared shape (``notify/notifications.py``).
+
+Recipient roles (``notify.registry.Role``): ``specialist``, ``headteacher`` (the school's
+head), ``finance`` (the school's finance contact), ``hub_lead`` (every hub lead of the
+hub), ``hub_staff`` (every hub staff member of the hub), ``national_admin`` (every national
+admin), or a literal address.
 """
 
 from __future__ import annotations
@@ -53,14 +58,16 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Date, select
 
 from workflow.db.driver import HotStatement
-from workflow.db.models import EmailLog, Hub, Staff
+from workflow.db.models import Cohort, EmailLog, Hub, Staff
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DeliveryError, InvalidInput, NotFound, PermanentDeliveryError
+from workflow.notify.context import SCOPE_FIELDS
 from workflow.notify.mime import FinishedEmail
+from workflow.notify.registry import ROLES, Role
 from workflow.notify.senders import Sender
+from workflow.services.auth import Role as StaffRole
 
 PENDING, SENT, SKIPPED, DEAD = "pending", "sent", "skipped", "dead"
-ROLES = ("specialist", "headteacher", "finance", "hub_lead")
 
 
 class Renderer(Protocol):
@@ -248,6 +255,11 @@ def _context_and_recipients(
     hub_id = None
     specialist_id = payload.get("specialist_id")
     extra = payload.get("extra") or {}
+    replaced = sorted(SCOPE_FIELDS & set(extra))
+    if replaced:  # the extra would hide what the templates read from the records
+        raise InvalidInput(
+            f"email {payload['template']!r}: extra may not replace {', '.join(replaced)}"
+        )
     if specialist_id is not None:
         rows = _SPECIALIST.execute(connection, {"specialist_id": specialist_id})
         if not rows:
@@ -291,6 +303,12 @@ def _context_and_recipients(
             hub_id = found.id
             hub = {"code": found.code, "name": found.name, "region": found.region}
             hub_lead = _hub_lead(connection, hub_id)
+    if specialist_id is None and extra.get("cohort_number") is not None:
+        found = connection.execute(
+            select(Cohort.number, Cohort.start_date).where(Cohort.number == extra["cohort_number"])
+        ).first()
+        if found is not None:
+            cohort = {"number": found.number, "start_date": found.start_date}
 
     context: dict[str, Any] = {
         "specialist": specialist,
@@ -301,6 +319,8 @@ def _context_and_recipients(
         "email_key": payload["key"],
     }
     context.update(extra)
+    if payload["to"] == Role.NATIONAL_ADMIN:
+        context["recipient"] = {"name": None, "role": Role.NATIONAL_ADMIN.value}
     return context, _addresses(connection, payload["to"], specialist, school, hub_id)
 
 
@@ -308,7 +328,7 @@ def _hub_lead(connection: Connection, hub_id: int) -> dict[str, str] | None:
     """The hub's first hub lead, who signs the emails and receives replies."""
     row = connection.execute(
         select(Staff.name, Staff.email)
-        .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
+        .where(Staff.hub_id == hub_id, Staff.role == StaffRole.HUB_LEAD.value)
         .order_by(Staff.id)
     ).first()
     return {"name": row.name, "email": row.email} if row else None
@@ -321,20 +341,28 @@ def _addresses(connection: Connection, to: str, specialist, school, hub_id) -> l
         raise InvalidInput(
             f"unknown recipient {to!r}: expected {', '.join(ROLES)} or an email address"
         )
-    if to == "hub_lead":
-        if hub_id is None:
-            raise InvalidInput("an email to the hub lead needs a specialist or extra.hub_id")
+    if to == Role.NATIONAL_ADMIN:
         return list(
             connection.scalars(
                 select(Staff.email)
-                .where(Staff.hub_id == hub_id, Staff.role == "hub_lead")
+                .where(Staff.role == StaffRole.NATIONAL_ADMIN.value)
+                .order_by(Staff.id)
+            )
+        )
+    if to in (Role.HUB_LEAD, Role.HUB_STAFF):
+        if hub_id is None:
+            raise InvalidInput(f"an email to the {to} needs a specialist or extra.hub_id")
+        return list(
+            connection.scalars(
+                select(Staff.email)
+                .where(Staff.hub_id == hub_id, Staff.role == StaffRole(str(to)).value)
                 .order_by(Staff.id)
             )
         )
     if specialist is None:
         raise InvalidInput(f"an email to the {to} needs a specialist")
-    if to == "specialist":
+    if to == Role.SPECIALIST:
         return [specialist["email"]]
-    if to == "headteacher":
+    if to == Role.HEADTEACHER:
         return [school["head_email"]]
     return [school["finance_email"]] if school["finance_email"] else []

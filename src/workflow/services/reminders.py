@@ -11,7 +11,7 @@ is harmless and one specialist's reminders share a prefix.
   per school and event, naming every specialist of the school on the programme when it
   is sent: their keys are the school's (``reminder:school{id}:...``), so a second
   specialist selected from the school adds none, and the names are read at sending
-  (``school_specialists``); the head's invitation goes at 09:00 on the next working day,
+  (``for_the_school``); the head's invitation goes at 09:00 on the next working day,
   so that a hub's selections of one day reach the head together;
 - start_year1 / start_year2: a reminder 7 days before each of that year's central
   events (to the specialist); start_year2 also reminds of PD Lead accreditation on
@@ -28,12 +28,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.clock import local_date
 from workflow.db.models import Specialist
 from workflow.db.uow import session_timezone
+from workflow.notify.notifications import (
+    ACCREDITATION_REMINDER,
+    CENTRAL_EVENT_REMINDER,
+    LAUNCH_INVITATION,
+    LAUNCH_REMINDER,
+    EventInfo,
+)
+from workflow.notify.registry import Notification, Role
 from workflow.services import due, effects
 from workflow.services.calendar import Calendar, calendar
 from workflow.services.queries import cohort_rules
@@ -46,7 +55,6 @@ LAUNCH_REMINDER_DAYS = (14, 2)
 CENTRAL_REMINDER_DAYS = 7
 # Accreditation reminders in Year 2: (month, day) in the calendar year Year 2 ends in.
 ACCREDITATION_REMINDERS = ((3, 1), (6, 1))
-SPECIALIST_AND_HEAD = effects.SPECIALIST_AND_HEAD
 DAY = timedelta(days=1)
 
 
@@ -91,18 +99,23 @@ def for_the_school(session: Session, payload: dict[str, Any]) -> dict[str, Any] 
     return {**payload, "specialist_id": going[0][0], "extra": extra}
 
 
-def event_extra(event: Event, event_id: str) -> dict[str, Any]:
-    """An event as plain JSON values, the shape the event templates expect (``link``, the
-    joining link of an online event, is added when the email is due: ``services.events``)."""
-    return {
-        "id": event_id,
-        "title": event.title,
-        "starts_at": event.starts_at.isoformat(),
-        "ends_at": event.ends_at.isoformat(),
-        "location": event.location,
-        "online": event.online,
-        "headteacher_half_day": event.headteacher_half_day,
-    }
+def event_info(event: Event, event_id: str | None = None) -> EventInfo:
+    """A rules event in the shape the emails carry (reminders, invitations, digests); ``link``,
+    an online event's joining link, is added when the email is due (``services.events``)."""
+    return EventInfo(
+        id=event_id,
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        location=event.location,
+        online=event.online,
+        headteacher_half_day=event.headteacher_half_day,
+    )
+
+
+def event_extra(event: Event, event_id: str | None = None) -> dict[str, Any]:
+    """An event as plain JSON values, the shape the event templates expect."""
+    return msgspec.to_builtins(event_info(event, event_id))
 
 
 def _events(rules: CohortRules, kind: str, programme_year: int) -> list[tuple[int, Event]]:
@@ -122,7 +135,7 @@ def _event_day(event: Event, cal: Calendar) -> date:
 class _Reminder:
     """One reminder of a plan, the same for every specialist in the state."""
 
-    template: str
+    notification: Notification
     index: int
     to: str
     days: int
@@ -132,10 +145,11 @@ class _Reminder:
 
     def row(self, specialist_id: int) -> dict[str, Any]:
         """This reminder's ``due.row`` for one specialist."""
-        payload = {"template": self.template, "specialist_id": specialist_id, "to": self.to}
+        name = self.notification.name
+        payload = {"template": name, "specialist_id": specialist_id, "to": self.to}
         payload["extra"] = self.extra
         payload.update(self.more)
-        key = reminder_key(specialist_id, self.template, self.index, self.to, self.days)
+        key = reminder_key(specialist_id, name, self.index, self.to, self.days)
         return due.row(key, REMINDER, self.due_at, payload)
 
 
@@ -151,38 +165,55 @@ def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> lis
     plan = []
     ids = rules.event_ids()
 
-    def add(template, index, to, days, due_at, extra, **more):
+    def add(notification, index, days, due_at, extra, recipients=None, **more):
         if due_at <= now:
             return  # already past: a reminder never goes out late
-        plan.append(_Reminder(template, index, to, days, due_at, extra, more))
+        extra = notification.payload_extra(extra)  # checked against its shape now
+        for to in recipients or notification.recipients:
+            plan.append(_Reminder(notification, index, str(to), days, due_at, extra, more))
 
     if state == State.SELECTED:
         for index, event in _events(rules, "launch", 1):
             for days in LAUNCH_REMINDER_DAYS:
                 at = cal.reminder_before(_event_day(event, cal), days)
                 extra = {"event": event_extra(event, ids[index]), "days_before": days}
-                add("launch_reminder", index, "specialist", days, at, extra)
+                # the headteacher's are the school's: heads_launch_emails
+                add(LAUNCH_REMINDER, index, days, at, extra, recipients=(Role.SPECIALIST,))
     year = funded_year(state)
     if year:
         for index, event in _events(rules, "central", year):
             at = cal.reminder_before(_event_day(event, cal), CENTRAL_REMINDER_DAYS)
-            event_id = ids[index]
-            extra = {"event": event_extra(event, event_id), "days_before": CENTRAL_REMINDER_DAYS}
-            add("central_event_reminder", index, "specialist", CENTRAL_REMINDER_DAYS, at, extra)
+            extra = {"event": event_extra(event, ids[index]), "days_before": CENTRAL_REMINDER_DAYS}
+            add(CENTRAL_EVENT_REMINDER, index, CENTRAL_REMINDER_DAYS, at, extra)
     if year == 2:
         ends = rules.dates.year2_start.year + 1
         for index, (month, day) in enumerate(ACCREDITATION_REMINDERS):
             at = cal.reminder_time(date(ends, month, day))
-            add(
-                "accreditation_reminder",
-                index,
-                "specialist",
-                0,
-                at,
-                {},
-                unless_milestone="accreditation",
-            )
+            add(ACCREDITATION_REMINDER, index, 0, at, {}, unless_milestone="accreditation")
     return plan
+
+
+def launch_invitations(
+    specialist_id: int,
+    rules: CohortRules,
+    now: datetime,
+    recipients: tuple[Role, ...] = LAUNCH_INVITATION.recipients,
+) -> list[dict]:
+    """Outbox rows inviting ``recipients`` to a launch not yet begun."""
+    ids = rules.event_ids()
+    return [
+        effects.email_row(
+            now,
+            LAUNCH_INVITATION,
+            specialist_id,
+            str(to),
+            f"launch{index}",
+            {"event": event_extra(event, ids[index])},
+        )
+        for index, event in _events(rules, "launch", 1)
+        if event.starts_at > now
+        for to in recipients
+    ]
 
 
 def heads_launch_emails(
@@ -194,45 +225,23 @@ def heads_launch_emails(
     for index, event in _events(rules, "launch", 1):
         if event.starts_at <= now:
             continue
-        when = [("launch_invitation", 0, cal.reminder_time(local_date(now, cal.tz.key) + DAY))]
+        when = [(LAUNCH_INVITATION, 0, cal.reminder_time(local_date(now, cal.tz.key) + DAY))]
         when += [
-            ("launch_reminder", days, cal.reminder_before(_event_day(event, cal), days))
+            (LAUNCH_REMINDER, days, cal.reminder_before(_event_day(event, cal), days))
             for days in LAUNCH_REMINDER_DAYS
         ]
-        for template, days, at in when:
+        for note, days, at in when:
             if at <= now or at >= event.starts_at:
                 continue
             extra = {"event": event_extra(event, ids[index])}
             if days:
                 extra["days_before"] = days
-            payload = {"template": template, "specialist_id": specialist_id,
-                       "to": "headteacher", "extra": extra, "school_id": school_id,
-                       "cohort_id": cohort_id}  # fmt: skip
-            rows.append(due.row(school_key(school_id, template, index, days), REMINDER, at,
+            payload = {"template": note.name, "specialist_id": specialist_id,
+                       "to": Role.HEADTEACHER.value, "extra": note.payload_extra(extra),
+                       "school_id": school_id, "cohort_id": cohort_id}  # fmt: skip
+            rows.append(due.row(school_key(school_id, note.name, index, days), REMINDER, at,
                                 payload))  # fmt: skip
     return rows
-
-
-def launch_invitations(
-    specialist_id: int,
-    rules: CohortRules,
-    now: datetime,
-    recipients: tuple[str, ...] = SPECIALIST_AND_HEAD,
-) -> list[dict]:
-    """Outbox rows inviting ``recipients`` to a launch not yet begun."""
-    return [
-        effects.email_row(
-            now,
-            "launch_invitation",
-            specialist_id,
-            to,
-            f"launch{index}",
-            {"event": event_extra(event, rules.event_ids()[index])},
-        )
-        for index, event in _events(rules, "launch", 1)
-        if event.starts_at > now
-        for to in recipients
-    ]
 
 
 def update_reminders(
@@ -252,7 +261,8 @@ def update_reminders(
     rules = cohort_rules(session, cohort_id)
     cal = calendar(session_timezone(session))
     if trigger == "select":
-        effects.write(session, launch_invitations(specialist_id, rules, now, ("specialist",)))
+        invitations = launch_invitations(specialist_id, rules, now, (Role.SPECIALIST,))
+        effects.write(session, invitations)
     # resume revives what deferral cancelled, where it is still to come
     rows = planned(specialist_id, rules, dest, now, cal)
     due.schedule_many(session, rows, revive=trigger == "resume")

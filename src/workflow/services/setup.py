@@ -9,7 +9,13 @@ from sqlalchemy import select
 from workflow.db.models import Cohort, Hub, HubAllocation, School
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
-from workflow.services.auth import Action, Actor, authorize, logs_refusals
+from workflow.services.auth import (
+    Action,
+    Actor,
+    authorize,
+    logs_refusals,
+    not_found_unless_visible,
+)
 from workflow.services.calendar import calendar
 from workflow.services.cohort_schedule import schedule_cohort_years
 from workflow.services.queries import places_used
@@ -57,6 +63,18 @@ def add_hub(uow: UnitOfWork, actor: Actor, code: str, name: str, region: str | N
         uow.session.add(hub)
         uow.commit()
         return hub.id
+
+
+@logs_refusals("hub digest")
+def set_digest_to_staff(uow: UnitOfWork, actor: Actor, code: str, to_staff: bool) -> None:
+    """Whether the hub's staff receive its termly digest as well as its hub lead (the hub
+    lead of that hub, or a national admin, decides)."""
+    with uow:
+        hub = hub_by_code(uow.session, code)
+        not_found_unless_visible(actor, hub.id, f"hub {code!r}")
+        authorize(actor, Action.DECIDE, hub.id)
+        hub.digest_to_staff = to_staff
+        uow.commit()
 
 
 @logs_refusals("allocate")

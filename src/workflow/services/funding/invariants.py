@@ -10,6 +10,9 @@ Each check returns the rows that break it, as ``{"check", "row", "detail"}``:
   statement after it was paid;
 - allocation: no hub holds more places in a cohort than it was allocated.
 
+Each row names its cohort; ``check_and_report`` emails the national admins one list per
+cohort (the notification ``funding_invariant_violation``, national scope).
+
 ``check_and_report`` runs them in the caller's transaction and, on a violation, writes
 one email to each national admin listing the rows; its due item (kind ``funding_check``)
 runs daily and schedules the next day's (the DfE Apply service's "detect invariants"
@@ -29,27 +32,27 @@ from workflow.clock import local_date
 from workflow.db.bulk import insert_rows
 from workflow.db.models import (
     AuditEntry,
+    Cohort,
     DueItem,
     FundingLine,
     FundingYear,
     HubAllocation,
     School,
     Specialist,
-    Staff,
     Statement,
 )
 from workflow.db.uow import session_timezone
+from workflow.notify.notifications import FUNDING_INVARIANT_VIOLATION
 from workflow.services import effects
 from workflow.services.funding.claims import ADJUSTMENT, PAID, SPENDING
 from workflow.states.lifecycle import HOLDS_PLACE
 
 FUNDING_CHECK = "funding_check"  # the due item kind
-VIOLATION_EMAIL = "funding_invariant_violation"
 CHECK_HOUR = time(6)
 
 
-def _violation(check: str, row: str, detail: str) -> dict[str, str]:
-    return {"check": check, "row": row, "detail": detail}
+def _violation(cohort_id: int, check: str, row: str, detail: str) -> dict:
+    return {"cohort_id": cohort_id, "check": check, "row": row, "detail": detail}
 
 
 def year_figures(session: Session) -> dict[tuple[int, int], dict[str, int]]:
@@ -57,10 +60,12 @@ def year_figures(session: Session) -> dict[tuple[int, int], dict[str, int]]:
     figures: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for year in session.scalars(select(FundingYear)):
         f = figures[(year.specialist_id, year.programme_year)]
+        f["cohort"] = year.cohort_id
         f["entitled"] += year.entitled_pence
         f["cancelled"] += year.cancelled_pence
     for line in session.scalars(select(FundingLine).where(FundingLine.removed_at.is_(None))):
         f = figures[(line.specialist_id, line.programme_year)]
+        f["cohort"] = line.cohort_id
         if line.kind in SPENDING:
             f["spent"] += line.amount_pence
         elif line.kind == ADJUSTMENT:
@@ -79,6 +84,7 @@ def violations(session: Session) -> list[dict[str, str]]:
         if f["spent"] > f["entitled"]:
             found.append(
                 _violation(
+                    f["cohort"],
                     "year above its entitlement",
                     row,
                     f"claimed {f['spent']} of {f['entitled']} pence",
@@ -87,6 +93,7 @@ def violations(session: Session) -> list[dict[str, str]]:
         if scheduled < f["awaiting"] or entitled != f["released"] + scheduled + f["cancelled"]:
             found.append(
                 _violation(
+                    f["cohort"],
                     "entitled = released + scheduled + cancelled",
                     row,
                     f"entitled {entitled}, released {f['released']}, claimed and waiting "
@@ -99,8 +106,10 @@ def violations(session: Session) -> list[dict[str, str]]:
         .group_by(AuditEntry.specialist_id)
         .subquery()
     )
-    for line_id, sid, created in session.execute(
-        select(FundingLine.id, FundingLine.specialist_id, FundingLine.created_at)
+    for line_id, sid, created, cohort_id in session.execute(
+        select(
+            FundingLine.id, FundingLine.specialist_id, FundingLine.created_at, FundingLine.cohort_id
+        )
         .join(withdrawn, withdrawn.c.specialist_id == FundingLine.specialist_id)
         .where(
             FundingLine.kind.in_(("claim", "bursary")),
@@ -110,6 +119,7 @@ def violations(session: Session) -> list[dict[str, str]]:
     ):
         found.append(
             _violation(
+                cohort_id,
                 "paid after withdrawal",
                 f"funding line {line_id}",
                 f"specialist {sid}: a claim written on {created:%Y-%m-%d}, after withdrawal",
@@ -127,18 +137,20 @@ def violations(session: Session) -> list[dict[str, str]]:
         if statement.total_pence != int(total):
             found.append(
                 _violation(
+                    statement.cohort_id,
                     "statement total",
                     f"statement {statement.id}",
                     f"total {statement.total_pence} but its lines add up to {int(total)}",
                 )
             )
-    for statement_id, line_id in session.execute(
-        select(Statement.id, FundingLine.id)
+    for statement_id, line_id, cohort_id in session.execute(
+        select(Statement.id, FundingLine.id, Statement.cohort_id)
         .join(FundingLine, FundingLine.statement_id == Statement.id)
         .where(Statement.status == PAID, FundingLine.removed_at >= Statement.paid_at)
     ):
         found.append(
             _violation(
+                cohort_id,
                 "statement edited after payment",
                 f"statement {statement_id}",
                 f"funding line {line_id} removed after the statement was paid",
@@ -161,6 +173,7 @@ def violations(session: Session) -> list[dict[str, str]]:
     ):
         found.append(
             _violation(
+                cohort_id,
                 "places beyond the allocation",
                 f"hub {hub_id}, cohort {cohort_id}",
                 f"{n} places held of {places} allocated",
@@ -169,22 +182,21 @@ def violations(session: Session) -> list[dict[str, str]]:
     return found
 
 
-def check_and_report(session: Session, now: datetime) -> list[dict[str, str]]:
-    """Run the checks; on a violation email every national admin (once per day)."""
+def check_and_report(session: Session, now: datetime) -> list[dict]:
+    """Run the checks; on a violation email the national admins, once a day per cohort."""
     found = violations(session)
-    if found:
-        day = local_date(now, session_timezone(session)).isoformat()
-        admins = session.scalars(
-            select(Staff.email).where(Staff.role == "national_admin").order_by(Staff.id)
+    day = local_date(now, session_timezone(session)).isoformat()
+    numbers = dict(session.execute(select(Cohort.id, Cohort.number)).all())
+    by_cohort: dict[int, list[dict]] = defaultdict(list)
+    for v in found:
+        by_cohort[numbers[v["cohort_id"]]].append(
+            {"check": v["check"], "row": v["row"], "detail": v["detail"]}
         )
+    for number, rows in sorted(by_cohort.items()):
+        extra = {"cohort_number": number, "violations": rows}
         effects.write(
             session,
-            [
-                effects.email_row(
-                    now, VIOLATION_EMAIL, None, email, f"check-{day}", {"violations": found}
-                )
-                for email in admins
-            ],
+            effects.email_rows(now, FUNDING_INVARIANT_VIOLATION, None, f"{day}-c{number}", extra),
         )
     return found
 

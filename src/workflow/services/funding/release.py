@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from workflow.clock import local_date
 from workflow.db.models import DueItem, FundingEntry
 from workflow.db.uow import UnitOfWork
+from workflow.notify.notifications import FUNDING_RELEASED
 from workflow.services import effects
 from workflow.services.funding import ledger
 from workflow.services.funding.schedule import (
@@ -65,12 +66,7 @@ def _release_locked(
     }
     effects.write(
         session,
-        [
-            effects.email_row(
-                now, "funding_released", entry.specialist_id, to, f"f{entry.id}", extra
-            )
-            for to in ("headteacher", "finance")
-        ],
+        effects.email_rows(now, FUNDING_RELEASED, entry.specialist_id, f"f{entry.id}", extra),
     )
     session.flush()
     return RELEASED

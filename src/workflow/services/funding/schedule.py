@@ -24,6 +24,7 @@ from workflow.clock import local_date
 from workflow.db.bulk import among, insert_rows
 from workflow.db.models import DueItem, FundingEntry, LedgerEntry, Specialist
 from workflow.db.uow import session_timezone
+from workflow.notify.notifications import FUNDING_RELEASED
 from workflow.services import effects
 from workflow.services.auth import Actor
 from workflow.services.funding import claims, invariants, ledger, planning
@@ -232,9 +233,5 @@ def _pay_pro_rata(
         "reason": ledger.PRO_RATA_REASON,
     }
     effects.write(
-        session,
-        [
-            effects.email_row(now, "funding_released", specialist.id, to, f"w{year}", extra)
-            for to in ("headteacher", "finance")
-        ],
+        session, effects.email_rows(now, FUNDING_RELEASED, specialist.id, f"w{year}", extra)
     )

@@ -31,6 +31,8 @@ from workflow.db.models import (
 )
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound
+from workflow.notify.notifications import FUNDING_STATEMENT
+from workflow.notify.registry import Role
 from workflow.services import effects
 from workflow.services.auth import (
     Action,
@@ -42,8 +44,6 @@ from workflow.services.auth import (
 from workflow.services.funding import claims
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.states.lifecycle import State
-
-STATEMENT_EMAIL = "funding_statement"
 
 
 @dataclass(frozen=True)
@@ -208,10 +208,11 @@ def _email(session: Session, statement_id: int, now: datetime) -> None:
         .where(FundingLine.statement_id == statement_id)
         .order_by(FundingLine.id)
     )
-    to = "finance" if school.finance_email else "headteacher"
+    to = Role.FINANCE if school.finance_email else Role.HEADTEACHER
     extra = {"statement": statement_detail(session, statement_id)}
     effects.write(
-        session, [effects.email_row(now, STATEMENT_EMAIL, first, to, f"s{statement_id}", extra)]
+        session,
+        [effects.email_row(now, FUNDING_STATEMENT, first, str(to), f"s{statement_id}", extra)],
     )
 
 
