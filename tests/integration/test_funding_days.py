@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.integration.conftest import ADMIN
-from workflow.db.models import AuditEntry, FundingLine, OutboxMessage, School, Statement
+from workflow.db.models import (
+    AuditEntry,
+    FundingLine,
+    OutboxMessage,
+    School,
+    Specialist,
+    Statement,
+)
 from workflow.errors import DomainError, NotPermitted
 from workflow.notify.notifications import FUNDING_INVARIANT_VIOLATION
 from workflow.scheduler.dispatch import dispatch_due
@@ -305,3 +312,23 @@ def test_the_hub_lead_sees_what_will_lapse_on_the_stuck_list_beforehand(world):
     (row,) = stuck_specialists(world.runtime.uow(), ADMIN, cohort=9)
     assert row["funding_lapses"] == []  # lapsed now: cancelled in the report
     assert report(world, 9)["totals"]["cancelled_pence"] == 70000
+
+
+def test_undoing_a_withdrawal_reopens_the_year_for_the_reinstate_correction(world):
+    """What issue 14's reinstate calls (``funding.undo_withdrawal``), on the days basis."""
+    rt = world.runtime
+    sid = started_cohort_9(world)
+    days(world, sid, "central_day", 4, date(2025, 10, 16))
+    world.clock.set(at(date(2025, 12, 1)))
+    fire(world, sid, "withdraw", reason="left")
+    assert report(world, 9)["totals"]["cancelled_pence"] == 150000 - 40000
+    with rt.uow() as uow:
+        specialist = uow.session.get(Specialist, sid)
+        withdrawn_at = world.clock.now()
+        funding.undo_withdrawal(uow.session, specialist, ADMIN, withdrawn_at, at(date(2025, 12, 2)))
+        uow.commit()
+    totals = report(world, 9)["totals"]
+    assert totals["cancelled_pence"] == 0 and totals["scheduled_pence"] == 150000
+    statements_on(world, date(2026, 1, 15))
+    with rt.uow() as uow:
+        assert funding.year_released(uow.session, sid, 1) == 40000

@@ -4,6 +4,9 @@ Money is integer pence (``BigInteger``); days are integer half-days; timestamps
 are UTC (see ``types.UTCDateTime``); dates (due dates, event days) are plain dates.
 The audit log and the funding ledger are append-only: no code path updates or
 deletes their rows.
+
+Over 400 lines on purpose: the whole schema in one module, as Alembic's autogenerate and
+``db.migrate.schema_differences`` compare it, and as a reader looks for a table.
 """
 
 from __future__ import annotations

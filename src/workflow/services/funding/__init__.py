@@ -32,7 +32,10 @@ from workflow.services.funding.schedule import (
     RELEASE_FUNDING,
     after_transition,
     cancel_scheduled,
+    follow_school,
     schedule_years,
+    undo_withdrawal,
+    year_released,
 )
 
 __all__ = [
@@ -43,10 +46,13 @@ __all__ = [
     "adjust",
     "after_transition",
     "cancel_scheduled",
+    "follow_school",
     "funding_report",
     "on_milestone_recorded",
     "on_milestone_voided",
     "release_instalment",
     "report",
     "schedule_years",
+    "undo_withdrawal",
+    "year_released",
 ]

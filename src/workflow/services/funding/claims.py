@@ -315,3 +315,40 @@ def lapsing(session: Session, specialist_id: int) -> list[dict]:
             on = rules.year(year.programme_year).statement_dates[-1]
             found.append({"year": year.programme_year, "pence": left, "on": on.isoformat()})
     return found
+
+
+def released_pence(session: Session, specialist_id: int, year: int) -> int:
+    """Pence of a year's live lines on statements (released, paid or not)."""
+    return int(
+        session.scalar(
+            _live(
+                select(func.coalesce(func.sum(FundingLine.amount_pence), 0)).where(
+                    FundingLine.specialist_id == specialist_id,
+                    FundingLine.programme_year == year,
+                    FundingLine.statement_id.is_not(None),
+                )
+            )
+        )
+    )
+
+
+def reopen_after_withdrawal(session: Session, specialist_id: int, withdrawn_at: datetime) -> None:
+    """Undo what ``on_withdrawal`` (at ``withdrawn_at``) did: the years it closed reopen
+    (nothing lapsed) and a bursary it took off is owed again."""
+    for year in session.scalars(
+        select(FundingYear).where(
+            FundingYear.specialist_id == specialist_id,
+            FundingYear.closed_reason == WITHDRAWAL,
+            FundingYear.closed_at == withdrawn_at,
+        )
+    ):
+        year.closed_on = year.closed_at = year.closed_reason = None
+        year.cancelled_pence = 0
+    for line in session.scalars(
+        select(FundingLine).where(
+            FundingLine.specialist_id == specialist_id,
+            FundingLine.kind == BURSARY,
+            FundingLine.removed_at == withdrawn_at,
+        )
+    ):
+        line.removed_at = None

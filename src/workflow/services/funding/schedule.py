@@ -8,6 +8,9 @@
   as a ledger adjustment of origin ``withdrawal``.
 - Resuming schedules again what is still owed for the year resumed into (origin
   ``resume``, numbered after the instalments already used).
+- Corrections (issue 14): reinstating a withdrawn specialist undoes what the withdrawal
+  did (``undo_withdrawal``); a move of school takes the instalments not yet released
+  along (``follow_school``).
 
 ``after_transition`` is the entry point a transition's consequences call, in the
 transition's transaction; ``schedule_years`` is the batch-first one for year starts.
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from workflow.clock import local_date
 from workflow.db.bulk import among, insert_rows
-from workflow.db.models import DueItem, FundingEntry, LedgerEntry, Specialist
+from workflow.db.models import AuditEntry, DueItem, FundingEntry, LedgerEntry, Specialist
 from workflow.db.uow import session_timezone
 from workflow.notify.notifications import FUNDING_RELEASED
 from workflow.services import effects
@@ -121,15 +124,24 @@ def after_transition(
     tz = session_timezone(session)
     if started_by(trigger) is not None:
         schedule_years(session, rules, trigger, [specialist.id], now)
-    elif rules.funding.basis == "days":
-        if outcome.dest == State.WITHDRAWN:
-            claims.on_withdrawal(session, specialist, now)
+    elif rules.funding.basis == "days" and outcome.dest == State.WITHDRAWN:
+        claims.on_withdrawal(session, specialist, now)
     elif outcome.dest in (State.WITHDRAWN, State.DEFERRED):
         cancel_scheduled(session, specialist.id, now)
         if outcome.dest == State.WITHDRAWN:
             _pay_pro_rata(session, specialist, actor, now, tz)
     elif outcome.source == State.DEFERRED and funded_year(outcome.dest) is not None:
         _reschedule_owed(session, specialist, funded_year(outcome.dest), now, tz)
+    elif trigger == "reinstate" and outcome.source == State.WITHDRAWN:
+        withdrawn_at = session.scalar(
+            select(func.max(AuditEntry.at)).where(
+                AuditEntry.specialist_id == specialist.id,
+                AuditEntry.kind == "transition",
+                AuditEntry.name == "withdraw",
+            )
+        )
+        if withdrawn_at is not None:
+            undo_withdrawal(session, specialist, actor, withdrawn_at, now)
 
 
 def cancel_scheduled(session: Session, specialist_id: int, now: datetime) -> int:
@@ -235,3 +247,77 @@ def _pay_pro_rata(
     effects.write(
         session, effects.email_rows(now, FUNDING_RELEASED, specialist.id, f"w{year}", extra)
     )
+
+
+# --- Corrections (issue 14 calls these) ------------------------------------------------------
+
+
+def follow_school(session: Session, specialist_id: int, school_id: int) -> int:
+    """Future funding follows a specialist who moved school: instalments not yet released
+    are paid to the new school (on the days basis, claims name the school when made);
+    what was released stays with the old one."""
+    result = session.execute(
+        update(FundingEntry)
+        .where(FundingEntry.specialist_id == specialist_id, FundingEntry.status == SCHEDULED)
+        .values(school_id=school_id)
+    )
+    return result.rowcount
+
+
+def year_released(session: Session, specialist_id: int, year: int) -> int:
+    """Pence released to date for one programme year of one specialist (both bases)."""
+    released, _, _ = year_sums(session, specialist_id, year)
+    return released + claims.released_pence(session, specialist_id, year)
+
+
+def undo_withdrawal(
+    session: Session, specialist: Specialist, actor: Actor, withdrawn_at: datetime, now: datetime
+) -> int:
+    """Reinstating a withdrawn specialist (a correction): what the withdrawal (at
+    ``withdrawn_at``) cancelled is scheduled again exactly, and a pro-rata payment it made is
+    reversed by a negative row of the same origin (the ledger is never edited). On the days
+    basis the years it closed reopen. Returns how many instalments were restored."""
+    claims.reopen_after_withdrawal(session, specialist.id, withdrawn_at)
+    cancelled = session.scalars(
+        select(FundingEntry.id)
+        .where(FundingEntry.specialist_id == specialist.id, FundingEntry.status == CANCELLED)
+        .with_for_update()
+    ).all()
+    keys = session.scalars(
+        select(DueItem.key).where(
+            DueItem.key.in_([due_item_key(i) for i in cancelled]),
+            DueItem.cancelled_at == withdrawn_at,
+            DueItem.done_at.is_(None),
+        )
+    ).all()
+    restored = [int(key.removeprefix("funding:")) for key in keys]
+    if restored:
+        session.execute(
+            update(FundingEntry).where(FundingEntry.id.in_(restored)).values(status=SCHEDULED)
+        )
+        session.execute(
+            update(DueItem)
+            .where(DueItem.key.in_([due_item_key(i) for i in restored]))
+            .values(cancelled_at=None, claimed_at=None)
+        )
+    for paid in session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.specialist_id == specialist.id,
+            LedgerEntry.origin == ledger.WITHDRAWAL,
+            LedgerEntry.at == withdrawn_at,
+            LedgerEntry.amount_pence > 0,
+        )
+    ).all():
+        ledger.append(
+            session,
+            specialist_id=paid.specialist_id,
+            school_id=paid.school_id,
+            programme_year=paid.programme_year,
+            kind=ledger.ADJUSTMENT,
+            origin=ledger.WITHDRAWAL,  # nets the payment out of every figure of the report
+            amount_pence=-paid.amount_pence,
+            actor=actor.email,
+            reason=ledger.PRO_RATA_REASON,
+            at=now,
+        )
+    return len(restored)
