@@ -64,7 +64,8 @@ def run() -> dict[str, dict]:
                          head_email="h@s.example")  # fmt: skip
         ids = [
             nominate(runtime.uow(), SYSTEM, NominationRequest(
-                9, "100000", f"T {i}", f"t{i}@s.example", True, date(2015, 9, 1)), now)
+                9, "100000", f"T {i}", f"t{i}@s.example", True, date(2015, 9, 1),
+                accept=frozenset({"extra_nominee"}), reason="bench: one school"), now)
             for i in range(WARM_UP + RUNS)
         ]  # fmt: skip
         runtime.close()

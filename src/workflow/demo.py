@@ -10,7 +10,10 @@ advances the cohort, sends the reminders and releases funding when due) it recor
 what a hub would record on the day (launch attendance, central and development days,
 accreditation in Year 2), with a few specialists missing a requirement, a few
 withdrawals and deferrals (one resumed), and the hubs' finance teams paying each release
-date's statements a week later. It stops at the start of Year 3.
+date's statements a week later. Schools nominate one lead teacher each (a few try a
+second and are refused). A real year's corrections are woven in (``demo_real_year``): a
+late nomination, a reserve reinstated, a voided milestone, a school move and a deferral
+into cohort 10. It stops at the start of Year 3.
 
 The random choices come from one seeded generator, so every run tells the same story.
 """
@@ -31,13 +34,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
+from workflow import demo_real_year
 from workflow.bootstrap import bootstrap
 from workflow.clock import FixedClock
 from workflow.config import Settings
 from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
+from workflow.db.models import AuditEntry, School, Specialist, Staff
 from workflow.db.models import Hub as HubRow
-from workflow.db.models import School, Specialist, Staff
 from workflow.errors import DomainError, GuardFailed, InvalidInput
 from workflow.runtime import Runtime
 from workflow.scheduler.simulation import Drain, Summary, simulate
@@ -145,6 +149,9 @@ class Story:
         self.declined = 0
         self.actions: list[str] = []
         self._urn = 137000
+        self.admin = ADMIN
+        self.at = at
+        self.nominated_schools: set[str] = set()
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -172,7 +179,7 @@ class Story:
             setup.allocate(self.uow(), ADMIN, code, COHORT, self.places[code])
             self.schools[code] = [
                 self.add_school(code, self.rng.choice(["secondary", "all-through"]), "state")
-                for _ in range(self.rng.randint(1, 2))
+                for _ in range(self.rng.randint(4, 7))  # one lead teacher per school
             ]
         codes = sorted(self.places)
         for phase, funding in [("primary", "state")] * 3 + [("secondary", "independent")] * 3:
@@ -201,7 +208,9 @@ class Story:
             self.clock.set(at(day, self.rng.randint(8, 17)))
             first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
             qts, since = True, date(2025 - self.rng.randint(3, 15), 9, 1)
-            urn = self.rng.choice(self.schools[self.rng.choice(codes)])
+            hub_schools = self.schools[self.rng.choice(codes)]
+            free = [u for u in hub_schools if u not in self.nominated_schools]
+            urn = self.rng.choice(free if free and self.rng.random() > 0.04 else hub_schools)
             roll = self.rng.random()
             if roll < 0.03:
                 qts = False
@@ -215,6 +224,7 @@ class Story:
             )  # fmt: skip
             try:
                 nominate(self.uow(), ADMIN, request, self.now())
+                self.nominated_schools.add(urn)
             except GuardFailed as refused:
                 self.result_refused.append((request.name, urn, refused.reasons))
 
@@ -255,8 +265,11 @@ class Story:
         defer_resume, defer_stay = people[3:4], people[4:5]
         miss_launch, miss_central = people[5:6], people[6:8]
         never_accredited = people[8:11]
+        mover, doubled = people[11], people[12]
         gone = set(withdraw_y1 + defer_stay)
-        steps: list[tuple[datetime, str, Callable[[], None]]] = []
+        steps: list[tuple[datetime, str, Callable[[], None]]] = list(
+            demo_real_year.steps(self, people, mover, doubled, defer_stay[0])
+        )
 
         def record(day, kind, ids, half_days=None, label=None):
             def act():
@@ -311,6 +324,45 @@ class Story:
         record(date(2027, 5, 13), "accreditation", accredited[half:])
         return sorted(steps, key=lambda step: step[0])
 
+    def free_school(self) -> str | None:
+        """An eligible school that has not nominated anyone."""
+        free = [u for c in sorted(self.schools) for u in self.schools[c]
+                if u not in self.nominated_schools]  # fmt: skip
+        return free[0] if free else None
+
+    def hub_of(self, sid: int) -> str:
+        with self.uow() as uow:
+            return uow.session.scalar(
+                select(HubRow.code)
+                .join(School, School.hub_id == HubRow.id)
+                .join(Specialist, Specialist.school_id == School.id)
+                .where(Specialist.id == sid)
+            )
+
+    def other_school_of(self, sid: int) -> str | None:
+        """Another eligible school of the specialist's hub."""
+        with self.uow() as uow:
+            urn = uow.session.scalar(
+                select(School.urn)
+                .join(Specialist, Specialist.school_id == School.id)
+                .where(Specialist.id == sid)
+            )
+        others = [u for u in self.schools[self.hub_of(sid)] if u != urn]
+        return others[0] if others else None
+
+    def milestones(self, sid: int) -> list[int]:
+        with self.uow() as uow:
+            return list(
+                uow.session.scalars(
+                    select(AuditEntry.id)
+                    .where(AuditEntry.specialist_id == sid, AuditEntry.kind == "milestone")
+                    .order_by(AuditEntry.id)
+                )
+            )
+
+    def record(self, sid: int, kind: str, day: date, half_days: int | None) -> None:
+        self._record(sid, kind, day, half_days)
+
     def _record(self, sid: int, kind: str, day: date, half_days: int | None) -> None:
         # Not in a state to record it (stuck a year behind, deferred): as a hub would find.
         with suppress(DomainError):
@@ -334,8 +386,14 @@ def run_demo(
         story.set_up()
         say("taking nominations (June to July 2025)")
         story.nominations()
+        runtime.clock.set(at(date(2025, 7, 14), 9))
+        say("a late nomination, after the window closed on 11 July 2025")
+        demo_real_year.late_nomination(story, COHORT)
         say("hub leads select within their places")
         story.selection()
+        runtime.clock.set(at(date(2025, 8, 4), 11))
+        say("a selected teacher withdraws; the hub reinstates its reserve")
+        demo_real_year.reserve_reinstated(story)
         current = runtime.clock.now()
         for when, label, act in story.plan():
             simulate(runtime, current, when, drain=drain)

@@ -49,7 +49,9 @@ def test_a_cohort_through_the_command_line(wf):
     wf("hub", "add", "abacus-nw", "--name", "Abacus NW Maths Hub", token=admin)
     wf("cohort", "add", "9", "--rules", "cohort-9", token=admin)
     wf("hub", "allocate", "great-north", "--cohort", "9", "--places", "2", token=admin)
-    for urn, hub in (("111111", "great-north"), ("222222", "great-north"), ("333333", "abacus-nw")):
+    schools = (("111111", "great-north"), ("222222", "great-north"), ("444444", "great-north"),
+               ("333333", "abacus-nw"))  # fmt: skip
+    for urn, hub in schools:
         wf("school", "add", urn, "--name", f"School {urn}", "--hub", hub, "--phase", "secondary",
            "--funding", "state", "--head-name", "Pat Head", "--head-email", f"head@{urn}.example",
            "--finance-email", f"finance@{urn}.example", token=admin)  # fmt: skip
@@ -64,7 +66,7 @@ def test_a_cohort_through_the_command_line(wf):
         "111111,Ada Lovelace,ada@111111.example,yes,2015-09-01\r\n"
         "222222,Alan Turing,alan@222222.example,yes,2016-09-01\r\n"
         "222222,Newly Qualified,nq@222222.example,yes,2024-09-01\r\n"
-        "111111,Mary Somerville,mary@111111.example,yes,2012-09-01\r\n".encode()
+        "444444,Mary Somerville,mary@444444.example,yes,2012-09-01\r\n".encode()
     )
     refused = wf("import", "nominations", str(csv), "--cohort", "9", token=staff, expect=1)
     assert "row 4:" in refused.stderr and "early-career" in refused.stderr
@@ -148,7 +150,7 @@ def test_simulated_term_with_a_worker_on_redis_delivers_to_smtp(postgres_url, re
         ids = [
             wf.json("nominate", "--cohort", "9", "--school", "111111", "--name", name,
                     "--email", email, "--qts", "--teaching-since", "2015-09-01",
-                    token=admin)["id"]
+                    "--extra-nominee", "--reason", "two lead teachers", token=admin)["id"]
             for name, email in (("Ada L", "ada@111111.example"), ("Alan T", "alan@111111.example"))
         ]  # fmt: skip
         for sid in ids:

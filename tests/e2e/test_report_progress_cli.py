@@ -14,16 +14,18 @@ def test_report_progress_prints_the_digests_figures(postgres_url, tmp_path):
     wf("hub", "add", "great-north", "--name", "Great North Maths Hub", token=admin)
     wf("cohort", "add", "9", "--rules", "cohort-9", token=admin)
     wf("hub", "allocate", "great-north", "--cohort", "9", "--places", "2", token=admin)
-    wf("school", "add", "111111", "--name", "School 111111", "--hub", "great-north", "--phase",
-       "secondary", "--funding", "state", "--head-name", "Pat Head", "--head-email",
-       "head@111111.example", token=admin)  # fmt: skip
+    for urn in ("111111", "111112"):  # one lead teacher per school
+        wf("school", "add", urn, "--name", f"School {urn}", "--hub", "great-north", "--phase",
+           "secondary", "--funding", "state", "--head-name", "Pat Head", "--head-email",
+           f"head@{urn}.example", token=admin)  # fmt: skip
     lead = wf.json("staff", "add", "lead@gn.example", "--name", "Lee Lead", "--role", "hub_lead",
                    "--hub", "great-north", token=admin)["token"]  # fmt: skip
     said = wf("hub", "digest", "great-north", "--to-staff", token=lead).stdout
     assert said == "hub great-north: the termly digest goes to the hub lead and hub staff\n"
     for n in range(2):
-        sid = wf.json("nominate", "--cohort", "9", "--school", "111111", "--name", f"Teacher {n}",
-                      "--email", f"t{n}@111111.example", "--qts", "--teaching-since",
+        urn = f"11111{n + 1}"
+        sid = wf.json("nominate", "--cohort", "9", "--school", urn, "--name", f"Teacher {n}",
+                      "--email", f"t{n}@{urn}.example", "--qts", "--teaching-since",
                       "2018-09-01", token=admin)["id"]  # fmt: skip
         wf("select", str(sid), token=admin)
     wf("simulate", "--until", "2026-01-05T09:30", token=admin)

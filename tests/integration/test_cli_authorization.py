@@ -8,6 +8,7 @@ nothing; another hub's specialists and schools are "not found", never "forbidden
 from __future__ import annotations
 
 import shutil
+from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,7 +23,12 @@ from workflow.config import Settings
 from workflow.db.models import AuditEntry, Refusal
 from workflow.services import setup, staff
 from workflow.services.auth import SYSTEM
-from workflow.services.specialists import NominationRequest, nominate, transition
+from workflow.services.specialists import (
+    NominationRequest,
+    nominate,
+    record_milestone,
+    transition,
+)
 
 NOW = datetime(2025, 6, 2, 9, tzinfo=UTC)
 ROLES = ["national_admin", "hub_lead", "hub_staff", "viewer"]
@@ -45,11 +51,38 @@ def commands(t: dict[str, str]) -> dict[str, tuple[list[str], set[str], bool]]:
                          NATIONAL, False),
         "school add": (["school", "add", "777777", "--name", "S", "--hub", t["hub"],
                         "--phase", "secondary", "--funding", "state", "--head-name", "H",
-                        "--head-email", "h@s.example"], NATIONAL, False),
+                        "--head-email", "h@s.example"], LEADS, True),
+        "school edit": (["school", "edit", t["school"], "--head-name", "New Head"], LEADS, True),
         "cohort add": (["cohort", "add", "2", "--rules", "cohort-2"], NATIONAL, False),
-        "nominate": (["nominate", "--cohort", "9", "--school", t["school"], "--name", "N",
+        "cohort window": (["cohort", "window", "9", "--opens", "2025-04-01",
+                           "--closes", "2025-07-31T17:00"], NATIONAL, False),
+        "nominate": (["nominate", "--cohort", "9", "--school", t["free_school"], "--name", "N",
                       "--email", "n@x.example", "--qts", "--teaching-since", "2015-09-01"],
                      STAFF, True),
+        "nominate --late": (["nominate", "--cohort", "9", "--school", t["free_school"],
+                             "--name", "N", "--email", "n@x.example", "--qts",
+                             "--teaching-since", "2015-09-01", "--late", "--reason", "r"],
+                            NATIONAL, True),
+        "nominate --extra-nominee": (["nominate", "--cohort", "9", "--school", t["school"],
+                                      "--name", "N", "--email", "n@x.example", "--qts",
+                                      "--teaching-since", "2015-09-01", "--extra-nominee",
+                                      "--reason", "r"], NATIONAL, True),
+        "nominate --not-duplicate": (["nominate", "--cohort", "9", "--school", t["free_school"],
+                                      "--name", "N", "--email", t["nominated_email"], "--qts",
+                                      "--teaching-since", "2015-09-01", "--not-duplicate",
+                                      "--reason", "r"], STAFF, True),
+        "reinstate (reserve)": (["reinstate", t["not_selected"], "--reason", "r"], LEADS, True),
+        "reinstate (withdrawn)": (["reinstate", t["withdrawn"], "--reason", "r"], LEADS, True),
+        "change-cohort": (["change-cohort", t["deferred"], "--cohort", "10", "--reason", "r"],
+                          LEADS, True),
+        "milestone void": (["milestone", "void", t["year1"], t["milestone"], "--reason", "r"],
+                           LEADS, True),
+        "specialist edit": (["specialist", "edit", t["nominated"], "--name", "New Name"],
+                            LEADS, True),
+        "move": (["move", t["selected"], "--school", t["free_school"], "--reason", "r"],
+                 LEADS, True),
+        "workgroup add": (["workgroup", "add", t["work_group_lead"], "--name", "WG",
+                           "--school", "123456", "--school", "654321"], STAFF, True),
         "import": (["import", "nominations", t["csv"], "--cohort", "9"], STAFF, True),
         "select": (["select", t["nominated"]], LEADS, True),
         "decline": (["decline", t["nominated"], "--reason", "r"], LEADS, True),
@@ -82,26 +115,45 @@ def prepared(tmp_path_factory, sqlite_template) -> dict:
     tokens: dict[tuple[str, str], str] = {}
     targets: dict[str, dict[str, str]] = {}
     setup.add_cohort(uow(), SYSTEM, 9, "cohort-9")
+    setup.add_cohort(uow(), SYSTEM, 10, "cohort-10")
     for hub, urn in (("north", "100001"), ("south", "200001")):
         setup.add_hub(uow(), SYSTEM, hub, f"{hub} hub")
         setup.allocate(uow(), SYSTEM, hub, 9, 6)
-        setup.add_school(uow(), SYSTEM, urn=urn, name=f"{hub} school", hub_code=hub,
-                         phase="secondary", funding="state", head_name="H",
-                         head_email=f"head@{hub}.example")  # fmt: skip
+        setup.allocate(uow(), SYSTEM, hub, 10, 2)
+        free_school = str(int(urn) + 1)
+        for school in (urn, free_school):
+            setup.add_school(uow(), SYSTEM, urn=school, name=f"{hub} school", hub_code=hub,
+                             phase="secondary", funding="state", head_name="H",
+                             head_email=f"head{school}@{hub}.example")  # fmt: skip
         ids = {}
-        for label in ("nominated", "selected", "year1", "deferred"):
+        labels = ("nominated", "selected", "year1", "deferred", "not_selected", "withdrawn",
+                  "work_group_lead")  # fmt: skip
+        for label in labels:
             request = NominationRequest(9, urn, f"{label} {hub}", f"{label}@{hub}.example",
-                                        True, date(2015, 9, 1))  # fmt: skip
+                                        True, date(2015, 9, 1), accept=frozenset({"extra_nominee"}),
+                                        reason="set-up: several nominees")  # fmt: skip
             ids[label] = nominate(uow(), SYSTEM, request, NOW)
         for label, triggers in (("selected", ["select"]), ("year1", ["select", "start_year1"]),
-                                ("deferred", ["select", "defer"])):  # fmt: skip
+                                ("deferred", ["select", "defer"]), ("not_selected", ["decline"]),
+                                ("withdrawn", ["select", "withdraw"]),
+                                ("work_group_lead", ["select", "start_year1", "start_year2",
+                                                     "start_work_group"])):  # fmt: skip
             for trigger in triggers:
-                transition(uow(), SYSTEM, ids[label], trigger, NOW, reason="set-up")
+                transition(uow(), SYSTEM, ids[label], trigger, NOW, reason="set-up",
+                           override=trigger.startswith("start_"))  # fmt: skip
+        record_milestone(uow(), SYSTEM, ids["year1"], "central_day", NOW, half_days=2)
+        with uow() as unit:
+            milestone = unit.session.scalar(
+                select(AuditEntry.id).where(AuditEntry.specialist_id == ids["year1"],
+                                            AuditEntry.kind == "milestone")
+            )  # fmt: skip
         csv_file = folder / f"{hub}.csv"
         csv_file.write_text(
-            f"urn,name,email,qts,teaching_since\n{urn},C,c@{hub}.example,yes,2015-09-01\n"
+            f"urn,name,email,qts,teaching_since\n{free_school},C,c@{hub}.example,yes,2015-09-01\n"
         )
-        targets[hub] = {"hub": hub, "school": urn, "csv": str(csv_file),
+        targets[hub] = {"hub": hub, "school": urn, "free_school": free_school,
+                        "csv": str(csv_file), "milestone": str(milestone),
+                        "nominated_email": f"nominated@{hub}.example",
                         **{k: str(v) for k, v in ids.items()}}  # fmt: skip
         for role in ROLES:
             hub_code = None if role == "national_admin" else hub
@@ -114,9 +166,7 @@ def prepared(tmp_path_factory, sqlite_template) -> dict:
 
 CASES = [
     (name, role, where)
-    for name in commands(
-        {k: "x" for k in ("hub", "school", "csv", "nominated", "selected", "year1", "deferred")}
-    )
+    for name in commands(defaultdict(lambda: "x"))
     for role in ROLES
     for where in ("own hub", "other hub")
 ]

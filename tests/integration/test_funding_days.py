@@ -22,7 +22,7 @@ from workflow.errors import DomainError, NotPermitted
 from workflow.notify.notifications import FUNDING_INVARIANT_VIOLATION
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.jobs import default_handlers
-from workflow.services import emails, funding, setup, staff
+from workflow.services import corrections, emails, funding, setup, staff
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import Actor, Role
 from workflow.services.funding import invariants
@@ -161,13 +161,11 @@ def test_cohort_2_is_paid_3000_pounds_each_year_with_the_bursary_as_its_own_line
     assert identity_holds(totals)
 
 
-def void(world, milestone_id: int) -> str | None:
-    """What the void service (issue 14) does for funding, in its transaction."""
-    with world.runtime.uow() as uow:
-        milestone = uow.session.get(AuditEntry, milestone_id)
-        result = funding.on_milestone_voided(uow.session, milestone, world.clock.now(), "lead")
-        uow.commit()
-        return result
+def void(world, sid: int, milestone_id: int) -> int:
+    """``workflow milestone void``: issue 14's service, which calls the funding reaction."""
+    return corrections.void_milestone(
+        world.runtime.uow(), ADMIN, sid, milestone_id, "recorded by mistake", world.clock.now()
+    )
 
 
 def milestone_ids(world, sid) -> list[int]:
@@ -189,7 +187,7 @@ def test_a_voided_unpaid_day_leaves_its_statement_and_a_paid_one_is_clawed_back(
     statements_on(world, date(2026, 1, 15))
     first, second = milestone_ids(world, sid)
     (statement,) = list_statements(rt.uow(), ADMIN, 9)
-    assert void(world, second) == "removed"  # the statement is not paid yet
+    void(world, sid, second)  # the statement is not paid yet: the line leaves it
     assert statement_totals(world, 9) == [("2026-01-15", 20000, "payable")]
 
     lead = Actor("lead@north.example", Role.HUB_LEAD, hub_id=statement_hub(world, statement.id))
@@ -202,8 +200,9 @@ def test_a_voided_unpaid_day_leaves_its_statement_and_a_paid_one_is_clawed_back(
         mark_paid(rt.uow(), hub_staff, statement.id, world.clock.now())
 
     world.clock.set(at(date(2026, 2, 1)))
-    assert void(world, first) == "clawback"  # paid: never edited, reversed on the next
-    assert void(world, first) is None  # twice: nothing more
+    void(world, sid, first)  # paid: never edited, reversed on the next statement
+    with pytest.raises(DomainError, match="already voided"):
+        void(world, sid, first)
     days(world, sid, "central_day", 4, date(2026, 5, 14))
     statements_on(world, date(2026, 7, 15))
     assert statement_totals(world, 9) == [

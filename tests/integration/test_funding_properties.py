@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tests.integration._funding_support import release_due
 from tests.integration.conftest import ADMIN
-from workflow.db.models import FundingEntry, LedgerEntry
+from workflow.db.models import AuditEntry, FundingEntry, LedgerEntry
 from workflow.errors import DomainError
 from workflow.services import setup
 from workflow.services.funding import funding_report, release_instalment
@@ -30,13 +30,14 @@ def world(instalment_world):
     return instalment_world
 
 
-TRIGGERS = ["select", "start_year1", "start_year2", "withdraw", "defer", "resume"]
+TRIGGERS = ["select", "start_year1", "start_year2", "withdraw", "defer", "resume", "reinstate"]
 STEPS = st.lists(
     st.one_of(
         st.tuples(st.just("trigger"), st.sampled_from(TRIGGERS)),
         st.tuples(
             st.just("trigger"), st.sampled_from(["defer", "resume", "resume", "start_year2"])
         ),
+        st.tuples(st.just("trigger"), st.sampled_from(["withdraw", "reinstate"])),
         st.tuples(
             st.just("days"),
             st.sampled_from(["central_day", "development_day"]),
@@ -140,6 +141,13 @@ def test_random_histories_keep_the_money_straight(world, started, steps):
         )
     event(f"ledger rows: {sorted(map(str, kinds))}")
     event(f"resumed: {bool(instalments and instalments > 2)}")
+    with rt.uow() as uow:
+        reinstated = uow.session.scalar(
+            select(func.count(AuditEntry.id)).where(
+                AuditEntry.specialist_id == sid, AuditEntry.name == "reinstate"
+            )
+        )
+    event(f"withdrawal undone: {bool(reinstated)}")
     with rt.uow() as uow:
         totals = funding_report(uow.session, ADMIN, 9).as_dict()["totals"]
     assert totals["entitled_pence"] == (

@@ -14,14 +14,14 @@ from tests.integration.conftest import ADMIN, build_world
 from workflow.bootstrap import bootstrap
 from workflow.clock import FixedClock
 from workflow.config import Settings
-from workflow.db.models import OutboxMessage, Specialist
+from workflow.db.models import AuditEntry, OutboxMessage, Specialist
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.services.imports import import_nominations
 
 HEADER = "urn,name,email,qts,teaching_since\r\n"
 GOOD = [
     "100001,Ada Lovelace,ada@school.example,yes,2015-09-01",
-    "100001,Alan Turing,alan@school.example,YES,2016-09-01",
+    "200001,Alan Turing,alan@school.example,YES,2016-09-01",  # one lead teacher per school
 ]
 
 
@@ -57,11 +57,42 @@ def test_one_bad_row_imports_nothing_and_lists_every_problem(world):
 
 
 def test_a_teacher_already_in_the_database_is_a_duplicate(world):
-    world.nominate(email="ada@school.example")
+    world.nominate(email="ada@school.example", school=world.other_school)
     result = run_import(world, HEADER + GOOD[0])
     assert result.errors == [
-        {"row": 2, "errors": ["the teacher is already an active specialist in a cohort"]}
+        {"row": 2, "errors": ["possible duplicate: specialist 1 has the same email address"]}
     ]
+
+
+def test_a_second_row_for_one_school_is_refused_naming_the_first(world):
+    rows = [GOOD[0], "100001,Grace Hopper,grace@school.example,yes,2015-09-01"]
+    result = run_import(world, HEADER + "\n".join(rows))
+    assert result.imported == []
+    assert result.errors == [
+        {
+            "row": 3,
+            "errors": [
+                "school 100001 is nominated already in row 2; the cohort takes 1 nominee(s) "
+                "per school"
+            ],
+        }
+    ]
+
+
+def test_the_accredited_pd_lead_column_meets_the_guard_from_the_start(world):
+    text = HEADER.strip() + ",accredited_pd_lead\n" + GOOD[0] + ",yes\n" + GOOD[1] + ",no\n"
+    result = run_import(world, text)
+    assert result.errors == [] and len(result.imported) == 2
+    with world.runtime.uow() as uow:
+        names = {
+            sid: [e.name for e in uow.session.scalars(
+                select(AuditEntry).where(AuditEntry.specialist_id == sid))]
+            for sid in result.imported
+        }  # fmt: skip
+    assert names == {
+        result.imported[0]: ["nominate", "accreditation"],
+        result.imported[1]: ["nominate"],
+    }
 
 
 def test_skip_invalid_imports_the_valid_rows(world):
@@ -164,3 +195,18 @@ def test_generated_files_never_crash_and_never_partly_import(
         assert outbox - outbox_before == 2 * len(result.imported)
     finally:
         runtime.close()
+
+
+def test_an_import_after_the_window_closed_is_refused_row_by_row(world):
+    world.clock.set(datetime(2025, 7, 12, 9, tzinfo=UTC))
+    result = run_import(world, HEADER + "\n".join(GOOD))
+    assert result.imported == [] and [e["row"] for e in result.errors] == [2, 3]
+    assert all(
+        e["errors"]
+        == [
+            "nominations for cohort 9 are taken from Monday 28 April 2025 until Friday 11 July "
+            "2025, 5pm: the window has closed"
+        ]
+        for e in result.errors
+    )
+    assert specialists(world.runtime) == 0

@@ -11,7 +11,9 @@ from tests.integration.conftest import ADMIN, build_world
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
 from workflow.db.models import AuditEntry, Specialist
-from workflow.errors import Conflict
+from workflow.errors import Conflict, GuardFailed
+from workflow.services import corrections, setup
+from workflow.services.queries import places_used
 from workflow.services.specialists import transition
 
 
@@ -68,3 +70,40 @@ def test_a_lost_update_is_refused_by_the_version_column(world):
             second.commit()
     with world.runtime.uow() as uow:
         assert uow.session.get(Specialist, sid).state == "selected"
+
+
+def test_a_reserve_reinstated_and_a_selection_race_for_the_last_place(postgres_url, clock, request):
+    """Two withdrawn specialists come back (reinstate) while a nominee is selected, all at
+    once for one free place: the allocation row is locked, so exactly one takes it."""
+    runtime = bootstrap(Settings(database_url=postgres_url), clock=clock)
+    request.addfinalizer(runtime.close)
+    world = build_world(runtime, clock)
+    setup.allocate(runtime.uow(), ADMIN, "north", 9, 1)
+    gone_a, gone_b, waiting = world.nominate(3)
+    for sid in (gone_a, gone_b):
+        transition(runtime.uow(), ADMIN, sid, "select", clock.now())
+        transition(runtime.uow(), ADMIN, sid, "withdraw", clock.now(), reason="t")
+    barrier = threading.Barrier(3)
+    results: list[str] = []
+
+    def attempt(action) -> None:
+        barrier.wait()
+        try:
+            action()
+            results.append("ok")
+        except (GuardFailed, Conflict):
+            results.append("refused")
+
+    actions = [
+        lambda: corrections.reinstate(runtime.uow(), ADMIN, gone_a, "undo", clock.now()),
+        lambda: corrections.reinstate(runtime.uow(), ADMIN, gone_b, "undo", clock.now()),
+        lambda: transition(runtime.uow(), ADMIN, waiting, "select", clock.now()),
+    ]
+    threads = [threading.Thread(target=attempt, args=(a,)) for a in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["ok", "refused", "refused"]
+    with runtime.uow() as uow:
+        assert places_used(uow.session, setup.hub_by_code(uow.session, "north").id, 1) == 1

@@ -24,7 +24,7 @@ from workflow.errors import InvalidInput
 from workflow.notify.notifications import REGISTRY
 from workflow.notify.render import render_email
 from workflow.scheduler.simulation import simulate
-from workflow.services import setup, staff
+from workflow.services import changes, setup, staff
 from workflow.services.emails import compose, deliver
 from workflow.services.outbox import SEND_EMAIL
 from workflow.services.specialists import record_milestone, transition
@@ -68,6 +68,10 @@ def test_every_notification_renders_from_its_producers_payload(world, tmp_path):
     record(done, "launch_attended")
     until(date(2025, 10, 16))
     record(done, "central_day", half_days=11)
+    setup.add_school(rt.uow(), ADMIN, urn="100002", name="North Grammar", hub_code="north",
+                     phase="secondary", funding="state", head_name="Sam Head",
+                     head_email="head@grammar.example")  # fmt: skip
+    changes.move(rt.uow(), ADMIN, deferred, "100002", "Took a post at North Grammar.", clock.now())
     transition(rt.uow(), ADMIN, withdrawn, "withdraw", clock.now(), reason="Left the school.")
     transition(rt.uow(), ADMIN, deferred, "defer", clock.now(), reason="Leave for a year.")
     until(date(2026, 3, 12))  # the instalment of 15 January was released

@@ -36,6 +36,8 @@ EXPECTED.update(
         (S.WORK_GROUP_LEAD, "withdraw"): S.WITHDRAWN,
         (S.DEFERRED, "withdraw"): S.WITHDRAWN,
         (S.DEFERRED, "resume"): "left",  # back to the state it left
+        (S.NOT_SELECTED, "reinstate"): S.NOMINATED,  # from the reserve list
+        (S.WITHDRAWN, "reinstate"): "left",  # the undo of a withdrawal
     }
 )
 
@@ -46,7 +48,7 @@ def test_the_specification_covers_every_state_and_trigger():
     assert set(EXPECTED) == set(itertools.product(State, TRIGGERS))
     assert set(TRIGGERS) == {
         "select", "decline", "start_year1", "start_year2", "start_work_group",
-        "defer", "resume", "withdraw",
+        "defer", "resume", "withdraw", "reinstate",
     }  # fmt: skip
 
 
@@ -81,7 +83,7 @@ def test_refusal_names_state_and_allowed_triggers():
         fire(S.WITHDRAWN, "select")
     assert (
         str(caught.value)
-        == "cannot select a specialist who is withdrawn; allowed from withdrawn: none"
+        == "cannot select a specialist who is withdrawn; allowed from withdrawn: reinstate"
     )
     with pytest.raises(TransitionNotAllowed) as caught:
         fire(S.YEAR1, "select")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import UTC, date, datetime
 from importlib import resources
 
 import pytest
@@ -23,8 +24,18 @@ def shipped_data(name: str) -> dict:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-def test_shipped_rules_are_cohort_2_and_9():
-    assert {"cohort-2", "cohort-9"} <= set(shipped_rules())
+def test_shipped_rules_are_cohort_2_9_and_10():
+    assert {"cohort-2", "cohort-9", "cohort-10"} <= set(shipped_rules())
+
+
+def test_recruitment_windows():
+    two, nine, ten = (load_rules(f"cohort-{n}").recruitment for n in (2, 9, 10))
+    assert two.closes == datetime(2018, 2, 19, 17, tzinfo=UTC)  # 17:00 GMT
+    assert nine.opens == date(2025, 4, 28)
+    assert nine.closes == datetime(2025, 7, 11, 16, tzinfo=UTC)  # 17:00 BST
+    assert ten.closes == datetime(2026, 7, 10, 16, tzinfo=UTC)
+    assert {two.nominees_per_school, nine.nominees_per_school, ten.nominees_per_school} == {1}
+    assert load_rules("cohort-10").dates.work_group_start == date(2028, 9, 1)
 
 
 def test_cohort_9_figures():
@@ -98,6 +109,14 @@ def test_snapshot_round_trip(name):
             "events.1.ends_at: the event ends before it starts",
         ),
         (lambda d: d.update(surprise=1), "surprise: unknown field"),
+        (
+            lambda d: d["recruitment"].update(opens=date(2025, 8, 1)),
+            "recruitment.closes: the window closes before it opens",
+        ),
+        (
+            lambda d: d["recruitment"].update(nominees_per_school=0),
+            "recruitment.nominees_per_school: expected a whole number >= 1, got 0",
+        ),
         (
             lambda d: d["funding"].update(daily_rate_pence=20_001),
             "funding.daily_rate_pence: funded days times the daily rate is not a whole number",

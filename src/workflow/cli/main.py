@@ -37,6 +37,8 @@ COMMAND_MODULES = {
     **dict.fromkeys(["init", "staff", "hub", "school", "cohort"], "setup"),
     **dict.fromkeys(["nominate", "select", "decline", "withdraw", "defer"], "specialists"),
     **dict.fromkeys(["resume", "advance", "record", "show", "list"], "specialists"),
+    **dict.fromkeys(["reinstate", "change-cohort", "milestone", "specialist"], "corrections"),
+    **dict.fromkeys(["move", "workgroup"], "corrections"),
     "import": "imports",
     **dict.fromkeys(["scheduler", "run", "simulate", "demo"], "schedule"),
     "diagram": "diagram",

@@ -42,14 +42,23 @@ def report_cohort(env: Env, number: int, hub_code, csv_path, as_json) -> None:
 
     data = cohort_report(env.uow(), env.actor, number, hub_code)
     states = [s.value for s in State]
-    rows = [[h["hub"], h["places"], h["used"], *(h["by_state"][s] for s in states)]
+    columns = ["hub", "places", "used", *states, "schools_reached", "secondary_schools"]
+    rows = [[h["hub"], h["places"], h["used"], *(h["by_state"][s] for s in states),
+             h["schools_reached"], h["secondary_schools"]]
             for h in data["hubs"]]  # fmt: skip
     if csv_path:
-        write_csv(csv_path, ["hub", "places", "used", *states], rows)
+        write_csv(csv_path, columns, rows)
     if as_json:
         emit_json(data)
-    else:
-        table(f"Cohort {number}", ["hub", "places", "used", *states], rows)
+        return
+    table(f"Cohort {number}", columns, [[("" if v is None else v) for v in r] for r in rows])
+    national = data.get("national")
+    if national:
+        known = national["secondary_schools"]
+        share = f" of {known} ({100 * national['schools_reached'] / known:.0f}%)" if known else ""
+        click.echo(
+            f"Schools reached by Work Groups nationally: {national['schools_reached']}{share}"
+        )
 
 
 @report.command("funding")

@@ -1,11 +1,15 @@
-"""Setting up: ``init``, ``staff add``, ``hub add|allocate``, ``school add``, ``cohort add``."""
+"""Setting up: ``init``, ``staff add``, ``hub add|allocate``, ``school add|edit`` and
+``cohort add|window``."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json
+from workflow.cli.specialists import iso_date
 from workflow.services.auth import Role
 from workflow.services.setup import FUNDING, PHASES
 
@@ -66,13 +70,18 @@ def hub() -> None:
 @click.argument("code")
 @click.option("--name", required=True, help="e.g. 'Great North Maths Hub'.")
 @click.option("--region", help="e.g. 'North East'.")
+@click.option(
+    "--secondary-schools",
+    type=click.IntRange(0, 100_000),
+    help="State-funded secondary schools in the hub's area (for Work Group reach).",
+)
 @json_option
 @pass_env
-def hub_add(env: Env, code, name, region, as_json) -> None:
+def hub_add(env: Env, code, name, region, secondary_schools, as_json) -> None:
     """Add a Maths Hub with a short code (lower case, dashes)."""
     from workflow.services.setup import add_hub
 
-    hub_id = add_hub(env.uow(), env.actor, code, name, region)
+    hub_id = add_hub(env.uow(), env.actor, code, name, region, secondary_schools)
     emit_json({"id": hub_id, "code": code}) if as_json else click.echo(f"hub {code} added")
 
 
@@ -142,6 +151,28 @@ def school_add(env: Env, urn, name, hub_code, phase, funding, head_name, head_em
     emit_json({"id": school_id, "urn": urn}) if as_json else click.echo(f"school {urn} added")
 
 
+@school.command("edit")
+@click.argument("urn")
+@click.option("--name", help="The school's name.")
+@click.option("--head-name", help="The headteacher's name.")
+@click.option("--head-email", help="The headteacher's email.")
+@click.option("--finance-email", help="Where funding notices go.")
+@json_option
+@pass_env
+def school_edit(env: Env, urn, name, head_name, head_email, finance_email, as_json) -> None:
+    """Change a school's name, headteacher or finance contact (hub leads: their own hub)."""
+    from workflow.services.setup import edit_school
+
+    old = edit_school(
+        env.uow(), env.actor, urn, env.now(), name=name, head_name=head_name,
+        head_email=head_email, finance_email=finance_email,
+    )  # fmt: skip
+    if as_json:
+        emit_json({"urn": urn, "changed": sorted(old)})
+    else:
+        click.echo(f"school {urn}: {', '.join(f.replace('_', ' ') for f in sorted(old))} changed")
+
+
 @click.group()
 def cohort() -> None:
     """Cohorts and their rules."""
@@ -160,6 +191,40 @@ def cohort_add(env: Env, number, rules, as_json) -> None:
     emit_json({"id": cohort_id, "number": number}) if as_json else click.echo(
         f"cohort {number} added"
     )
+
+
+def _closes(ctx, _param, value):
+    """An ISO 8601 date-time; without an offset, the configured zone's clock time."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date-time like 2025-07-11T17:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ctx.find_object(Env).runtime.settings.tz)
+    return moment
+
+
+@cohort.command("window")
+@click.argument("number", type=int)
+@click.option("--opens", required=True, callback=iso_date, help="First day (YYYY-MM-DD).")
+@click.option(
+    "--closes",
+    required=True,
+    callback=_closes,
+    help="Closing date-time, e.g. 2025-07-11T17:00 (the configured zone unless an offset).",
+)
+@click.option("--nominees-per-school", type=click.IntRange(1, 100), help="Default: unchanged.")
+@json_option
+@pass_env
+def cohort_window(env: Env, number, opens, closes, nominees_per_school, as_json) -> None:
+    """Set a cohort's recruitment window (national admins)."""
+    from workflow.services.recruitment import set_window
+
+    set_window(env.uow(), env.actor, number, opens, closes, nominees_per_school)
+    if as_json:
+        emit_json({"cohort": number, "opens": opens.isoformat(), "closes": closes.isoformat()})
+    else:
+        click.echo(f"cohort {number}: nominations from {opens} until {closes.isoformat()}")
 
 
 COMMANDS = [init, staff, hub, school, cohort]

@@ -11,7 +11,7 @@ from workflow.cli.output import emit_json, pounds, table
 from workflow.states.lifecycle import State
 
 
-def _iso_date(_ctx, _param, value):
+def iso_date(_ctx, _param, value):
     if value is None or isinstance(value, date):
         return value
     try:
@@ -21,7 +21,7 @@ def _iso_date(_ctx, _param, value):
 
 
 date_option = click.option(
-    "--date", "on", callback=_iso_date, help="When (YYYY-MM-DD); default today."
+    "--date", "on", callback=iso_date, help="When (YYYY-MM-DD); default today."
 )
 
 
@@ -31,15 +31,31 @@ date_option = click.option(
 @click.option("--name", required=True, help="The teacher's full name.")
 @click.option("--email", required=True, help="The teacher's email address.")
 @click.option("--qts/--no-qts", required=True, default=None, help="Qualified teacher status?")
-@click.option("--teaching-since", required=True, callback=_iso_date, help="YYYY-MM-DD.")
+@click.option("--teaching-since", required=True, callback=iso_date, help="YYYY-MM-DD.")
+@click.option("--accredited-pd-lead", is_flag=True,
+              help="Already an NCETM Accredited secondary PD Lead.")  # fmt: skip
+@click.option(
+    "--late", is_flag=True, help="Accept outside the recruitment window (national admin)."
+)
+@click.option("--extra-nominee", is_flag=True,
+              help="Accept beyond the school's nominees (national admin).")  # fmt: skip
+@click.option("--not-duplicate", is_flag=True, help="Accept although it looks like a duplicate.")
+@click.option("--reason", help="Required with --late, --extra-nominee or --not-duplicate.")
 @json_option
 @pass_env
-def nominate(env: Env, cohort, urn, name, email, qts, teaching_since, as_json) -> None:
+def nominate(env: Env, cohort, urn, name, email, qts, teaching_since, accredited_pd_lead,
+             late, extra_nominee, not_duplicate, reason, as_json) -> None:  # fmt: skip
     """Nominate a teacher; refused with every reason when not eligible."""
     from workflow.services.specialists import NominationRequest
     from workflow.services.specialists import nominate as nominate_service
 
-    request = NominationRequest(cohort, urn, name, email, qts, teaching_since)
+    accept = {"late": late, "extra_nominee": extra_nominee, "not_duplicate": not_duplicate}
+    if any(accept.values()) and not reason:
+        raise click.UsageError("--late, --extra-nominee and --not-duplicate need --reason")
+    request = NominationRequest(
+        cohort, urn, name, email, qts, teaching_since, accredited_pd_lead=accredited_pd_lead,
+        accept=frozenset(k for k, v in accept.items() if v), reason=reason,
+    )  # fmt: skip
     specialist_id = nominate_service(env.uow(), env.actor, request, env.now())
     emit_json({"id": specialist_id}) if as_json else click.echo(specialist_id)
 
@@ -160,8 +176,9 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
           [(h["trigger"], h["from"], h["to"], h["actor"], local_time(h["at"], tz),
             (h["reason"] or "") + (" [override]" if h["override"] else ""))
            for h in data["history"]])  # fmt: skip
-    table("Milestones", ["kind", "days", "date", "year"],
-          [(m["kind"], m["amount"], m["date"], m["programme_year"])
+    table("Milestones", ["id", "kind", "days", "date", "year", "voided"],
+          [(m["id"], m["kind"], m["amount"], m["date"], m["programme_year"],
+            m["voided_reason"] or "" if m["voided"] else "")
            for m in data["milestones"]])  # fmt: skip
     table("Funding", ["year", "instalment", "amount", "due", "status"],
           [(f["year"], f["instalment"], pounds(f["amount_pence"]), f["due"], f["status"])

@@ -56,6 +56,8 @@ class Hub(Base):
     region: Mapped[str | None] = mapped_column(String(100))
     # The termly digest also goes to the hub's staff (the hub lead's choice).
     digest_to_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # State-funded secondary schools in the hub's area, where known (Work Group reach).
+    secondary_schools: Mapped[int | None]
 
 
 class Cohort(Base):
@@ -67,6 +69,11 @@ class Cohort(Base):
     # The rules as loaded when the cohort was created: a cohort keeps them for life.
     rules: Mapped[dict[str, Any]]
     start_date: Mapped[date] = mapped_column(Date)
+    # The recruitment window, first taken from the rules and editable by a national admin
+    # (``workflow cohort window``); null on cohorts created before windows existed.
+    recruitment_opens: Mapped[date | None] = mapped_column(Date)
+    recruitment_closes: Mapped[datetime | None]
+    nominees_per_school: Mapped[int | None]
 
 
 class HubAllocation(Base):
@@ -133,13 +140,18 @@ class Specialist(Base):
 
 
 class AuditEntry(Base):
-    """One transition or milestone. Append-only."""
+    """One transition, milestone or correction. Append-only.
+
+    A correction (``kind = correction``: a void, an edit, a move, a change of cohort)
+    never edits another row: a void names the milestone it voids in ``voids_id`` (unique,
+    so a milestone is voided once), and ``details`` keeps the values it replaced.
+    """
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "transition" or "milestone"
+    kind: Mapped[str] = mapped_column(String(20))  # "transition", "milestone", "correction"
     name: Mapped[str] = mapped_column(String(40))  # the trigger or the milestone kind
     from_state: Mapped[str] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
@@ -150,6 +162,8 @@ class AuditEntry(Base):
     at: Mapped[datetime]
     reason: Mapped[str | None] = mapped_column(Text)
     override: Mapped[bool] = mapped_column(Boolean, default=False)
+    voids_id: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id"), unique=True)
+    details: Mapped[dict[str, Any] | None]
 
 
 class OutboxMessage(Base):
@@ -377,6 +391,34 @@ class MessageAttempt(Base):
     actor: Mapped[str] = mapped_column(String(80))
     attempts: Mapped[int]
     last_started_at: Mapped[datetime]
+
+
+class WorkGroup(Base):
+    """A Teaching for Mastery Work Group a specialist leads or joins (Year 3 on)."""
+
+    __tablename__ = "work_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))  # "leads" or "joins"
+    colleague_name: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+
+class WorkGroupSchool(Base):
+    """A school taking part in a Work Group, by URN (it need not be in ``schools``)."""
+
+    __tablename__ = "work_group_schools"
+    __table_args__ = (
+        UniqueConstraint("work_group_id", "urn"),
+        CheckConstraint("length(urn) = 6", name="urn_six_digits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_group_id: Mapped[int] = mapped_column(ForeignKey("work_groups.id"), index=True)
+    urn: Mapped[str] = mapped_column(String(6), index=True)
 
 
 class Refusal(Base):

@@ -120,6 +120,18 @@ class FundingViolations(Extra, frozen=True):
     violations: list[Violation]
 
 
+class SchoolMove(Extra, frozen=True):
+    from_school: str  # the school's name
+    to_school: str
+
+
+class SpecialistMoved(Extra, frozen=True):
+    """A specialist moved school: sent to the new school's headteacher (the role) and the
+    old one's (an address the producer gives)."""
+
+    move: SchoolMove
+
+
 class HubExtra(Extra, frozen=True):
     """Addressed to a hub's staff about a cohort: the delivery loads both from these."""
 
@@ -385,6 +397,13 @@ DEFERRAL_CONFIRMED = Notification(
     WithReason,
     lambda: WithReason("Maternity leave until September 2026."),
 )
+SPECIALIST_MOVED = Notification(
+    "specialist_moved",
+    "to the new and the old headteacher: the specialist moved school",
+    (Role.HEADTEACHER,),
+    SpecialistMoved,
+    lambda: SpecialistMoved(SchoolMove("Riverside School", "Oakfield Academy")),
+)
 STUCK_SPECIALISTS = Notification(
     "stuck_specialists",
     "to the hub lead: specialists who could not advance at term start",
@@ -426,6 +445,7 @@ REGISTRY: dict[str, Notification] = registry_of(
     FUNDING_INVARIANT_VIOLATION,
     WITHDRAWAL_CONFIRMED,
     DEFERRAL_CONFIRMED,
+    SPECIALIST_MOVED,
     STUCK_SPECIALISTS,
     TERM_DIGEST,
     TERM_SUMMARY,

@@ -48,6 +48,7 @@ from workflow.services.auth import SYSTEM
 from workflow.services.cohort_schedule import ADVANCE_COHORT, TERM_START, advancement_key
 from workflow.services.due import Claimed
 from workflow.services.funding import invariants, statements
+from workflow.services.queries import counted_milestones
 from workflow.services.term_digests import send_term_digests
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
     if unless and session.scalar(
         select(AuditEntry.id).where(
             AuditEntry.specialist_id == payload["specialist_id"],
-            AuditEntry.kind == "milestone",
+            counted_milestones(),
             AuditEntry.name == unless,
         )
     ):

@@ -31,13 +31,24 @@ class Action(StrEnum):
     RECORD = "record"
     DECIDE = "decide"  # select, decline, advance, withdraw, defer, resume
     OVERRIDE = "override"
-    SETUP = "setup"  # hubs, schools, cohorts, allocations, staff
+    CORRECT = "correct"  # reinstate, void a milestone, edit, move, change cohort
+    SCHOOLS = "schools"  # add and edit schools (a hub lead: in their own hub)
+    ADMIT = "admit"  # accept a late nomination or one beyond a school's nominees
+    SETUP = "setup"  # hubs, cohorts and their windows, allocations, staff
 
 
 ALLOWED: dict[Role, set[Action]] = {
     Role.NATIONAL_ADMIN: set(Action),
     Role.SYSTEM: set(Action),
-    Role.HUB_LEAD: {Action.VIEW, Action.NOMINATE, Action.RECORD, Action.DECIDE, Action.OVERRIDE},
+    Role.HUB_LEAD: {
+        Action.VIEW,
+        Action.NOMINATE,
+        Action.RECORD,
+        Action.DECIDE,
+        Action.OVERRIDE,
+        Action.CORRECT,
+        Action.SCHOOLS,
+    },
     Role.HUB_STAFF: {Action.VIEW, Action.NOMINATE, Action.RECORD},
     Role.VIEWER: {Action.VIEW},
 }
@@ -66,6 +77,9 @@ WHAT = {
     Action.RECORD: "record milestones",
     Action.DECIDE: "select, decline, advance, withdraw, defer or resume specialists",
     Action.OVERRIDE: "override a requirement",
+    Action.CORRECT: "correct a record (reinstate, void, edit, move or change cohort)",
+    Action.SCHOOLS: "add or edit schools",
+    Action.ADMIT: "accept a late nomination or one beyond the school's nominees",
     Action.SETUP: "set up hubs, schools, cohorts or staff",
 }
 

@@ -89,6 +89,24 @@ def pending():
     return DueItem.done_at.is_(None) & DueItem.cancelled_at.is_(None)
 
 
+def revive_cancelled(
+    session: Session, key_prefix: str, cancelled_at: datetime, after: datetime | None = None
+) -> int:
+    """Un-cancel the items under ``key_prefix`` that one cancellation (at ``cancelled_at``)
+    stopped and that were never done; ``after``: only those due after it."""
+    where = [
+        DueItem.key.startswith(key_prefix, autoescape=True),
+        DueItem.cancelled_at == cancelled_at,
+        DueItem.done_at.is_(None),
+    ]
+    if after is not None:
+        where.append(DueItem.due_at > after)
+    result = session.execute(
+        update(DueItem).where(*where).values(cancelled_at=None, claimed_at=None)
+    )
+    return result.rowcount
+
+
 def cancel(session: Session, key_prefix: str, now: datetime) -> int:
     """Cancel every pending item whose key starts with ``key_prefix``; returns how many."""
     result = session.execute(

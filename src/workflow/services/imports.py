@@ -19,6 +19,7 @@ from workflow.services.specialists import NominationRequest, check_nomination, s
 from workflow.services.validation import clean_email
 
 COLUMNS = ("urn", "name", "email", "qts", "teaching_since")
+OPTIONAL = ("accredited_pd_lead",)  # yes/no, default no
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_FIELD = 1_000
@@ -59,7 +60,7 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
                 f"missing column(s): {', '.join(missing)}; the header must include "
                 + ",".join(COLUMNS)
             )
-        index = {c: names.index(c) for c in COLUMNS}
+        index = {c: names.index(c) for c in (*COLUMNS, *OPTIONAL) if c in names}
         rows = []
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
@@ -85,6 +86,9 @@ def _parse(cells: dict[str, str], cohort: int) -> tuple[NominationRequest | None
     qts = QTS.get(cells["qts"].strip().lower())
     if qts is None:
         errors.append(f"qts {cells['qts']!r}: expected yes or no")
+    accredited = QTS.get((cells.get("accredited_pd_lead") or "no").strip().lower())
+    if accredited is None:
+        errors.append(f"accredited_pd_lead {cells['accredited_pd_lead']!r}: expected yes or no")
     try:
         since = date.fromisoformat(cells["teaching_since"].strip())
     except ValueError:
@@ -92,7 +96,10 @@ def _parse(cells: dict[str, str], cohort: int) -> tuple[NominationRequest | None
         since = None
     if errors:
         return None, errors
-    return NominationRequest(cohort, urn, cells["name"], cells["email"], qts, since), []
+    request = NominationRequest(
+        cohort, urn, cells["name"], cells["email"], qts, since, accredited_pd_lead=accredited
+    )
+    return request, []
 
 
 @logs_refusals("import nominations")
@@ -123,12 +130,13 @@ def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, resul
     with uow:
         session = uow.session
         seen: dict[str, int] = {}
+        by_school: dict[str, list[int]] = {}
         accepted = []
         for number, cells in rows:
             request, errors = _parse(cells, cohort)
             if request is not None:
                 try:
-                    reasons, school, cohort_row = check_nomination(session, actor, request)
+                    reasons, school, cohort_row = check_nomination(session, actor, request, now)
                     errors += reasons
                 except (NotFound, NotPermitted) as exc:  # unknown or another hub's school
                     errors.append(str(exc))
@@ -142,6 +150,16 @@ def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, resul
                     seen.setdefault(email, number)
                 except InvalidInput:
                     pass  # already among the reasons
+                earlier = by_school.setdefault(request.school_urn, [])
+                if earlier and not errors:  # the cohort's limit counts the file's rows too
+                    limit = cohort_row.nominees_per_school
+                    if limit and len(earlier) >= limit:
+                        errors.append(
+                            f"school {request.school_urn} is nominated already in row "
+                            f"{earlier[0]}; the cohort takes {limit} nominee(s) per school"
+                        )
+                if not errors:
+                    earlier.append(number)
             if errors:
                 result.errors.append({"row": number, "errors": errors})
             else:

@@ -13,6 +13,30 @@ from workflow.states.rules import CohortRules, rules_from_snapshot
 
 MILESTONE = "milestone"
 TRANSITION = "transition"
+CORRECTION = "correction"  # a void, an edit, a move, a change of cohort
+
+
+def voided_ids():
+    """The ids of voided milestones (a subquery): they stay in the trail but count no more."""
+    return select(AuditEntry.voids_id).where(AuditEntry.voids_id.is_not(None)).scalar_subquery()
+
+
+def counted_milestones():
+    """The condition of a milestone that counts: a milestone, and not voided."""
+    return (AuditEntry.kind == MILESTONE) & AuditEntry.id.not_in(voided_ids())
+
+
+def last_transition(session: Session, specialist_id: int, trigger: str) -> AuditEntry | None:
+    return session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.specialist_id == specialist_id,
+            AuditEntry.kind == TRANSITION,
+            AuditEntry.name == trigger,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
 
 
 def places_used(session: Session, hub_id: int, cohort_id: int) -> int:
@@ -51,7 +75,7 @@ def milestone_totals(session: Session, specialist_ids: list[int], programme_year
         )
         .where(
             among(session, AuditEntry.specialist_id, specialist_ids),
-            AuditEntry.kind == MILESTONE,
+            counted_milestones(),
             AuditEntry.programme_year == programme_year,
         )
         .group_by(AuditEntry.specialist_id, AuditEntry.name)
@@ -79,7 +103,7 @@ def facts_for(session: Session, specialists: list[Specialist], rules) -> dict[in
         )
         .where(
             among(session, AuditEntry.specialist_id, ids),
-            AuditEntry.kind == MILESTONE,
+            counted_milestones(),
             or_(AuditEntry.programme_year == 1, AuditEntry.name.in_(EVER)),
         )
         .group_by(AuditEntry.specialist_id, AuditEntry.name, AuditEntry.programme_year)

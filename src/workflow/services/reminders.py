@@ -17,7 +17,8 @@ is harmless and one specialist's reminders share a prefix.
   events (to the specialist); start_year2 also reminds of PD Lead accreditation on
   1 March and 1 June of Year 2 (skipped when accreditation is recorded by then);
 - withdraw / defer: the specialist's pending reminders are cancelled; resume schedules
-  again those of the state resumed into that are still in the future.
+  again those of the state resumed into that are still in the future; reinstate (the
+  undo of a withdrawal) revives those the withdrawal cancelled that are still to come.
 
 Times come from the academic calendar: 09:00 London time on a working day.
 """
@@ -45,7 +46,7 @@ from workflow.notify.notifications import (
 from workflow.notify.registry import Notification, Role
 from workflow.services import due, effects
 from workflow.services.calendar import Calendar, calendar
-from workflow.services.queries import cohort_rules
+from workflow.services.queries import cohort_rules, last_transition
 from workflow.states.lifecycle import State
 from workflow.states.programme import funded_year, started_by
 from workflow.states.rules import CohortRules, Event
@@ -244,6 +245,11 @@ def heads_launch_emails(
     return rows
 
 
+def cancel_pending(session: Session, specialist_id: int, now: datetime) -> int:
+    """Cancel every reminder of one specialist still to be sent."""
+    return due.cancel(session, key_prefix(specialist_id), now)
+
+
 def update_reminders(
     session: Session,
     specialist_id: int,
@@ -255,6 +261,12 @@ def update_reminders(
     """The reminders one transition schedules or cancels, in the transition's transaction."""
     if dest in (State.WITHDRAWN, State.DEFERRED):
         due.cancel(session, key_prefix(specialist_id), now)
+        return
+    if trigger == "reinstate":
+        # The undo of a withdrawal: what it cancelled and is still to come, exactly.
+        withdrawal = last_transition(session, specialist_id, "withdraw")
+        if withdrawal is not None and dest != State.NOMINATED:
+            due.revive_cancelled(session, key_prefix(specialist_id), withdrawal.at, after=now)
         return
     if trigger not in ("select", "resume"):
         return  # year starts are planned for the whole batch: schedule_year_reminders

@@ -50,8 +50,17 @@ def school_by_urn(session, urn: str) -> School:
 
 
 @logs_refusals("add_hub")
-def add_hub(uow: UnitOfWork, actor: Actor, code: str, name: str, region: str | None = None) -> int:
+def add_hub(
+    uow: UnitOfWork,
+    actor: Actor,
+    code: str,
+    name: str,
+    region: str | None = None,
+    secondary_schools: int | None = None,
+) -> int:
     authorize(actor, Action.SETUP)
+    if secondary_schools is not None and not 0 <= secondary_schools <= 100_000:
+        raise InvalidInput("the number of secondary schools must be between 0 and 100000")
     if not CODE.match(code):
         raise InvalidInput(f"hub code {code!r}: use lower-case letters, digits and dashes")
     if not name.strip():
@@ -59,7 +68,7 @@ def add_hub(uow: UnitOfWork, actor: Actor, code: str, name: str, region: str | N
     with uow:
         if uow.session.scalar(select(Hub.id).where(Hub.code == code)):
             raise DomainError(f"hub {code!r} already exists")
-        hub = Hub(code=code, name=name.strip(), region=region)
+        hub = Hub(code=code, name=name.strip(), region=region, secondary_schools=secondary_schools)
         uow.session.add(hub)
         uow.commit()
         return hub.id
@@ -116,8 +125,7 @@ def add_school(
     head_email: str,
     finance_email: str | None = None,
 ) -> int:
-
-    authorize(actor, Action.SETUP)
+    authorize(actor, Action.SCHOOLS)
     if not URN.match(urn):
         raise InvalidInput(f"URN {urn!r} is not six digits")
     if phase not in PHASES:
@@ -134,7 +142,10 @@ def add_school(
         finance_email=clean_email(finance_email) if finance_email else None,
     )
     with uow:
-        school.hub_id = hub_by_code(uow.session, hub_code).id
+        hub = hub_by_code(uow.session, hub_code)
+        not_found_unless_visible(actor, hub.id, f"hub {hub_code!r}")
+        authorize(actor, Action.SCHOOLS, hub.id)  # a hub lead: in their own hub
+        school.hub_id = hub.id
         if uow.session.scalar(select(School.id).where(School.urn == urn)):
             raise DomainError(f"a school with URN {urn} already exists")
         uow.session.add(school)
@@ -159,7 +170,47 @@ def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: s
             rules=rules_snapshot(rules),
             start_date=rules.dates.year1_start,
         )
+        if rules.recruitment is not None:
+            cohort.recruitment_opens = rules.recruitment.opens
+            cohort.recruitment_closes = rules.recruitment.closes
+            cohort.nominees_per_school = rules.recruitment.nominees_per_school
         uow.session.add(cohort)
         schedule_cohort_years(uow.session, number, rules, calendar(uow.timezone))
         uow.commit()
         return cohort.id
+
+
+SCHOOL_FIELDS = ("name", "head_name", "head_email", "finance_email")
+
+
+@logs_refusals("school edit")
+def edit_school(uow: UnitOfWork, actor: Actor, urn: str, now, **changes: str | None) -> dict:
+    """Change a school's name, headteacher or finance contact; returns the old values.
+
+    Hub leads edit their own hub's schools, national admins any. Emails already queued
+    keep their recipients; what is sent from now on goes to the new ones.
+    """
+    changes = {k: v for k, v in changes.items() if v is not None}
+    unknown = set(changes) - set(SCHOOL_FIELDS)
+    if unknown:
+        raise InvalidInput(f"cannot edit {', '.join(sorted(unknown))} of a school")
+    if not changes:
+        raise InvalidInput(
+            "nothing to change: give --name, --head-name, --head-email or --finance-email"
+        )
+    clean = {
+        "name": lambda v: clean_name(v, "school name"),
+        "head_name": lambda v: clean_name(v, "headteacher's name"),
+        "head_email": clean_email,
+        "finance_email": clean_email,
+    }
+    values = {k: clean[k](v) for k, v in changes.items()}
+    with uow:
+        school = school_by_urn(uow.session, urn)
+        not_found_unless_visible(actor, school.hub_id, f"school with URN {urn}")
+        authorize(actor, Action.SCHOOLS, school.hub_id)
+        old = {k: getattr(school, k) for k in values}
+        for k, v in values.items():
+            setattr(school, k, v)
+        uow.commit()
+        return old

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from workflow.clock import local_date
-from workflow.db.models import AuditEntry, School, Specialist
+from workflow.db.models import AuditEntry, Cohort, School, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
-from workflow.services import funding
+from workflow.services import funding, recruitment
 from workflow.services.auth import (
     Action,
     Actor,
@@ -29,14 +29,16 @@ from workflow.services.consequences import Moved, follow
 from workflow.services.queries import (
     MILESTONE,
     cohort_rules,
+    counted_milestones,
     facts_for,
+    last_transition,
     places,
     places_used,
 )
 from workflow.services.setup import cohort_by_number, school_by_urn
 from workflow.services.validation import clean_email, clean_name
 from workflow.states.guards import Facts, Nomination, nomination_reasons
-from workflow.states.lifecycle import ACTIVE, Outcome, State, fire
+from workflow.states.lifecycle import CORRECTIONS, HOLDS_PLACE, Outcome, State, fire
 from workflow.states.programme import milestone_year, next_year_trigger
 
 # Milestones: the states they may be recorded in, and whether they are measured in half-days.
@@ -59,13 +61,21 @@ class NominationRequest:
     email: str
     qts: bool
     teaching_since: date
+    # Already an NCETM Accredited secondary PD Lead: the accreditation is met from the start.
+    accredited_pd_lead: bool = False
+    # Recruitment refusals accepted on purpose (``recruitment.LATE`` ...), with the reason.
+    accept: frozenset[str] = frozenset()
+    reason: str | None = None
+
+
+ALREADY_ACCREDITED = "already an NCETM Accredited secondary PD Lead when nominated"
 
 
 @logs_refusals("nominate")
 def nominate(uow: UnitOfWork, actor: Actor, request: NominationRequest, now: datetime) -> int:
     """Store an eligible nomination, or refuse it with every reason and store nothing."""
     with uow:
-        reasons, school, cohort = check_nomination(uow.session, actor, request)
+        reasons, school, cohort = check_nomination(uow.session, actor, request, now)
         if reasons:
             raise GuardFailed(reasons)
         specialist_id = store_nomination(uow.session, actor, request, school, cohort, now)
@@ -74,10 +84,20 @@ def nominate(uow: UnitOfWork, actor: Actor, request: NominationRequest, now: dat
 
 
 def store_nomination(session, actor, request, school, cohort, now: datetime) -> int:
-    """Write a checked nomination: the specialist, the audit entry, the emails."""
+    """Write a checked nomination: the specialist, the audit entries, the emails.
+
+    What was accepted on purpose is overridden in the nomination's audit entry, with the
+    reason; an accredited PD Lead also gets an accreditation milestone that says why.
+    """
+    email = clean_email(request.email)
+    accepted = tuple(
+        f.reason
+        for f in recruitment.findings(session, school, cohort, request.name, email, now)
+        if f.accept in request.accept
+    )
     specialist = Specialist(
         name=request.name.strip(),
-        email=clean_email(request.email),
+        email=email,
         qts=request.qts,
         teaching_since=request.teaching_since,
         school_id=school.id,
@@ -88,16 +108,30 @@ def store_nomination(session, actor, request, school, cohort, now: datetime) -> 
     )
     session.add(specialist)
     session.flush()
-    moved = Moved(specialist.id, cohort.id, specialist.version, None, State.NOMINATED)
-    follow(session, [moved], "nominate", actor, now)
+    moved = Moved(specialist.id, cohort.id, specialist.version, None, State.NOMINATED, accepted)
+    follow(session, [moved], "nominate", actor, now, reason=request.reason if accepted else None)
+    if request.accredited_pd_lead:
+        session.add(
+            AuditEntry(
+                specialist_id=specialist.id, kind=MILESTONE, name="accreditation",
+                from_state=State.NOMINATED.value, to_state=State.NOMINATED.value,
+                occurred_on=local_date(now, session_timezone(session)), actor=actor.email,
+                at=now, reason=ALREADY_ACCREDITED, override=False,
+            )
+        )  # fmt: skip
     return specialist.id
 
 
-def check_nomination(session: Session, actor: Actor, request: NominationRequest):
-    """Every reason the nomination is refused (empty when eligible), with school and cohort."""
+def check_nomination(session: Session, actor: Actor, request: NominationRequest, now: datetime):
+    """Every reason the nomination is refused (empty when eligible), with school and cohort.
+
+    Eligibility, then recruitment (window, nominees per school, possible duplicates) less
+    what the request accepts on purpose.
+    """
     school = school_by_urn(session, request.school_urn)
     not_found_unless_visible(actor, school.hub_id, f"school with URN {request.school_urn}")
     authorize(actor, Action.NOMINATE, school.hub_id)
+    recruitment.check_accepts(actor, request.accept, request.reason, school.hub_id)
     cohort = cohort_by_number(session, request.cohort)
     name_problem = email_problem = None
     email = request.email
@@ -109,11 +143,6 @@ def check_nomination(session: Session, actor: Actor, request: NominationRequest)
         email = clean_email(request.email)
     except InvalidInput as exc:
         email_problem = str(exc)
-    already_active = session.scalar(
-        select(Specialist.id).where(
-            Specialist.email == email, Specialist.state.in_([s.value for s in ACTIVE])
-        )
-    )
     reasons = nomination_reasons(
         Nomination(
             name_problem=name_problem,
@@ -123,9 +152,14 @@ def check_nomination(session: Session, actor: Actor, request: NominationRequest)
             school_phase=school.phase,
             school_state_funded=school.state_funded,
             cohort_start=cohort.start_date,
-            already_active=already_active is not None,
         )
     )
+    if not email_problem:
+        reasons += [
+            f.reason
+            for f in recruitment.findings(session, school, cohort, request.name, email, now)
+            if f.accept not in request.accept
+        ]
     return reasons, school, cohort
 
 
@@ -161,26 +195,33 @@ def _transition(
     """Fire ``trigger`` for one specialist; raises a domain error and writes nothing if refused."""
     if override and not (reason or "").strip():
         raise InvalidInput("an override needs a written reason (--reason)")
+    correction = trigger in CORRECTIONS
+    if correction and not (reason or "").strip():
+        raise InvalidInput(f"{trigger} is a correction: it needs a written reason (--reason)")
     with uow:
         session = uow.session
         specialist, hub_id = load_with_hub(session, actor, specialist_id)
-        authorize(actor, Action.OVERRIDE if override else Action.DECIDE, hub_id)
+        action = Action.CORRECT if correction else Action.OVERRIDE if override else Action.DECIDE
+        authorize(actor, action, hub_id)
         if expected_version is not None and specialist.version != expected_version:
             raise Conflict(
                 f"specialist {specialist_id} changed since version {expected_version} "
                 f"(now version {specialist.version}); look again and retry"
             )
-        facts = _facts(session, specialist, trigger, hub_id)
-        outcome = fire(
-            specialist.state,
-            trigger,
-            facts,
-            resume_state=specialist.resume_state,
-            override=override,
-        )
+        left = _state_left(session, specialist, trigger)
+        facts = _facts(session, specialist, trigger, hub_id, now, left)
+        outcome = fire(specialist.state, trigger, facts, resume_state=left, override=override)
         apply_outcome(session, specialist, trigger, outcome, actor, now, reason)
         uow.commit()
         return outcome
+
+
+def _state_left(session: Session, specialist: Specialist, trigger: str) -> str | None:
+    """The state a trigger may return to: deferral's for resume, withdrawal's for reinstate."""
+    if trigger == "reinstate" and specialist.state == State.WITHDRAWN:
+        withdrawal = last_transition(session, specialist.id, "withdraw")
+        return withdrawal.from_state if withdrawal else None
+    return specialist.resume_state
 
 
 transition = logs_refusals("transition")(_transition)
@@ -209,10 +250,10 @@ def apply_outcome(
 ) -> None:
     """Write a decided transition: the state, then its consequences (same transaction)."""
     moved = Moved.of(specialist.id, specialist.cohort_id, specialist.version, outcome)
-    if outcome.dest == State.DEFERRED:
+    if outcome.dest == State.DEFERRED and trigger != "reinstate":
         specialist.resume_state = outcome.source.value
-    elif outcome.source == State.DEFERRED:
-        specialist.resume_state = None
+    elif trigger == "resume":
+        specialist.resume_state = None  # kept through a withdrawal, for its undo
     specialist.state = outcome.dest.value
     specialist.updated_at = now
     session.flush()  # the version check happens here: a concurrent change raises Conflict
@@ -263,7 +304,7 @@ def record_in(
     if kind in ONCE_ONLY and session.scalar(
         select(AuditEntry.id).where(
             AuditEntry.specialist_id == specialist.id,
-            AuditEntry.kind == MILESTONE,
+            counted_milestones(),
             AuditEntry.name == kind,
         )
     ):
@@ -292,7 +333,23 @@ def record_in(
     return entry
 
 
-def _facts(session: Session, specialist: Specialist, trigger: str, hub_id: int) -> Facts:
+def _facts(
+    session: Session,
+    specialist: Specialist,
+    trigger: str,
+    hub_id: int,
+    now: datetime,
+    left: str | None = None,
+) -> Facts:
+    if trigger == "reinstate":
+        cohort = session.get(Cohort, specialist.cohort_id)
+        return Facts(
+            places=places(session, hub_id, specialist.cohort_id, lock=True),
+            places_used=places_used(session, hub_id, specialist.cohort_id),
+            from_reserve=specialist.state == State.NOT_SELECTED,
+            year1_started=local_date(now, session_timezone(session)) >= cohort.start_date,
+            needs_place=left in HOLDS_PLACE,
+        )
     if trigger == "select":
         return Facts(
             places=places(session, hub_id, specialist.cohort_id, lock=True),

@@ -22,11 +22,12 @@ from workflow.db.models import (
     Specialist,
 )
 from workflow.db.uow import UnitOfWork
+from workflow.services import workgroups
 from workflow.services.advancement import stuck_for_next_term
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
 from workflow.services.funding.claims import lapsing
 from workflow.services.funding.reports import specialist_lines
-from workflow.services.queries import MILESTONE, TRANSITION
+from workflow.services.queries import CORRECTION, MILESTONE, TRANSITION
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_specialist
 from workflow.states.lifecycle import HOLDS_PLACE, State
@@ -52,6 +53,7 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
         .where(FundingEntry.specialist_id == specialist.id)
         .order_by(FundingEntry.programme_year, FundingEntry.instalment)
     ).all()
+    voided = {e.voids_id: e for e in entries if e.voids_id is not None}
     emails = session.scalars(
         select(EmailLog).where(EmailLog.specialist_id == specialist.id).order_by(EmailLog.id)
     ).all()
@@ -75,17 +77,24 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
                 "at": e.at.isoformat(),
                 "reason": e.reason,
                 "override": e.override,
+                "kind": e.kind,
+                "details": e.details,
+                **({"milestone_id": e.voids_id} if e.voids_id is not None else {}),
             }
             for e in entries
-            if e.kind == TRANSITION
+            if e.kind in (TRANSITION, CORRECTION)
         ],
         "milestones": [
             {
+                "id": e.id,
                 "kind": e.name,
                 "amount": e.half_days / 2 if e.half_days is not None else None,
                 "date": e.occurred_on.isoformat() if e.occurred_on else None,
                 "programme_year": e.programme_year,
                 "actor": e.actor,
+                "reason": e.reason,
+                "voided": e.id in voided,
+                "voided_reason": voided[e.id].reason if e.id in voided else None,
             }
             for e in entries
             if e.kind == MILESTONE
@@ -177,6 +186,7 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
             .where(Specialist.cohort_id == cohort.id)
         ).all()
     )
+    reached = workgroups.schools_reached(session, cohort.id)
     result = []
     for h in session.scalars(hubs):
         by_state = {s.value: counts.get((h.id, s.value), 0) for s in State}
@@ -189,9 +199,14 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
                 "places": places.get(h.id, 0),
                 "used": sum(by_state[s.value] for s in HOLDS_PLACE),
                 "by_state": by_state,
+                "schools_reached": reached.get(h.id, 0),
+                "secondary_schools": h.secondary_schools,
             }
         )
-    return {"cohort": number, "hubs": result}
+    report = {"cohort": number, "hubs": result}
+    if actor.national and not hub:
+        report["national"] = workgroups.national_reach(session, cohort.id)
+    return report
 
 
 @logs_refusals("list --stuck")

@@ -26,6 +26,11 @@ class Facts:
     launch_attended: bool = False
     accredited: bool = False
     rules: CohortRules | None = None
+    # reinstate: from the reserve list (not selected), and whether Year 1 has begun;
+    # whether the state returned to holds one of the hub's places.
+    from_reserve: bool = False
+    year1_started: bool = False
+    needs_place: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +44,6 @@ class Nomination:
     school_phase: str
     school_state_funded: bool
     cohort_start: date
-    already_active: bool
 
 
 def full_years_between(start: date, end: date) -> int:
@@ -53,10 +57,7 @@ def nomination_reasons(n: Nomination) -> list[str]:
     reasons = [problem for problem in (n.name_problem, n.email_problem) if problem]
     if not n.qts:
         reasons.append("the teacher does not have qualified teacher status (QTS)")
-    if not n.school_state_funded:
-        reasons.append("the school is not state-funded")
-    if n.school_phase not in SECONDARY_PHASES:
-        reasons.append(f"the school is {n.school_phase}, not secondary or all-through")
+    reasons += school_reasons(n.school_phase, n.school_state_funded)
     years = full_years_between(n.teaching_since, n.cohort_start)
     if years < 2:
         reasons.append(
@@ -64,8 +65,16 @@ def nomination_reasons(n: Nomination) -> list[str]:
             f"start on {n.cohort_start.isoformat()}; at least 2 are required "
             "(early-career teachers are not eligible)"
         )
-    if n.already_active:
-        reasons.append("the teacher is already an active specialist in a cohort")
+    return reasons
+
+
+def school_reasons(phase: str, state_funded: bool) -> list[str]:
+    """Why a school cannot host a specialist (nomination, or a move to it)."""
+    reasons = []
+    if not state_funded:
+        reasons.append("the school is not state-funded")
+    if phase not in SECONDARY_PHASES:
+        reasons.append(f"the school is {phase}, not secondary or all-through")
     return reasons
 
 
@@ -74,6 +83,15 @@ def _select(f: Facts) -> list[str]:
         used = f"{f.places_used} of {f.places} places used"
         return [f"the hub's allocation for this cohort is full ({used})"]
     return []
+
+
+def _reinstate(f: Facts) -> list[str]:
+    reasons = []
+    if f.from_reserve and f.year1_started:
+        reasons.append("the cohort's Year 1 has begun: its reserve list is closed")
+    if f.needs_place:
+        reasons += _select(f)
+    return reasons
 
 
 def _year1_complete(f: Facts) -> list[str]:
@@ -98,12 +116,18 @@ def _accredited(f: Facts) -> list[str]:
     return [] if f.accredited else ["PD Lead accreditation is not recorded"]
 
 
-GUARDS = {"select": _select, "start_year2": _year1_complete, "start_work_group": _accredited}
+GUARDS = {
+    "select": _select,
+    "start_year2": _year1_complete,
+    "start_work_group": _accredited,
+    "reinstate": _reinstate,
+}
 # How each guard reads on the diagram.
 GUARD_LABELS = {
     "select": "a place is free",
     "start_year2": "Year 1 requirements met",
     "start_work_group": "PD Lead accredited",
+    "reinstate": "a correction, with a reason",
 }
 
 

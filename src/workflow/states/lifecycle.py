@@ -55,9 +55,22 @@ TRANSITIONS: list[dict] = [
         for left in DEFERRABLE
     ),
     {"trigger": "withdraw", "source": ACTIVE, "dest": S.WITHDRAWN},
+    # Corrections (a reason is required): back from the reserve list while the cohort's
+    # Year 1 has not begun, and the undo of a withdrawal, to the state it left.
+    {"trigger": "reinstate", "source": S.NOT_SELECTED, "dest": S.NOMINATED, "conditions": "allows"},
+    *(
+        {
+            "trigger": "reinstate",
+            "source": S.WITHDRAWN,
+            "dest": left,
+            "conditions": [f"left_{left}", "allows"],  # the state left first: one guard check
+        }
+        for left in ACTIVE
+    ),
 ]
 
 TRIGGERS = list(dict.fromkeys(t["trigger"] for t in TRANSITIONS))
+CORRECTIONS = ("reinstate",)  # triggers that correct a record: they need a written reason
 # The year trigger each state advances with (``workflow advance``).
 NEXT_YEAR_TRIGGER = {
     S.SELECTED: "start_year1",
@@ -68,7 +81,11 @@ NEXT_YEAR_TRIGGER = {
 
 @dataclass(slots=True)
 class Cursor:
-    """One specialist's state and facts while a trigger is decided; never stored."""
+    """One specialist's state and facts while a trigger is decided; never stored.
+
+    ``resume_state`` is the state the specialist left: deferral's for ``resume``, and
+    withdrawal's for ``reinstate``.
+    """
 
     state: State
     trigger: str
@@ -156,7 +173,8 @@ def replay(entries: list[tuple[str, str, str]]) -> State:
     raises ``ValueError``.
     """
     state: State | None = None
-    left: State | None = None
+    left: State | None = None  # the state deferral left
+    withdrawn_from: State | None = None
     for trigger, source, dest in entries:
         if trigger == "nominate":
             if state is not None:
@@ -166,12 +184,14 @@ def replay(entries: list[tuple[str, str, str]]) -> State:
         if state is None or State(source) != state:
             raise ValueError(f"{trigger}: trail says from {source}, replay is at {state}")
         try:
-            outcome = fire(state, trigger, resume_state=left, override=True)
+            came_back_to = withdrawn_from if state == S.WITHDRAWN else left
+            outcome = fire(state, trigger, resume_state=came_back_to, override=True)
         except TransitionNotAllowed as exc:
             raise ValueError(f"the machine refuses the trail: {exc}") from None
         if outcome.dest != State(dest):
             raise ValueError(f"{trigger}: trail says to {dest}, the machine says {outcome.dest}")
         left = state if outcome.dest == S.DEFERRED else left
+        withdrawn_from = state if outcome.dest == S.WITHDRAWN else withdrawn_from
         state = outcome.dest
     if state is None:
         raise ValueError("empty audit trail")

@@ -120,6 +120,21 @@ class Dates(_Strict):
             raise ValueError("year1_start, year2_start and work_group_start must be in order")
 
 
+class Recruitment(_Strict):
+    """When nominations are taken (the window opens at the start of ``opens`` in the
+    configured zone and closes at ``closes``), and how many a school may make."""
+
+    opens: date
+    closes: datetime
+    nominees_per_school: Annotated[int, Meta(ge=1)] = 1
+
+    def __post_init__(self) -> None:
+        if self.closes.tzinfo is None:
+            raise FieldProblem("closes", "give a UTC offset, e.g. 2025-07-11T17:00:00+01:00")
+        if self.closes.date() < self.opens:
+            raise FieldProblem("closes", "the window closes before it opens")
+
+
 class Funding(_Strict):
     daily_rate_pence: NonNegative
     # "instalments": each year's entitlement in fixed shares on the instalments' dates.
@@ -145,6 +160,8 @@ class CohortRules(_Strict):
     year1: YearRules
     year2: YearRules
     events: list[Event] = msgspec.field(default_factory=list)
+    # Optional so that rules stored before windows existed still load.
+    recruitment: Recruitment | None = None
 
     def __post_init__(self) -> None:
         if not self.name.replace("-", "").isalnum():

@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 
 from workflow.clock import local_date
 from workflow.db.bulk import among, insert_rows
-from workflow.db.models import AuditEntry, DueItem, FundingEntry, LedgerEntry, Specialist
+from workflow.db.models import DueItem, FundingEntry, LedgerEntry, Specialist
 from workflow.db.uow import session_timezone
 from workflow.notify.notifications import FUNDING_RELEASED
 from workflow.services import effects
 from workflow.services.auth import Actor
 from workflow.services.funding import claims, invariants, ledger, planning
-from workflow.services.queries import cohort_rules, milestone_totals
+from workflow.services.queries import cohort_rules, last_transition, milestone_totals
 from workflow.states.lifecycle import Outcome, State
 from workflow.states.programme import funded_year, started_by
 from workflow.states.rules import CohortRules
@@ -133,14 +133,9 @@ def after_transition(
     elif outcome.source == State.DEFERRED and funded_year(outcome.dest) is not None:
         _reschedule_owed(session, specialist, funded_year(outcome.dest), now, tz)
     elif trigger == "reinstate" and outcome.source == State.WITHDRAWN:
-        withdrawn_at = session.scalar(
-            select(func.max(AuditEntry.at)).where(
-                AuditEntry.specialist_id == specialist.id,
-                AuditEntry.kind == "transition",
-                AuditEntry.name == "withdraw",
-            )
-        )
-        if withdrawn_at is not None:
+        withdrawal = last_transition(session, specialist.id, "withdraw")
+        if withdrawal is not None:
+            withdrawn_at = withdrawal.at
             undo_withdrawal(session, specialist, actor, withdrawn_at, now)
 
 
@@ -300,22 +295,32 @@ def undo_withdrawal(
             .where(DueItem.key.in_([due_item_key(i) for i in restored]))
             .values(cancelled_at=None, claimed_at=None)
         )
-    for paid in session.scalars(
-        select(LedgerEntry).where(
+    # What the withdrawal paid pro rata, net of any reversal since (a withdrawal undone and
+    # made again at the same instant must not be reversed twice).
+    paid = session.execute(
+        select(
+            LedgerEntry.programme_year,
+            LedgerEntry.school_id,
+            func.sum(LedgerEntry.amount_pence),
+        )
+        .where(
             LedgerEntry.specialist_id == specialist.id,
             LedgerEntry.origin == ledger.WITHDRAWAL,
-            LedgerEntry.at == withdrawn_at,
-            LedgerEntry.amount_pence > 0,
+            LedgerEntry.at >= withdrawn_at,
         )
-    ).all():
+        .group_by(LedgerEntry.programme_year, LedgerEntry.school_id)
+    ).all()
+    for year, school_id, amount in paid:
+        if not amount or amount <= 0:
+            continue
         ledger.append(
             session,
-            specialist_id=paid.specialist_id,
-            school_id=paid.school_id,
-            programme_year=paid.programme_year,
+            specialist_id=specialist.id,
+            school_id=school_id,
+            programme_year=year,
             kind=ledger.ADJUSTMENT,
             origin=ledger.WITHDRAWAL,  # nets the payment out of every figure of the report
-            amount_pence=-paid.amount_pence,
+            amount_pence=-int(amount),
             actor=actor.email,
             reason=ledger.PRO_RATA_REASON,
             at=now,
