@@ -21,9 +21,9 @@ def test_demo_builds_a_cohort_and_runs_it_to_year3_then_simulate_continues(tmp_p
     assert states["not_selected"] == out["not_selected"] > 0
     assert len(out["refused"]) > 0 and all(r["reasons"] for r in out["refused"])
     emails = out["emails_by_template"]
-    # The teacher who withdrew in August was invited, but not reminded (two reminders); the
-    # head's invitation is the school's, sent the next working day (issue 15): by then no one
-    # from that school was going, so the head had neither invitation nor reminders.
+    # The teacher who withdrew in August was invited, but not reminded (two reminders). The
+    # head's invitation is the school's, due the next working day (issue 15); the demo's clock
+    # reaches it as that teacher withdraws, so the head has neither invitation nor reminders.
     assert emails["launch_reminder"] == 2 * emails["launch_invitation"] - 2
     assert emails["specialist_moved"] == 2  # both headteachers
     assert emails["stuck_specialists"] > 0
