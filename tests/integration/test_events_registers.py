@@ -69,10 +69,10 @@ def test_a_register_records_the_event_for_everyone_ticked_once(world):
     a, b = in_year1(world)
     world.clock.set(datetime(2025, 10, 17, 9, tzinfo=UTC))
     saved = register(rt.uow(), ADMIN, 9, "y1-central1", [a, b], world.clock.now())
-    assert saved == {"recorded": [a, b], "already": []}
+    assert saved == {"recorded": [a, b], "already": [], "removed": []}
     assert milestones(world, a) == [("central_day", 2, date(2025, 10, 16))]
     again = register(rt.uow(), ADMIN, 9, "y1-central1", [a, b], world.clock.now())
-    assert again == {"recorded": [], "already": [a, b]}
+    assert again == {"recorded": [], "already": [a, b], "removed": []}
     assert milestones(world, b) == [("central_day", 2, date(2025, 10, 16))]
     with rt.uow() as uow:
         claims = uow.session.scalars(select(FundingLine.amount_pence)).all()
@@ -91,9 +91,20 @@ def test_a_register_with_one_bad_line_saves_nothing_and_says_why(world):
     with pytest.raises(InvalidInput, match="twice"):
         register(rt.uow(), ADMIN, 9, "y1-central2", [a, a], world.clock.now())
     register(rt.uow(), ADMIN, 9, "y1-central2", [a, b], world.clock.now())
-    with pytest.raises(DomainError, match="milestone void"):
-        register(rt.uow(), ADMIN, 9, "y1-central2", [a], world.clock.now())
-    assert len(milestones(world, b)) == 1
+    with pytest.raises(NotPermitted):  # taking someone off is a correction: not hub staff's
+        register(rt.uow(), Actor("s@n.example", Role.HUB_STAFF, 1), 9, "y1-central2", [a],
+                 world.clock.now())  # fmt: skip
+    saved = register(rt.uow(), ADMIN, 9, "y1-central2", [a], world.clock.now())
+    assert saved == {"recorded": [], "already": [a], "removed": [b]}
+    with rt.uow() as uow:
+        void = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.specialist_id == b, AuditEntry.name == "void")
+        ).one()
+        line = uow.session.scalars(select(FundingLine).where(FundingLine.specialist_id == b)).one()
+    assert void.reason == "taken off the register of y1-central2"
+    assert line.removed_at is not None  # the day's claim, not yet on a statement, is gone
+    again = register(rt.uow(), ADMIN, 9, "y1-central2", [a, b], world.clock.now())
+    assert again == {"recorded": [b], "already": [a], "removed": []}  # ticked again
 
 
 def test_the_launch_register_records_the_heads_attendance(world):
@@ -157,7 +168,7 @@ def test_the_commands(world, database_url, monkeypatch):
         cli, ["register", "y1-central1", "--cohort", "9", "--attended", f"{a},{b}", "--json"]
     )
     assert saved.exit_code == 0, saved.output
-    assert json.loads(saved.output) == {"recorded": [a, b], "already": []}
+    assert json.loads(saved.output) == {"recorded": [a, b], "already": [], "removed": []}
     bad = runner.invoke(cli, ["register", "y1-central1", "--cohort", "9", "--attended", "a,b"])
     assert bad.exit_code == 2 and "separated by commas" in bad.output
     refused = runner.invoke(

@@ -73,7 +73,7 @@ def register(env: Env, event_id: str, cohort: int, attended: list[int], as_json)
     else:
         click.echo(
             f"register of {event_id} saved: {len(saved['recorded'])} recorded, "
-            f"{len(saved['already'])} already on it"
+            f"{len(saved['already'])} already on it, {len(saved['removed'])} taken off"
         )
 
 

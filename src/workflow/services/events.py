@@ -10,8 +10,9 @@ ticked specialist gets that event's milestone (central days = the event's durati
 launch = the headteacher's attendance, ``launch_attended``), recorded through the same
 ``specialists.record_in`` as ``workflow record``, and a register mark that remembers
 which milestone the event recorded. Ticking someone twice records nothing more. A register
-saved again without someone ticked before is refused until milestone void (issue 14) is
-in place: un-ticking voids that event's milestone, with the register as the reason.
+saved again without someone ticked before voids that event's milestone for them
+(``corrections.void_in``, with the register as the reason; hub leads and national admins
+may, as for any void), in the same transaction.
 
 ``set_link`` keeps an online event's joining link; reminders carry it (``with_link``).
 """
@@ -30,6 +31,7 @@ from workflow.db.models import EventLink, RegisterMark, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import DomainError, InvalidInput, NotFound
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
+from workflow.services.corrections import void_in
 from workflow.services.setup import cohort_by_number
 from workflow.services.specialists import record_in
 from workflow.states.rules import CohortRules, Event, rules_from_snapshot
@@ -135,7 +137,7 @@ def register(
     attended: list[int],
     now: datetime,
 ) -> dict[str, list[int]]:
-    """Save one event's register: ``{"recorded": [...], "already": [...]}`` (ids).
+    """Save one event's register: ``{"recorded", "already", "removed"}`` (ids).
 
     All or nothing: if one specialist cannot be recorded, nothing is, and the refusal
     names each one.
@@ -156,12 +158,12 @@ def register(
                 )
             )
         }
-        unticked = sorted(set(marks) - set(attended))
-        if unticked:
-            raise DomainError(
-                f"specialists {', '.join(map(str, unticked))} were on this register before; "
-                "taking them off needs milestone void (not yet available here)"
-            )
+        removed = sorted(set(marks) - set(attended))
+        for sid in removed:  # un-ticked: that event's milestone is voided
+            void_in(session, actor, sid, marks[sid].milestone_id,
+                    f"taken off the register of {event_id}", now)  # fmt: skip
+            session.delete(marks.pop(sid))
+        session.flush()
         kind = MILESTONE_OF[event.kind]
         on = local_date(event.starts_at, session_timezone(session))
         half_days = event.half_days if kind == "central_day" else None
@@ -187,4 +189,4 @@ def register(
         if problems:
             raise DomainError("register not saved: " + "; ".join(problems))
         uow.commit()
-        return {"recorded": recorded, "already": already}
+        return {"recorded": recorded, "already": already, "removed": removed}
