@@ -33,8 +33,14 @@ class FixedClock:
         self._at = at.astimezone(UTC)
 
 
+#: The years a "now" may fall in (``WORKFLOW_NOW``, ``simulate --from/--until``): anything
+#: else is a typing slip, and 9999-12-31 would overflow the first date arithmetic.
+NOW_YEARS = (2000, 2100)
+
+
 def parse_now(text: str, tz: ZoneInfo) -> datetime:
-    """``WORKFLOW_NOW``: an ISO date (midnight, local time) or datetime (local if naive)."""
+    """``WORKFLOW_NOW``: an ISO date (midnight, local time) or datetime (local if naive),
+    in the years ``NOW_YEARS``."""
     try:
         if "T" in text or " " in text.strip():
             parsed = datetime.fromisoformat(text)
@@ -42,8 +48,11 @@ def parse_now(text: str, tz: ZoneInfo) -> datetime:
             parsed = datetime.combine(date.fromisoformat(text), time())
     except ValueError:
         raise SettingsError(
-            f"WORKFLOW_NOW: {text!r} is not an ISO 8601 date or datetime (e.g. 2025-09-01)"
+            f"WORKFLOW_NOW: {text[:40]!r} is not an ISO 8601 date or datetime (e.g. 2025-09-01)"
         ) from None
+    first, last = NOW_YEARS
+    if not first <= parsed.year <= last:
+        raise SettingsError(f"WORKFLOW_NOW: {text[:40]!r} is not between {first} and {last}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(UTC)

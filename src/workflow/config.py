@@ -48,8 +48,20 @@ class Settings(msgspec.Struct, kw_only=True):
     worker_max_crashes: Annotated[int, Meta(ge=1)] = 5
     # Redis: a worker silent this long is taken for dead and its messages are requeued, by a
     # check that runs on `worker_maintenance_chance` in a million Redis commands.
-    worker_heartbeat_timeout_ms: Annotated[int, Meta(ge=100)] = 60_000
-    worker_maintenance_chance: Annotated[int, Meta(ge=0, le=1_000_000)] = 1_000
+    worker_heartbeat_timeout_ms: Annotated[int, Meta(ge=100)] = 20_000
+    worker_maintenance_chance: Annotated[int, Meta(ge=0, le=1_000_000)] = 100_000
+    # An outbox row published this long ago whose effect is not recorded, and whose message
+    # the broker no longer holds, is published again (workers/relay.py).
+    outbox_redeliver_after_s: Annotated[float, Meta(gt=0, le=86_400)] = 60.0
+
+    # Personal data (services/gdpr/). The secret that keys the hash of an erased address
+    # (kept outside the database, so that a copy of it cannot confirm whose address it was);
+    # erasure is refused while it is unset.
+    erasure_key: str | None = None
+    # Retention, applied daily (services/gdpr/retention.py; the reasons are in its docstring).
+    retention_not_selected_months: Annotated[int, Meta(ge=1)] = 12
+    retention_email_content_days: Annotated[int, Meta(ge=1)] = 90
+    retention_left_years: Annotated[int, Meta(ge=1)] = 6
 
     def __post_init__(self) -> None:
         self.database_url = _database_url(self.database_url)

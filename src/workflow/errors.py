@@ -40,10 +40,19 @@ class TransitionNotAllowed(DomainError):
 
     def __init__(self, trigger: str, state: str, allowed: list[str]):
         self.trigger, self.state, self.allowed = trigger, state, allowed
-        allowed_text = ", ".join(allowed) if allowed else "none"
+        # Named as the commands people type: the year triggers (start_year1, ...) are
+        # fired by ``workflow advance``.
+        commands = list(dict.fromkeys(command_for(t) for t in allowed))
+        allowed_text = ", ".join(commands) if commands else "nothing"
         super().__init__(
-            f"cannot {trigger} a specialist who is {state}; allowed from {state}: {allowed_text}"
+            f"cannot {command_for(trigger)} a specialist who is {state};"
+            f" from {state} you may: {allowed_text}"
         )
+
+
+def command_for(trigger: str) -> str:
+    """The command that fires a trigger (the year starts are ``advance``)."""
+    return "advance" if trigger.startswith("start_") else trigger.replace("_", "-")
 
 
 class GuardFailed(DomainError):

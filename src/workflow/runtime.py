@@ -48,6 +48,8 @@ class Runtime:
         default=lambda broker: broker.close(), repr=False
     )
     _engine: Engine | None = field(default=None, repr=False)
+    #: Called by long work as it makes progress (the scheduler's watchdog listens).
+    heartbeat: Callable[[], None] = field(default=lambda: None, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -57,7 +59,7 @@ class Runtime:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine, self.settings.timezone)
+        return session_factory(self.engine, self.settings.timezone, self.settings.erasure_key)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock)

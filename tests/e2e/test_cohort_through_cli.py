@@ -84,7 +84,8 @@ def test_a_cohort_through_the_command_line(wf):
     wf("decline", str(mary), "--reason", "allocation full this year", token=lead)
 
     for sid in (ada, alan):
-        wf("record", str(sid), "launch-attended", "--date", "2025-09-30", token=staff)
+        wf("record", str(sid), "launch-attended", "--date", "2025-09-30", token=staff,
+           now="2025-09-30T15:00")  # fmt: skip
         wf("advance", str(sid), token=lead, now="2025-09-01T09:00")
     wf("record", str(ada), "central-day", "--days", "5.5", token=staff, now="2026-05-14T16:00")
     wf("record", str(ada), "development-day", "--days", "2", token=staff, now="2026-06-01T16:00")

@@ -85,7 +85,7 @@ def test_pounds_are_shown_with_thousands_and_pence():
     [
         (["--cohort", "7"], "cohort 7 not found", 1),
         (["--cohort", "9", "--hub", "west"], "hub 'west' not found", 1),
-        (["--cohort", "nine"], "is not a valid integer", 2),
+        (["--cohort", "nine"], "expected a cohort number", 2),
         ([], "Missing option '--cohort'", 2),
     ],
 )

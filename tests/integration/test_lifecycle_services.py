@@ -173,7 +173,7 @@ def test_defer_and_resume_return_to_the_year_left(world):
 def test_a_refused_trigger_writes_nothing(world):
     (sid,) = world.nominate()
     before = count(world.runtime, AuditEntry), count(world.runtime, OutboxMessage)
-    with pytest.raises(DomainError, match="allowed from nominated: select, decline, withdraw"):
+    with pytest.raises(DomainError, match="from nominated you may: select, decline, withdraw"):
         fire(world, sid, "start_year2")
     assert (count(world.runtime, AuditEntry), count(world.runtime, OutboxMessage)) == before
 

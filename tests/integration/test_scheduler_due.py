@@ -85,9 +85,9 @@ def test_claims_are_exclusive_until_stale(runtime):
         uow.commit()
     assert [c.key for c in first] == ["r:1"]  # r:2 is not due yet
     with runtime.uow() as uow:
-        assert due.claim_due(uow.session, T0 + timedelta(minutes=5), 10) == []
+        assert due.claim_due(uow.session, T0 + timedelta(seconds=60), 10) == []
         uow.commit()
-    # The first dispatcher died; after ten minutes its claim is stale and r:1 is taken again.
+    # The first dispatcher died (its lease is not renewed); after 90 s r:1 is taken again.
     later = T0 + timedelta(hours=1)
     with runtime.uow() as uow:
         again = due.claim_due(uow.session, later, 10)
@@ -98,7 +98,9 @@ def test_claims_are_exclusive_until_stale(runtime):
 def test_a_scheduler_down_across_the_due_date_does_it_once_when_back(runtime):
     add(runtime, reminder("r:1", datetime(2025, 9, 10, 8, tzinfo=UTC)))
     assert dispatch_due(runtime, ONLY_REMINDERS, now=T0).total == 0
-    back = datetime(2025, 9, 24, 12, tzinfo=UTC)  # two weeks down
+    # Five days down: late, but within what a reminder without an event may be late by
+    # (services.reminders.LATE_LIMIT; test_stale_reminders has the ones that expire).
+    back = datetime(2025, 9, 15, 12, tzinfo=UTC)
     assert dispatch_due(runtime, ONLY_REMINDERS, now=back).total == 1
     assert dispatch_due(runtime, ONLY_REMINDERS, now=back + timedelta(days=1)).total == 0
     assert outbox_keys(runtime) == {"-:central_event_reminder:specialist:r:1": 1}
@@ -108,17 +110,17 @@ def test_a_scheduler_down_across_the_due_date_does_it_once_when_back(runtime):
 def test_a_crash_in_the_work_leaves_neither_the_email_nor_done(runtime):
     add(runtime, reminder("r:1", T0))
 
-    def write_then_crash(session, item, now):
-        reminder_item(session, item, now)
+    def write_then_crash(session, item, now, tz):
+        reminder_item(session, item, now, tz)
         raise RuntimeError("the process dies here")
 
     with pytest.raises(RuntimeError):
         dispatch_due(runtime, {REMINDER: Handler(write_then_crash, True)}, now=T0)
     assert outbox_keys(runtime) == {}
     assert items(runtime)["r:1"].done_at is None
-    # Claimed by the dead dispatcher: left alone for ten minutes, then done once.
-    assert dispatch_due(runtime, ONLY_REMINDERS, now=T0 + timedelta(minutes=1)).total == 0
-    assert dispatch_due(runtime, ONLY_REMINDERS, now=T0 + timedelta(minutes=11)).total == 1
+    # Claimed by the dead dispatcher: left alone while its lease runs, then done once.
+    assert dispatch_due(runtime, ONLY_REMINDERS, now=T0 + timedelta(seconds=60)).total == 0
+    assert dispatch_due(runtime, ONLY_REMINDERS, now=T0 + timedelta(seconds=100)).total == 1
     assert sum(outbox_keys(runtime).values()) == 1
 
 
@@ -248,3 +250,17 @@ def test_withdraw_and_defer_cancel_reminders_and_resume_brings_back_the_future(w
             if p["template"] == "launch_invitation"
         ]  # fmt: skip
     assert len(invitations) == 3
+
+
+def test_a_renewed_claim_is_held_and_a_lapsed_one_is_taken_over(runtime):
+    add(runtime, reminder("r:1", T0))
+    with runtime.uow() as uow:
+        due.claim_due(uow.session, T0, 10)
+        due.renew_claims(uow.session, [1], T0 + timedelta(seconds=80))  # alive at 80 s
+        uow.commit()
+    with runtime.uow() as uow:
+        assert due.claim_due(uow.session, T0 + timedelta(seconds=120), 10) == []
+        # not renewed again: its lease lapses 90 s after the last renewal
+        assert [c.key for c in due.claim_due(uow.session, T0 + timedelta(seconds=171), 10)] == [
+            "r:1"
+        ]

@@ -89,3 +89,20 @@ def test_the_scheduler_command_stops_cleanly_on_sigterm(database_url, tmp_path):
     _, rest = process.communicate(timeout=30)
     assert process.returncode == 0, "".join(lines) + rest
     assert "scheduler stopped" in rest
+
+
+def test_a_long_tick_that_makes_progress_is_not_taken_for_a_stall(runtime):
+    """The watchdog hears the work's own heartbeat: a 1.5 s tick beating every 0.1 s
+    outlives a stall window of 0.6 s (3 intervals of 0.2 s)."""
+    stop = threading.Event()
+
+    def long_tick(rt):
+        for _ in range(15):
+            time.sleep(0.1)
+            rt.heartbeat()
+        stop.set()
+
+    code = run_scheduler(
+        runtime, tick=long_tick, interval=0.2, stall_intervals=3, stop=stop, persistent=False
+    )
+    assert code == 0

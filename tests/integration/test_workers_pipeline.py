@@ -144,7 +144,7 @@ def test_exhausted_retries_end_in_the_dead_letters(runtime):
         assert letter.attempts == 4  # the first try and max_retries=3 retries
         assert letter.args["args"][0]["key"] == key
     assert runtime.sender.sent == []
-    assert email_status(runtime, key) == "pending"
+    assert email_status(runtime, key) == "dead"  # marked with the dead letter: show says so
 
 
 def test_a_permanent_failure_is_dead_lettered_listed_and_retried_once(runtime):

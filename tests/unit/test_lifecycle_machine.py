@@ -83,11 +83,11 @@ def test_refusal_names_state_and_allowed_triggers():
         fire(S.WITHDRAWN, "select")
     assert (
         str(caught.value)
-        == "cannot select a specialist who is withdrawn; allowed from withdrawn: reinstate"
+        == "cannot select a specialist who is withdrawn; from withdrawn you may: reinstate"
     )
     with pytest.raises(TransitionNotAllowed) as caught:
         fire(S.YEAR1, "select")
-    assert "allowed from year1: start_year2, defer, withdraw" in str(caught.value)
+    assert "from year1 you may: advance, defer, withdraw" in str(caught.value)
 
 
 def test_unknown_trigger_is_refused_like_any_other():

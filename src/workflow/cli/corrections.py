@@ -7,10 +7,14 @@ import click
 
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json
+from workflow.cli.params import COHORT_NUMBER, RECORD_ID, URN
+from workflow.cli.params import REASON as REASON_TEXT
 from workflow.services import changes, corrections, workgroups
 
-ID = click.argument("specialist_id", metavar="ID", type=click.IntRange(1, 2**63 - 1))
-REASON = click.option("--reason", required=True, help="Why: kept in the audit trail.")
+ID = click.argument("specialist_id", metavar="ID", type=RECORD_ID)
+REASON = click.option(
+    "--reason", type=REASON_TEXT, required=True, help="Why: kept in the audit trail."
+)
 
 
 @click.command()
@@ -30,7 +34,7 @@ def reinstate(env: Env, specialist_id: int, reason: str, as_json: bool) -> None:
 
 @click.command("change-cohort")
 @ID
-@click.option("--cohort", type=click.IntRange(1, 10_000), required=True, help="A later cohort.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="A later cohort.")
 @REASON
 @click.option("--override", is_flag=True, help="Go ahead although the year was part-paid.")
 @json_option
@@ -53,7 +57,7 @@ def milestone() -> None:
 
 @milestone.command("void")
 @ID
-@click.argument("milestone_id", metavar="MILESTONE_ID", type=click.IntRange(1, 2**63 - 1))
+@click.argument("milestone_id", metavar="MILESTONE_ID", type=RECORD_ID)
 @REASON
 @json_option
 @pass_env
@@ -77,7 +81,7 @@ def specialist() -> None:
 @ID
 @click.option("--name", help="The teacher's full name.")
 @click.option("--email", help="The teacher's email address.")
-@click.option("--reason", help="Why (optional): kept in the audit trail.")
+@click.option("--reason", type=REASON_TEXT, help="Why (optional): kept in the audit trail.")
 @json_option
 @pass_env
 def specialist_edit(env: Env, specialist_id, name, email, reason, as_json) -> None:
@@ -93,7 +97,7 @@ def specialist_edit(env: Env, specialist_id, name, email, reason, as_json) -> No
 
 @click.command()
 @ID
-@click.option("--school", "urn", required=True, help="The new school's six-digit URN.")
+@click.option("--school", "urn", type=URN, required=True, help="The new school's six-digit URN.")
 @REASON
 @json_option
 @pass_env

@@ -8,6 +8,7 @@ import sys
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
+from workflow.cli.params import RECORD_ID
 
 
 @click.group("dead-letters")
@@ -34,7 +35,7 @@ def list_command(env: Env, include_retried: bool, as_json: bool) -> None:
 
 
 @dead_letters.command("retry")
-@click.argument("dead_letter_id", type=int, required=False)
+@click.argument("dead_letter_id", type=RECORD_ID, required=False)
 @click.option("--all", "retry_all", is_flag=True, help="Retry every dead letter not yet retried.")
 @json_option
 @pass_env

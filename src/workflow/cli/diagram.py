@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,7 +20,8 @@ import click
     help="Mermaid text, Graphviz dot text, or an SVG/PNG picture (needs Graphviz).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
-def diagram(fmt: str, output: Path | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (text formats).")
+def diagram(fmt: str, output: Path | None, as_json: bool) -> None:
     """Print the specialist lifecycle, generated from the state machine itself."""
     from workflow.states import diagram as lifecycle_diagram
 
@@ -38,7 +40,16 @@ def diagram(fmt: str, output: Path | None) -> None:
             check=True,
         ).stdout  # fmt: skip
     if output:
-        output.write_bytes(data)
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+        if as_json:
+            click.echo(json.dumps({"format": fmt, "written": str(output)}))
+    elif as_json and fmt in ("mermaid", "dot"):
+        click.echo(json.dumps({"format": fmt, "diagram": data.decode()}))
+    elif as_json:
+        raise click.UsageError(f"--json carries text: use -o FILE for {fmt}")
     elif fmt == "png":
         raise click.UsageError("a PNG needs -o FILE")
     else:

@@ -7,6 +7,8 @@ Needs no database and no token: ``templates`` lists the notification registry
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from workflow.notify.notifications import REGISTRY
@@ -22,8 +24,14 @@ def email() -> None:
 
 
 @email.command("templates")
-def templates() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def templates(as_json: bool) -> None:
     """List the email templates and who receives each."""
+    if as_json:
+        click.echo(
+            json.dumps([{"template": n, "about": note.description} for n, note in REGISTRY.items()])
+        )
+        return
     width = max(len(name) for name in REGISTRY)
     for name, note in REGISTRY.items():
         click.echo(f"{name:<{width}}  {note.description}")
@@ -39,17 +47,26 @@ def templates() -> None:
     default=None,
     help="Whose copy to show (the wording differs); default: the template's first reader.",
 )
-def preview(template: str, as_html: bool, role: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def preview(template: str, as_html: bool, role: str | None, as_json: bool) -> None:
     """Show TEMPLATE rendered with sample values: subject, text, and what else it carries."""
     context = sample_context(template)
     to = address_for_role(role, context) if role else sample_recipient(template, context)
     email_ = render_email(template, context, to=to, sender=SAMPLE_SENDER, now=SAMPLE_NOW)
     message = email_.message()
     html = message.get_body(preferencelist=("html",))
+    text = message.get_body(preferencelist=("plain",))
+    if as_json:
+        click.echo(json.dumps({
+            **{h.lower().replace("-", "_"): message[h] for h in ("Subject", "From", "To")},
+            "text": text.get_content() if text is not None else None,
+            "html": html.get_content() if html is not None else None,
+            "attachments": [p.get_filename() for p in message.iter_attachments()],
+        }))  # fmt: skip
+        return
     if as_html:
         click.echo(html.get_content() if html is not None else "", nl=False)
         return
-    text = message.get_body(preferencelist=("plain",))
     for header in ("Subject", "From", "To", "Reply-To"):
         if message[header]:
             click.echo(f"{header}: {message[header]}")

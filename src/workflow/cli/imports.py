@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
-from workflow.cli.output import emit_json
+from workflow.cli.output import emit_json, progress
+from workflow.cli.params import COHORT_NUMBER
 
 
 @click.group("import")
@@ -18,7 +19,7 @@ def import_() -> None:
 
 @import_.command("nominations")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--cohort", type=int, required=True, help="The cohort nominated to.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="The cohort nominated to.")
 @click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if some fail.")
 @json_option
@@ -36,9 +37,11 @@ def nominations(env: Env, file: Path, cohort: int, dry_run, skip_invalid, as_jso
         data = file.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
-    result = import_nominations(
-        env.uow(), env.actor, data, cohort, env.now(), dry_run=dry_run, skip_invalid=skip_invalid
-    )
+    with progress(None, "importing") as bar:
+        result = import_nominations(
+            env.uow(), env.actor, data, cohort, env.now(),
+            dry_run=dry_run, skip_invalid=skip_invalid, progress=bar,
+        )  # fmt: skip
     if as_json:
         emit_json(result.as_dict())
     else:

@@ -11,6 +11,7 @@ import click
 
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json, pounds, table, write_csv
+from workflow.cli.params import COHORT_NUMBER
 
 FUNDING_COLUMNS = (
     "urn", "hub", "entitled_pence", "released_pence", "scheduled_pence", "cancelled_pence",
@@ -30,7 +31,7 @@ def report() -> None:
 
 
 @report.command("cohort")
-@click.argument("number", type=int)
+@click.argument("number", type=COHORT_NUMBER)
 @click.option("--hub", "hub_code", help="Only this hub.")
 @click.option("--csv", "csv_path", help="Also write the report to this CSV file.")
 @json_option
@@ -62,7 +63,7 @@ def report_cohort(env: Env, number: int, hub_code, csv_path, as_json) -> None:
 
 
 @report.command("funding")
-@click.option("--cohort", type=int, required=True, help="The cohort number.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="The cohort number.")
 @click.option("--hub", "hub_code", help="Only this hub's schools.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report to this CSV file (pence).")  # fmt: skip
@@ -107,7 +108,7 @@ COMMANDS = [report]
 
 
 @report.command("progress")
-@click.option("--cohort", type=int, required=True, help="The cohort number.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="The cohort number.")
 @click.option("--hub", "hub_code", help="Only this hub.")
 @click.option(
     "--term",

@@ -105,7 +105,7 @@ def simulate(env: Env, until_text: str, from_text: str | None, as_json: bool) ->
         raise InvalidInput(str(exc).replace("WORKFLOW_NOW: ", "")) from None
     if until < start:
         raise InvalidInput(f"--until {until_text} is before the start ({start.date()})")
-    authorize(env.actor, Action.SETUP)
+    authorize(env.actor, Action.OPERATE)
     runtime = bootstrap(settings, clock=FixedClock(start))
     try:
         from workflow.cli.output import progress

@@ -7,9 +7,10 @@ from datetime import datetime
 
 import click
 
+from workflow.cli import directory
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json
-from workflow.cli.specialists import iso_date
+from workflow.cli.params import COHORT_NUMBER, DATE, URN, whole
 from workflow.services.auth import Role
 from workflow.services.setup import FUNDING, PHASES
 
@@ -87,8 +88,8 @@ def hub_add(env: Env, code, name, region, secondary_schools, as_json) -> None:
 
 @hub.command("allocate")
 @click.argument("code")
-@click.option("--cohort", type=int, required=True, help="Cohort number.")
-@click.option("--places", type=click.IntRange(min=0), required=True, help="Number of places.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="Cohort number.")
+@click.option("--places", type=whole(0, 100_000), required=True, help="Number of places.")
 @json_option
 @pass_env
 def hub_allocate(env: Env, code, cohort, places, as_json) -> None:
@@ -129,7 +130,7 @@ def school() -> None:
 
 
 @school.command("add")
-@click.argument("urn")
+@click.argument("urn", type=URN)
 @click.option("--name", required=True)
 @click.option("--hub", "hub_code", required=True, help="The school's Maths Hub code.")
 @click.option("--phase", required=True, type=click.Choice(PHASES))
@@ -179,7 +180,7 @@ def cohort() -> None:
 
 
 @cohort.command("add")
-@click.argument("number", type=int)
+@click.argument("number", type=COHORT_NUMBER)
 @click.option("--rules", required=True, help="A shipped rules name (cohort-9) or a .toml file.")
 @json_option
 @pass_env
@@ -205,8 +206,8 @@ def _closes(ctx, _param, value):
 
 
 @cohort.command("window")
-@click.argument("number", type=int)
-@click.option("--opens", required=True, callback=iso_date, help="First day (YYYY-MM-DD).")
+@click.argument("number", type=COHORT_NUMBER)
+@click.option("--opens", required=True, type=DATE, help="First day (YYYY-MM-DD).")
 @click.option(
     "--closes",
     required=True,
@@ -226,5 +227,15 @@ def cohort_window(env: Env, number, opens, closes, nominees_per_school, as_json)
     else:
         click.echo(f"cohort {number}: nominations from {opens} until {closes.isoformat()}")
 
+
+# The list commands and ``staff token`` live in cli/directory.py.
+for group, command in (
+    (staff, directory.staff_list),
+    (staff, directory.staff_token),
+    (hub, directory.hub_list),
+    (school, directory.school_list),
+    (cohort, directory.cohort_list),
+):
+    group.add_command(command)
 
 COMMANDS = [init, staff, hub, school, cohort]

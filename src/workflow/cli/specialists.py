@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
-from workflow.cli.output import emit_json, pounds, table
+from workflow.cli.output import echo, emit_json, pounds, table
+from workflow.cli.params import (
+    COHORT_NUMBER,
+    DATE,
+    DAYS,
+    HALF_DAYS,
+    REASON,
+    RECORD_ID,
+    URN,
+    iso_date,
+)
+from workflow.services.validation import EARLIEST_TEACHING
 from workflow.states.lifecycle import State
 
-
-def iso_date(_ctx, _param, value):
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-09-01") from None
-
-
-date_option = click.option(
-    "--date", "on", callback=iso_date, help="When (YYYY-MM-DD); default today."
-)
+date_option = click.option("--date", "on", type=DATE, help="When (YYYY-MM-DD); default today.")
 
 
 @click.command()
-@click.option("--cohort", type=int, required=True, help="Cohort number.")
-@click.option("--school", "urn", required=True, help="The school's six-digit URN.")
+@click.option("--cohort", type=COHORT_NUMBER, required=True, help="Cohort number.")
+@click.option("--school", "urn", type=URN, required=True, help="The school's six-digit URN.")
 @click.option("--name", required=True, help="The teacher's full name.")
 @click.option("--email", required=True, help="The teacher's email address.")
 @click.option("--qts/--no-qts", required=True, default=None, help="Qualified teacher status?")
-@click.option("--teaching-since", required=True, callback=iso_date, help="YYYY-MM-DD.")
+@click.option(
+    "--teaching-since", required=True, type=iso_date(EARLIEST_TEACHING), help="YYYY-MM-DD."
+)
 @click.option("--accredited-pd-lead", is_flag=True,
               help="Already an NCETM Accredited secondary PD Lead.")  # fmt: skip
 @click.option(
@@ -40,7 +39,9 @@ date_option = click.option(
 @click.option("--extra-nominee", is_flag=True,
               help="Accept beyond the school's nominees (national admin).")  # fmt: skip
 @click.option("--not-duplicate", is_flag=True, help="Accept although it looks like a duplicate.")
-@click.option("--reason", help="Required with --late, --extra-nominee or --not-duplicate.")
+@click.option(
+    "--reason", type=REASON, help="Required with --late, --extra-nominee or --not-duplicate."
+)
 @json_option
 @pass_env
 def nominate(env: Env, cohort, urn, name, email, qts, teaching_since, accredited_pd_lead,
@@ -64,7 +65,7 @@ def _decision(name: str, trigger: str, doc: str, reason: str | None = None):
     """A command that fires one trigger: select, decline, withdraw, defer, resume."""
 
     @click.command(name, help=doc)
-    @click.argument("specialist_id", metavar="ID", type=int)
+    @click.argument("specialist_id", metavar="ID", type=RECORD_ID)
     @json_option
     @pass_env
     def command(env: Env, specialist_id: int, as_json: bool, reason: str | None = None) -> None:
@@ -74,7 +75,7 @@ def _decision(name: str, trigger: str, doc: str, reason: str | None = None):
         _moved(specialist_id, outcome, as_json)
 
     if reason:
-        command = click.option("--reason", required=True, help=reason)(command)
+        command = click.option("--reason", type=REASON, required=True, help=reason)(command)
     return command
 
 
@@ -97,9 +98,11 @@ resume = _decision("resume", "resume", "Resume a deferred specialist where they 
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @click.option("--override", is_flag=True, help="Advance although a requirement is unmet.")
-@click.option("--reason", help="Required with --override: why the requirement is waived.")
+@click.option(
+    "--reason", type=REASON, help="Required with --override: why the requirement is waived."
+)
 @json_option
 @pass_env
 def advance(env: Env, specialist_id: int, override: bool, reason: str | None, as_json) -> None:
@@ -122,27 +125,22 @@ MILESTONE_KINDS = {
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @click.argument("kind", type=click.Choice(list(MILESTONE_KINDS)))
-@click.option("--days", help="central-day, development-day: days, in steps of 0.5.")
-@click.option("--half-days", type=int, help="hub-support: number of half-days.")
+@click.option("--days", type=DAYS, help="central-day, development-day: days, in steps of 0.5.")
+@click.option("--half-days", type=HALF_DAYS, help="hub-support: number of half-days.")
 @date_option
 @json_option
 @pass_env
 def record(env: Env, specialist_id, kind, days, half_days, on, as_json) -> None:
     """Record a milestone: launch attended, central or development days, hub support,
     PD Lead accreditation."""
-    from workflow.errors import InvalidInput
     from workflow.services.specialists import record_milestone
-    from workflow.states.rules import to_half_days
 
     if kind in ("central-day", "development-day"):
         if days is None:
             raise click.UsageError(f"{kind} needs --days")
-        try:
-            half_days = to_half_days(float(days))
-        except ValueError:
-            raise InvalidInput(f"--days {days}: give days in steps of 0.5") from None
+        half_days = days  # DAYS gives half-days
     elif kind == "hub-support" and half_days is None:
         raise click.UsageError("hub-support needs --half-days")
     record_milestone(
@@ -156,7 +154,7 @@ def record(env: Env, specialist_id, kind, days, half_days, on, as_json) -> None:
 
 
 @click.command()
-@click.argument("specialist_id", metavar="ID", type=int)
+@click.argument("specialist_id", metavar="ID", type=RECORD_ID)
 @json_option
 @pass_env
 def show(env: Env, specialist_id: int, as_json: bool) -> None:
@@ -168,9 +166,9 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data['name']} <{data['email']}>  #{data['id']}  version {data['version']}")
-    click.echo(f"state: {data['state']}   cohort {data['cohort']} ({data['rules']})")
-    click.echo(f"school: {data['school']} ({data['school_urn']}), hub {data['hub']}")
+    echo(f"{data['name']} <{data['email']}>  #{data['id']}  version {data['version']}")
+    echo(f"state: {data['state']}   cohort {data['cohort']} ({data['rules']})")
+    echo(f"school: {data['school']} ({data['school_urn']}), hub {data['hub']}")
     tz = env.runtime.settings.tz
     table("History", ["trigger", "from", "to", "by", "at (UK time)", "reason"],
           [(h["trigger"], h["from"], h["to"], h["actor"], local_time(h["at"], tz),
@@ -185,10 +183,13 @@ def show(env: Env, specialist_id: int, as_json: bool) -> None:
            for f in data["funding"]])  # fmt: skip
     table("Emails", ["template", "to", "status"],
           [(e["template"], e["to"], e["status"]) for e in data["emails"]])  # fmt: skip
+    table("Reminders", ["template", "to", "due (UK time)", "status", "why"],
+          [(r["template"], r["to"], local_time(r["due"], tz), r["status"], r["why"] or "")
+           for r in data["reminders"]])  # fmt: skip
 
 
 @click.command("list")
-@click.option("--cohort", type=int, help="Only this cohort.")
+@click.option("--cohort", type=COHORT_NUMBER, help="Only this cohort.")
 @click.option("--hub", "hub_code", help="Only this hub.")
 @click.option(
     "--state",
@@ -202,7 +203,7 @@ def list_(env: Env, cohort, hub_code, state, stuck, as_json) -> None:
     from workflow.services.views import list_specialists, stuck_specialists
 
     if stuck:
-        rows = stuck_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code)
+        rows = stuck_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code, state=state)
     else:
         rows = list_specialists(env.uow(), env.actor, cohort=cohort, hub=hub_code, state=state)
     if as_json:

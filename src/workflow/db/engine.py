@@ -14,7 +14,12 @@ IDLE_BEFORE_PING_SECONDS = 2.0
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and one writer at a time."""
+    """An engine for ``url``; SQLite gets foreign keys, WAL and one writer at a time.
+
+    Statement parameters are left out of SQLAlchemy's errors and logs (``hide_parameters``):
+    they hold names and addresses, and an error's text ends up in logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, **kwargs)

@@ -46,3 +46,9 @@ def schema_differences(engine: Engine) -> list:
 def include_name(name: str | None, type_: str, _parent: dict) -> bool:
     """Alembic's filter: compare and generate only the tables we own."""
     return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at; None for a database without our tables."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

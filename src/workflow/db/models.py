@@ -167,10 +167,15 @@ class AuditEntry(Base):
 
 
 class OutboxMessage(Base):
-    """A message committed with the change that caused it; the relay publishes it."""
+    """A message committed with the change that caused it; the relay publishes it.
+
+    ``sent_at``: when the relay last published it. ``done_at``: when its effect was
+    recorded (the actor finished: email sent, skipped or dead; work done; or the message
+    was dead-lettered). A row relayed long ago and not done is published again.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "sent_at", "id"),)
+    __table_args__ = (Index(None, "sent_at", "id"), Index(None, "done_at", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(80))
@@ -178,6 +183,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None]
 
 
 class FundingEntry(Base):
@@ -364,6 +370,9 @@ class DueItem(Base):
     claimed_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # Why a done item did nothing, for people to read (``show``): a reminder that came due
+    # after its event (or too near it) is marked done with the reason instead of being sent.
+    outcome: Mapped[str | None] = mapped_column(String(300))
 
 
 class DeadLetter(Base):
@@ -451,4 +460,24 @@ class TermDigest(Base):
     status: Mapped[str] = mapped_column(String(20))
     on_track: Mapped[int] = mapped_column(Integer, default=0)
     behind: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime]
+
+
+class Erasure(Base):
+    """A person's data erased at their request or by a retention rule: who, when, why.
+
+    Holds nothing of what was erased: the address only as a keyed hash (HMAC-SHA256 with
+    ``WORKFLOW_ERASURE_KEY``), so that the same address can be recognised and refused at a
+    new nomination while a copy of the database alone cannot confirm whose it was.
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id"), unique=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text)
+    # What was changed, as counts per "table.column" (no values).
+    changed: Mapped[dict[str, Any]]
     at: Mapped[datetime]

@@ -123,13 +123,26 @@ def _conflict() -> Conflict:
 
 
 TIMEZONE = "timezone"
+ERASURE_KEY = "erasure_key"
 
 
-def session_factory(engine: Engine, timezone: str) -> sessionmaker[Session]:
-    """Sessions on ``engine``; each carries the configured zone in ``session.info``."""
-    return sessionmaker(bind=engine, expire_on_commit=False, info={TIMEZONE: timezone})
+def session_factory(
+    engine: Engine, timezone: str, erasure_key: str | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine``; each carries in ``session.info`` the configured zone and the
+    erasure key (``services/gdpr/``: it recognises an erased address at a new nomination)."""
+    return sessionmaker(
+        bind=engine,
+        expire_on_commit=False,
+        info={TIMEZONE: timezone, ERASURE_KEY: erasure_key},
+    )
 
 
 def session_timezone(session: Session) -> str:
     """The configured zone of a session made by ``session_factory``."""
     return session.info[TIMEZONE]
+
+
+def session_erasure_key(session: Session) -> str | None:
+    """The erasure key of a session made by ``session_factory`` (None when unset)."""
+    return session.info.get(ERASURE_KEY)

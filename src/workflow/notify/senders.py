@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from workflow.errors import TransientDeliveryError
 from workflow.notify.mime import FinishedEmail
 
 if TYPE_CHECKING:
@@ -28,19 +29,33 @@ class Sender(Protocol):
 
 
 class FileSender:
-    """Writes each message to ``<folder>/<message-id>.eml``, atomically (no half files)."""
+    """Writes each message to ``<folder>/<message-id>.eml``, atomically (no half files).
+
+    A folder that cannot be made or written (missing, read-only, full) is a
+    ``TransientDeliveryError`` naming the folder: the email is retried (an operator may fix
+    the folder meanwhile), then dead-lettered with that reason; never dropped.
+    """
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
     def send(self, email: FinishedEmail) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
         message_id = email.message_id.strip("<>")
         safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in message_id)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(email.data)
-        os.replace(tmp, self.folder / f"{safe}.eml")
+        tmp = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(email.data)
+            os.replace(tmp, self.folder / f"{safe}.eml")
+        except OSError as exc:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
+            raise TransientDeliveryError(
+                f"cannot write to the mail folder {self.folder}"
+                f" (WORKFLOW_MAIL_DIR): {exc.strerror or exc}"
+            ) from None
         return message_id
 
     def close(self) -> None:

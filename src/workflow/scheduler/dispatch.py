@@ -20,6 +20,7 @@ that the scheduler process fails loudly (and its supervisor restarts it).
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from workflow.errors import WorkflowError
-from workflow.scheduler.jobs import Handler, default_handlers
+from workflow.scheduler.jobs import EXPIRED, Handler, default_handlers
 from workflow.services import due
 from workflow.workers.relay import relay_once
 
@@ -43,6 +44,7 @@ CLAIM_BATCH = 200
 class DispatchReport:
     done: Counter = field(default_factory=Counter)  # by kind
     failed: list[str] = field(default_factory=list)  # keys
+    expired: Counter = field(default_factory=Counter)  # by kind: done without doing (too late)
 
     @property
     def total(self) -> int:
@@ -59,37 +61,73 @@ def dispatch_due(
     """Do everything due by ``now`` (default: the runtime's clock) that no one else holds."""
     handlers = default_handlers() if handlers is None else handlers
     report = DispatchReport()
+    renew = _Renewal(runtime)
     while True:
         at = now or runtime.clock.now()
         with runtime.uow() as uow:
             claimed = due.claim_due(uow.session, at, limit, kinds=handlers.keys())
             uow.commit()
         if not claimed:
-            return report
+            return _logged(report)
         for item in claimed:
             try:
-                _run(runtime, handlers[item.kind], item, at)
+                outcome = _run(runtime, handlers[item.kind], item, at)
             except WorkflowError as exc:
                 logger.error(
                     "due item %s (%s) refused: %s; retried later", item.key, item.kind, exc
                 )
                 report.failed.append(item.key)
                 continue
-            report.done[item.kind] += 1
+            finally:
+                runtime.heartbeat()  # progress, for the watchdog: a long tick is no stall
+                renew.maybe(claimed)
+            if outcome == EXPIRED:
+                report.expired[item.kind] += 1
+            else:
+                report.done[item.kind] += 1
         if len(claimed) < limit:
-            return report
+            return _logged(report)
 
 
-def _run(runtime: Runtime, handler: Handler, item: due.Claimed, now: datetime) -> None:
+def _logged(report: DispatchReport) -> DispatchReport:
+    """Say once per dispatch how many items expired unsent (``show`` says why, each)."""
+    if report.expired:
+        logger.warning(
+            "%d due items expired unsent (came due too late): %s",
+            sum(report.expired.values()),
+            dict(report.expired),
+        )
+    return report
+
+
+class _Renewal:
+    """Renews the claims of a batch in hand every ``due.RENEW_EVERY`` (wall time): the
+    claim is a lease, kept while this dispatcher lives; a dead one's lapses after
+    ``due.STALE_CLAIM`` and another dispatcher takes the items over."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.last = time.monotonic()
+
+    def maybe(self, claimed: list[due.Claimed]) -> None:
+        if time.monotonic() - self.last < due.RENEW_EVERY.total_seconds():
+            return
+        self.last = time.monotonic()
+        with self.runtime.uow() as uow:
+            due.renew_claims(uow.session, [i.id for i in claimed], self.runtime.clock.now())
+            uow.commit()
+
+
+def _run(runtime: Runtime, handler: Handler, item: due.Claimed, now: datetime) -> str | None:
     if not handler.in_transaction:
-        handler.work(runtime, item, now)
-        return
+        return handler.work(runtime, item, now)
     with runtime.uow() as uow:
         if due.lock_pending(uow.session, item.id) is None:
-            return  # done by another dispatcher, or cancelled since the claim
-        handler.work(uow.session, item, now)
+            return None  # done by another dispatcher, or cancelled since the claim
+        outcome = handler.work(uow.session, item, now, runtime.settings.tz)
         due.mark_done(uow.session, item.id, now)
         uow.commit()
+        return outcome
 
 
 def relay_outbox(runtime: Runtime) -> int:

@@ -7,10 +7,13 @@
 - ``reminder`` (payload ``template``, ``specialist_id``, ``to``, ``extra``): one email,
   written to the outbox in the same transaction that marks the item done, with the due
   key as the email's occurrence. ``unless_milestone`` skips it when that milestone is
-  recorded by then (accreditation reminders). An online event's joining link, if set by
-  then, is added to the event (``services.events.with_link``). A headteacher's launch
-  emails are one per school: every specialist of the school going is named at sending
-  (``services.reminders.for_the_school``).
+  recorded by then (accreditation reminders). A reminder that came due too late
+  (``services.reminders.expiry``) is not sent: the item is done with the reason in its
+  ``outcome``, counted as ``expired`` and shown by ``workflow show``; the words of one
+  that is sent count the days from the day it goes out. An online event's joining link,
+  if set by then, is added to the event (``services.events.with_link``). A headteacher's
+  launch emails are one per school: every specialist of the school going is named at
+  sending (``services.reminders.for_the_school``).
 - ``term_start`` (payload ``cohort``, ``term_start``, ``trigger``): the term's digests to
   each hub lead and the national summary (``services.term_digests``), after advancing the
   cohort when the term starts a programme year. Scheduled with the year starts
@@ -70,6 +73,7 @@ class Handler:
 
 def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
     def heartbeat(_moved: int) -> None:
+        runtime.heartbeat()
         with runtime.uow() as uow:
             due.renew_claim(uow.session, item.id, runtime.clock.now())
             uow.commit()
@@ -94,10 +98,14 @@ def advance_cohort_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
         uow.commit()
 
 
-def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
+EXPIRED = "expired"
+
+
+def reminder_item(session: Session, item: Claimed, now: datetime, tz) -> str | None:
+    """Write the reminder's email; returns ``EXPIRED`` when it came due too late."""
     payload = reminders.for_the_school(session, item.payload)
     if payload is None:
-        return  # a head's email about a school none of whose specialists is going any more
+        return None  # a head's email about a school none of whose specialists is going now
     unless = payload.get("unless_milestone")
     if unless and session.scalar(
         select(AuditEntry.id).where(
@@ -106,16 +114,21 @@ def reminder_item(session: Session, item: Claimed, now: datetime) -> None:
             AuditEntry.name == unless,
         )
     ):
-        return
+        return None
+    why = reminders.expiry(payload, item.due_at, now, tz)
+    if why is not None:
+        due.set_outcome(session, item.id, why)
+        return EXPIRED
     row = effects.email_row(
         now,
         notification(payload["template"]),
         payload["specialist_id"],
         payload["to"],
         item.key,
-        events.with_link(session, payload["specialist_id"], payload.get("extra") or {}),
+        events.with_link(session, payload["specialist_id"], reminders.as_sent(payload, now, tz)),
     )
     effects.write(session, [row])
+    return None
 
 
 def term_start_item(runtime: Runtime, item: Claimed, now: datetime) -> None:
@@ -152,13 +165,13 @@ def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None
         uow.commit()
 
 
-def statements_item(session: Session, item: Claimed, now: datetime) -> None:
+def statements_item(session: Session, item: Claimed, now: datetime, tz) -> None:
     payload = item.payload
     release_date = date.fromisoformat(payload["release_date"])
     statements.gather(session, payload["cohort"], release_date, payload.get("closes_year"), now)
 
 
-def funding_check_item(session: Session, item: Claimed, now: datetime) -> None:
+def funding_check_item(session: Session, item: Claimed, now: datetime, tz) -> None:
     found = invariants.check_and_report(session, now)
     if found:
         logger.error("funding check: %d violations; the national admins are told", len(found))

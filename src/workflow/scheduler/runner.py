@@ -1,5 +1,9 @@
 """The scheduler process: APScheduler 3 runs the dispatch tick; a watchdog keeps it honest.
 
+A second job, ``retention``, applies the personal data retention rules once a day at
+``scheduler.retention.RETENTION_TIME`` in the configured zone; its failure is logged and
+does not stop the process (it is tried again the next day).
+
 One recurring job, ``dispatch`` (fixed id, ``replace_existing``), runs ``tick`` (claim
 and do what is due, relay the outbox) every ``interval`` seconds, first at start-up:
 what fell due while the scheduler was down is in ``due_items`` and is done then, once.
@@ -13,9 +17,12 @@ comparison in ``db/migrate.py``: it is APScheduler's table, not ours). A stored 
 names its function by import path, so the job calls ``_scheduled_tick`` here, which
 runs the tick bound by ``run_scheduler`` in this process.
 
-The process does not live on idle: if a tick raises, or no tick has completed for
+The process does not live on idle: if a tick raises, or nothing has moved for
 ``stall_intervals`` intervals (a hung database, say), it logs why and returns exit
-code 1, so that its supervisor restarts it. SIGTERM and SIGINT stop it cleanly (0).
+code 1, so that its supervisor restarts it. "Moved" is a completed tick or a heartbeat
+from the work itself (``runtime.heartbeat``: each due item done, each batch of a cohort
+advanced), so a long tick that progresses is not taken for a stall. SIGTERM and SIGINT
+stop it cleanly (0).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from workflow.scheduler.dispatch import tick as default_tick
+from workflow.scheduler.retention import RETENTION_TIME, run_retention
 
 if TYPE_CHECKING:
     from workflow.runtime import Runtime
@@ -41,18 +49,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 JOB_ID = "dispatch"
+RETENTION_JOB_ID = "retention"
 JOBSTORE_TABLE = "apscheduler_jobs"
 DEFAULT_INTERVAL = 30.0
 MISFIRE_GRACE = timedelta(days=7)
 
 # The tick of this process, bound by run_scheduler (a stored job can only name a function).
 _bound: Callable[[], Any] | None = None
+_bound_retention: Callable[[], Any] | None = None
 
 
 def _scheduled_tick() -> None:
     if _bound is None:
         raise RuntimeError("the dispatch job ran outside run_scheduler")
     _bound()
+
+
+def _scheduled_retention() -> None:
+    if _bound_retention is None:
+        raise RuntimeError("the retention job ran outside run_scheduler")
+    _bound_retention()
 
 
 class Watch:
@@ -100,6 +116,15 @@ def build_scheduler(runtime: Runtime, interval: float, persistent: bool = True):
         # the wall clock; what is due is judged by the runtime's clock inside the tick.
         next_run_time=datetime.now(UTC),
     )
+    scheduler.add_job(
+        _scheduled_retention,
+        "cron",
+        hour=RETENTION_TIME.hour,
+        minute=RETENTION_TIME.minute,
+        id=RETENTION_JOB_ID,
+        name="apply the personal data retention rules",
+        replace_existing=True,
+    )
     return scheduler
 
 
@@ -113,12 +138,16 @@ def run_scheduler(
     persistent: bool = True,
 ) -> int:
     """Run until stopped (0) or until a tick fails or stalls (1)."""
-    global _bound
+    global _bound, _bound_retention
     work = tick or default_tick
     watch = Watch()
     stop = stop or threading.Event()
 
     def listener(event) -> None:
+        if event.job_id != JOB_ID:
+            if event.code == EVENT_JOB_ERROR:
+                logger.error("%s job failed: %s", event.job_id, event.exception)
+            return
         if event.code == EVENT_JOB_EXECUTED:
             watch.ok()
         elif event.code == EVENT_JOB_ERROR:
@@ -131,6 +160,8 @@ def run_scheduler(
             )
 
     _bound = lambda: work(runtime)  # noqa: E731
+    runtime.heartbeat = watch.ok
+    _bound_retention = lambda: run_retention(runtime)  # noqa: E731
     scheduler = build_scheduler(runtime, interval, persistent)
     scheduler.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     if threading.current_thread() is threading.main_thread():
@@ -151,7 +182,7 @@ def run_scheduler(
             stalled = time.monotonic() - watch.last_ok
             if stalled > stall_intervals * interval:
                 logger.error(
-                    "no dispatch completed for %.0f s (%d intervals); stopping",
+                    "no dispatch progress for %.0f s (%d intervals); stopping",
                     stalled,
                     stall_intervals,
                 )
@@ -159,7 +190,7 @@ def run_scheduler(
                 break
     finally:
         scheduler.shutdown(wait=code == 0)
-        _bound = None
+        _bound = _bound_retention = None
     if code == 0:
         logger.info("scheduler stopped")
     return code

@@ -7,14 +7,19 @@ so that existence does not leak.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from workflow.db.models import Refusal
 from workflow.db.uow import UnitOfWork
 from workflow.errors import NotFound, NotPermitted
+
+logger = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -35,6 +40,7 @@ class Action(StrEnum):
     SCHOOLS = "schools"  # add and edit schools (a hub lead: in their own hub)
     ADMIT = "admit"  # accept a late nomination or one beyond a school's nominees
     SETUP = "setup"  # hubs, cohorts and their windows, allocations, staff
+    OPERATE = "operate"  # simulate the scheduler's jobs, re-drive dead letters (national team)
 
 
 ALLOWED: dict[Role, set[Action]] = {
@@ -81,6 +87,7 @@ WHAT = {
     Action.SCHOOLS: "add or edit schools",
     Action.ADMIT: "accept a late nomination or one beyond the school's nominees",
     Action.SETUP: "set up hubs, schools, cohorts or staff",
+    Action.OPERATE: "operate the system (simulate, dead letters): ask the national team",
 }
 
 
@@ -108,7 +115,10 @@ def logs_refusals(command: str) -> Callable:
                 return service(uow, actor, *args, **kwargs)
             except (NotPermitted, NotFound) as refusal:
                 target = str(args[0]) if args else None
-                record_refusal(uow, actor, command, target, str(refusal), uow.clock.now())
+                try:
+                    record_refusal(uow, actor, command, target, str(refusal), uow.clock.now())
+                except SQLAlchemyError as exc:  # a read-only database: still say why
+                    logger.warning("could not record a refusal: %s", type(exc).__name__)
                 raise
 
         return wrapper

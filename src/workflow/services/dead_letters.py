@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from workflow.db.models import DeadLetter, EmailLog
 from workflow.db.uow import UnitOfWork
@@ -64,9 +64,22 @@ def record(
     """Keep a failed message; returns its id, or None when it is already kept and not retried.
 
     (A worker that dies after recording and before acknowledging sees the message again.)
+    A dead letter is the recorded effect of its outbox row: the row is done, in the same
+    transaction, so the relay does not publish it again; an email still ``pending`` (its
+    retries ran out) is marked ``dead`` with the reason, so that ``show`` says so.
     """
     with uow:
         session = uow.session
+        row_id = outbox.row_id_of(message_id)
+        if row_id is not None:
+            outbox.mark_done(session.connection(), row_id, now)
+        key = _email_key(actor, args)
+        if key is not None:
+            session.execute(
+                update(EmailLog)
+                .where(EmailLog.idempotency_key == key, EmailLog.status == "pending")
+                .values(status="dead", last_error=error[:2000])
+            )
         already = session.scalar(
             select(DeadLetter.id).where(
                 DeadLetter.message_id == message_id, DeadLetter.retried_at.is_(None)
@@ -92,7 +105,7 @@ def record(
 def list_dead_letters(
     uow: UnitOfWork, actor: Actor, *, include_retried: bool = False
 ) -> list[DeadLetterView]:
-    authorize(actor, Action.SETUP)  # operators: the national team
+    authorize(actor, Action.OPERATE)  # operators: the national team
     with uow:
         query = select(DeadLetter).order_by(DeadLetter.id)
         if not include_retried:
@@ -109,7 +122,7 @@ def retry(
     Returns the ids retried. Refuses (nothing changed) an unknown id, one already retried,
     or one whose actor the outbox does not carry.
     """
-    authorize(actor, Action.SETUP)
+    authorize(actor, Action.OPERATE)
     with uow:
         session = uow.session
         if dead_letter_id is not None:
@@ -148,6 +161,13 @@ def retry(
             row.retried_at = now
         uow.commit()
         return [row.id for row in rows]
+
+
+def _email_key(actor: str, args: list[Any]) -> str | None:
+    if actor != outbox.SEND_EMAIL or not args or not isinstance(args[0], dict):
+        return None
+    key = args[0].get("key")
+    return key if isinstance(key, str) else None
 
 
 def _payload(row: DeadLetter) -> dict[str, Any] | None:

@@ -7,8 +7,11 @@
 - ``claim_due`` claims pending items whose time has come, in one transaction: on
   PostgreSQL with ``SELECT ... FOR UPDATE SKIP LOCKED``, so that two dispatchers take
   disjoint sets; on SQLite the engine opens every transaction with ``BEGIN IMMEDIATE``,
-  so the claiming transaction is the only writer. A claim older than ``STALE_CLAIM``
-  belongs to a dispatcher that died mid-way, and the item may be claimed again.
+  so the claiming transaction is the only writer. A claim is a lease: the dispatcher
+  renews the claims of the batch in hand every ``RENEW_EVERY`` (``renew_claims``), long
+  work renews its own (``renew_claim``); a claim not renewed for ``STALE_CLAIM`` belongs
+  to a dispatcher that died mid-way, and the item may be claimed again (after 90 s, where
+  a claim without renewal had to wait ten minutes).
 
 A claim only says who is working on an item; an item is done when ``done_at`` is set,
 in the same transaction as its work where that work is a database write (see
@@ -28,7 +31,8 @@ from sqlalchemy.orm import Session
 from workflow.db.bulk import insert_rows
 from workflow.db.models import DueItem
 
-STALE_CLAIM = timedelta(minutes=10)
+STALE_CLAIM = timedelta(seconds=90)
+RENEW_EVERY = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -160,9 +164,24 @@ def mark_done(session: Session, item_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def set_outcome(session: Session, item_id: int, outcome: str) -> None:
+    """Say why a done item did nothing (an expired reminder), for ``show``."""
+    session.execute(update(DueItem).where(DueItem.id == item_id).values(outcome=outcome[:300]))
+
+
 def renew_claim(session: Session, item_id: int, now: datetime) -> None:
     """A long piece of work says it is alive, so that its claim does not go stale."""
     session.execute(update(DueItem).where(DueItem.id == item_id, pending()).values(claimed_at=now))
+
+
+def renew_claims(session: Session, item_ids: list[int], now: datetime) -> None:
+    """Renew the claims of the items still to do among ``item_ids`` (the batch in hand)."""
+    if item_ids:
+        session.execute(
+            update(DueItem)
+            .where(DueItem.id.in_(item_ids), pending(), DueItem.claimed_at.is_not(None))
+            .values(claimed_at=now)
+        )
 
 
 def next_due_at(

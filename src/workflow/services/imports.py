@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -55,6 +56,13 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
             raise InvalidInput("the file is empty: expected a header row " + ",".join(COLUMNS))
         names = [h.strip().lower() for h in header]
         missing = [c for c in COLUMNS if c not in names]
+        other = next((sep for sep in (";", "\t", "|") if sep in ",".join(header)), None)
+        if missing and other is not None and len(header) < len(COLUMNS):
+            shown = "tabs" if other == "\t" else f"{other!r}"
+            raise InvalidInput(
+                f"the file is separated by {shown}, not commas: save it from the spreadsheet"
+                " as 'CSV UTF-8 (comma delimited)'"
+            )
         if missing:
             raise InvalidInput(
                 f"missing column(s): {', '.join(missing)}; the header must include "
@@ -81,7 +89,7 @@ def _parse(cells: dict[str, str], cohort: int) -> tuple[NominationRequest | None
     if errors:
         return None, errors
     urn = cells["urn"].strip()
-    if not (len(urn) == 6 and urn.isdigit()):
+    if not (len(urn) == 6 and urn.isascii() and urn.isdigit()):
         errors.append(f"urn {urn!r} is not six digits")
     qts = QTS.get(cells["qts"].strip().lower())
     if qts is None:
@@ -112,13 +120,19 @@ def import_nominations(
     *,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> ImportResult:
+    """Check every row, then store them all or none; ``progress(done, total)`` is called as
+    rows are checked and stored (total: twice the rows)."""
     authorize(actor, Action.NOMINATE)
     rows = read_rows(data)
     result = ImportResult()
     refusals: list[tuple[str, str]] = []
+    steps = _Steps(progress, 2 * len(rows))
     try:
-        _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals)
+        _check_and_store(
+            uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals, steps
+        )
     finally:
         # Recorded after the import's own transaction ended (SQLite has one writer).
         for target, reason in refusals:
@@ -126,7 +140,17 @@ def import_nominations(
     return result
 
 
-def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals):
+class _Steps:
+    def __init__(self, report: Callable[[int, int], None], total: int):
+        self.report, self.total, self.done = report, total, 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.done % 50 == 0 or self.done == self.total:
+            self.report(self.done, self.total)
+
+
+def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, result, refusals, steps):
     with uow:
         session = uow.session
         seen: dict[str, int] = {}
@@ -160,6 +184,7 @@ def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, resul
                         )
                 if not errors:
                     earlier.append(number)
+            steps.step()
             if errors:
                 result.errors.append({"row": number, "errors": errors})
             else:
@@ -171,4 +196,5 @@ def _check_and_store(uow, actor, rows, cohort, now, dry_run, skip_invalid, resul
             result.imported.append(
                 store_nomination(session, actor, request, school, cohort_row, now)
             )
+            steps.step()
         uow.commit()

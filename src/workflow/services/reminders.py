@@ -21,6 +21,13 @@ is harmless and one specialist's reminders share a prefix.
   undo of a withdrawal) revives those the withdrawal cancelled that are still to come.
 
 Times come from the academic calendar: 09:00 London time on a working day.
+
+A reminder that comes due late (the scheduler was down) is judged when it is dispatched
+(``expiry``): it expires, unsent, once its event has begun or when fewer than half of its
+``days_before`` are left (a 14-day reminder 6 days before, a 7-day one 3 days before, a
+2-day one on the day); a reminder without an event expires when over ``LATE_LIMIT`` late.
+What a sent reminder says is worked out from the day it is sent (``days_left``), not the
+day it was planned for: a reminder moved off a weekend says "in 4 days", not "in 2 days".
 """
 
 from __future__ import annotations
@@ -57,6 +64,8 @@ CENTRAL_REMINDER_DAYS = 7
 # Accreditation reminders in Year 2: (month, day) in the calendar year Year 2 ends in.
 ACCREDITATION_REMINDERS = ((3, 1), (6, 1))
 DAY = timedelta(days=1)
+#: A reminder without an event (accreditation) expires when it comes due later than this.
+LATE_LIMIT = timedelta(days=14)
 
 
 def key_prefix(specialist_id: int) -> str:
@@ -192,6 +201,46 @@ def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> lis
             at = cal.reminder_time(date(ends, month, day))
             add(ACCREDITATION_REMINDER, index, 0, at, {}, unless_milestone="accreditation")
     return plan
+
+
+def days_left(event_starts_at: datetime, now: datetime, tz) -> int:
+    """Whole days from ``now``'s date to the event's date, both in the zone ``tz``."""
+    return (event_starts_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+
+
+def expiry(payload: dict[str, Any], due_at: datetime, now: datetime, tz) -> str | None:
+    """Why a reminder coming due at ``now`` must not be sent (None: send it); see above."""
+    extra = payload.get("extra") or {}
+    event = extra.get("event")
+    sent_on = now.astimezone(tz).date().isoformat()
+    if not event:
+        if now - due_at > LATE_LIMIT:
+            return (
+                f"expired: due on {due_at.astimezone(tz).date().isoformat()},"
+                f" {(now - due_at).days} days late when the scheduler reached it on {sent_on}"
+            )
+        return None
+    starts_at = datetime.fromisoformat(event["starts_at"])
+    event_day = starts_at.astimezone(tz).date().isoformat()
+    if starts_at <= now:
+        return f"expired: {event['title']} on {event_day} had begun when it came due on {sent_on}"
+    left = days_left(starts_at, now, tz)
+    planned_days = int(extra.get("days_before") or 0)
+    if left * 2 < planned_days:
+        return (
+            f"expired: a {planned_days}-day reminder, only {left} days before {event['title']}"
+            f" on {event_day} when it came due on {sent_on}"
+        )
+    return None
+
+
+def as_sent(payload: dict[str, Any], now: datetime, tz) -> dict[str, Any]:
+    """The reminder's ``extra`` with ``days_before`` counted from the day it is sent."""
+    extra = dict(payload.get("extra") or {})
+    event = extra.get("event")
+    if event and "days_before" in extra:
+        extra["days_before"] = days_left(datetime.fromisoformat(event["starts_at"]), now, tz)
+    return extra
 
 
 def launch_invitations(

@@ -19,12 +19,11 @@ from workflow.services.auth import (
 from workflow.services.calendar import calendar
 from workflow.services.cohort_schedule import schedule_cohort_years
 from workflow.services.queries import places_used
-from workflow.services.validation import clean_email, clean_name
+from workflow.services.validation import clean_email, clean_name, clean_urn
 from workflow.states.rules import load_rules, rules_snapshot
 
 PHASES = ("primary", "secondary", "all-through", "16-plus")
 FUNDING = ("state", "independent")
-URN = re.compile(r"^\d{6}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
@@ -126,8 +125,7 @@ def add_school(
     finance_email: str | None = None,
 ) -> int:
     authorize(actor, Action.SCHOOLS)
-    if not URN.match(urn):
-        raise InvalidInput(f"URN {urn!r} is not six digits")
+    urn = clean_urn(urn)
     if phase not in PHASES:
         raise InvalidInput(f"phase {phase!r}: expected one of {', '.join(PHASES)}")
     if funding not in FUNDING:

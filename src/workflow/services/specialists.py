@@ -26,6 +26,7 @@ from workflow.services.auth import (
     not_found_unless_visible,
 )
 from workflow.services.consequences import Moved, follow
+from workflow.services.gdpr.erase import address_erased
 from workflow.services.queries import (
     MILESTONE,
     cohort_rules,
@@ -36,7 +37,13 @@ from workflow.services.queries import (
     places_used,
 )
 from workflow.services.setup import cohort_by_number, school_by_urn
-from workflow.services.validation import clean_email, clean_name
+from workflow.services.validation import (
+    EARLIEST_TEACHING,
+    check_milestone_date,
+    clean_email,
+    clean_name,
+    clean_reason,
+)
 from workflow.states.guards import Facts, Nomination, nomination_reasons
 from workflow.states.lifecycle import CORRECTIONS, HOLDS_PLACE, Outcome, State, fire
 from workflow.states.programme import milestone_year, next_year_trigger
@@ -152,8 +159,14 @@ def check_nomination(session: Session, actor: Actor, request: NominationRequest,
             school_phase=school.phase,
             school_state_funded=school.state_funded,
             cohort_start=cohort.start_date,
+            previously_erased=email_problem is None and address_erased(session, email),
         )
     )
+    if request.teaching_since < EARLIEST_TEACHING:
+        reasons.append(
+            f"teaching since {request.teaching_since.isoformat()} is before"
+            f" {EARLIEST_TEACHING.year}: check the date"
+        )
     if not email_problem:
         reasons += [
             f.reason
@@ -198,6 +211,8 @@ def _transition(
     correction = trigger in CORRECTIONS
     if correction and not (reason or "").strip():
         raise InvalidInput(f"{trigger} is a correction: it needs a written reason (--reason)")
+    if reason is not None:
+        reason = clean_reason(reason, "--reason")
     with uow:
         session = uow.session
         specialist, hub_id = load_with_hub(session, actor, specialist_id)
@@ -309,6 +324,12 @@ def record_in(
         )
     ):
         raise DomainError(f"{kind.replace('_', ' ')} is already recorded")
+    today = local_date(now, session_timezone(session))
+    if on is not None:
+        start = session.get(Cohort, specialist.cohort_id).start_date
+        # The cohort's programme years: from the calendar year it starts in (the launch
+        # may come first) to the end of its third year's calendar year; never after today.
+        check_milestone_date(on, date(start.year, 1, 1), date(start.year + 3, 12, 31), today)
     entry = AuditEntry(
         specialist_id=specialist.id,
         kind=MILESTONE,
@@ -316,7 +337,7 @@ def record_in(
         from_state=state.value,
         to_state=state.value,
         half_days=half_days if measured else None,
-        occurred_on=on or local_date(now, session_timezone(session)),
+        occurred_on=on or today,
         programme_year=milestone_year(state),
         actor=actor.email,
         at=now,

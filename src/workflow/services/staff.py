@@ -1,4 +1,5 @@
-"""Staff identities: the first national admin, adding staff, and knowing who holds a token.
+"""Staff identities: the first national admin, adding staff, re-issuing a token, listing
+staff, and knowing who holds a token.
 
 A token is shown once, when issued, and stored only as a slow salted hash (scrypt).
 It has two parts: a short lookup id, stored plainly to find the row, and a secret.
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 
 from workflow.db.models import Hub, Staff
 from workflow.db.uow import UnitOfWork
-from workflow.errors import DomainError, InvalidInput, NotPermitted
+from workflow.errors import DomainError, InvalidInput, NotFound, NotPermitted
 from workflow.services.auth import Action, Actor, Role, authorize, logs_refusals
 from workflow.services.setup import hub_by_code
 from workflow.services.validation import clean_email, clean_name
@@ -103,10 +104,14 @@ def _add(session, email, name, role: Role, hub_id, now) -> str:
 
 
 def authenticate(uow: UnitOfWork, token: str | None) -> Actor:
-    """The actor holding ``token``; one message for every way a token can be wrong."""
-    refused = NotPermitted("not signed in: set WORKFLOW_TOKEN to the token you were given")
+    """The actor holding ``token``: no token, a malformed one, and one that is unknown or
+    revoked each get their own message (none says which part of a token was wrong)."""
     if not token:
-        raise refused
+        raise NotPermitted("not signed in: set WORKFLOW_TOKEN to the token you were given")
+    refused = NotPermitted(
+        "the token in WORKFLOW_TOKEN (or --token) is not valid: it was mistyped, or it was"
+        " replaced by `workflow staff token`; ask a national admin for a new one"
+    )
     parts = token.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX:
         raise refused
@@ -127,3 +132,40 @@ def hub_code_of(uow: UnitOfWork, hub_id: int | None) -> str | None:
         return None
     with uow:
         return uow.session.scalar(select(Hub.code).where(Hub.id == hub_id))
+
+
+@logs_refusals("staff token")
+def reissue_token(uow: UnitOfWork, actor: Actor, email: str, now: datetime) -> str:
+    """A new token for a member of staff; the old one stops working at once. National
+    admins for anyone, a hub lead for their own hub's staff. Returns the new token."""
+    email = clean_email(email)
+    with uow:
+        row = uow.session.scalar(select(Staff).where(Staff.email == email))
+        if row is None or not (actor.national or actor.email == email or _leads(actor, row)):
+            raise NotFound(f"no member of staff {email} that you may manage")
+        token, lookup, hashed = _issue()
+        row.token_hash, row.token_lookup = hashed, lookup
+        uow.commit()
+        return token
+
+
+def _leads(actor: Actor, row: Staff) -> bool:
+    return actor.role == Role.HUB_LEAD and row.hub_id is not None and row.hub_id == actor.hub_id
+
+
+@logs_refusals("staff list")
+def list_staff(uow: UnitOfWork, actor: Actor) -> list[dict]:
+    """Staff, with their role and hub (a hub's own staff only, unless national)."""
+    authorize(actor, Action.VIEW)
+    with uow:
+        query = (
+            select(Staff.email, Staff.name, Staff.role, Hub.code)
+            .outerjoin(Hub, Hub.id == Staff.hub_id)
+            .order_by(Staff.role, Staff.email)
+        )
+        if not actor.national:
+            query = query.where(Staff.hub_id == actor.hub_id)
+        return [
+            {"email": r.email, "name": r.name, "role": r.role, "hub": r.code}
+            for r in uow.session.execute(query)
+        ]

@@ -1,6 +1,6 @@
 """Read models for staff: one specialist in full, lists, and the cohort report.
 
-Plain dicts in the shapes of the CLI contract (../shared/cli.md), scoped to the
+Plain dicts in the shapes of the CLI contract (docs/cli.md), scoped to the
 actor's hub: another hub's specialists are not there for a hub's staff.
 """
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workflow.db.models import (
     AuditEntry,
     Cohort,
+    DueItem,
     EmailLog,
     FundingEntry,
     Hub,
@@ -28,6 +29,7 @@ from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_
 from workflow.services.funding.claims import lapsing
 from workflow.services.funding.reports import specialist_lines
 from workflow.services.queries import CORRECTION, MILESTONE, TRANSITION
+from workflow.services.reminders import key_prefix as reminder_key_prefix
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_specialist
 from workflow.states.lifecycle import HOLDS_PLACE, State
@@ -56,6 +58,11 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
     voided = {e.voids_id: e for e in entries if e.voids_id is not None}
     emails = session.scalars(
         select(EmailLog).where(EmailLog.specialist_id == specialist.id).order_by(EmailLog.id)
+    ).all()
+    reminders = session.scalars(
+        select(DueItem)
+        .where(DueItem.key.startswith(reminder_key_prefix(specialist.id), autoescape=True))
+        .order_by(DueItem.due_at, DueItem.id)
     ).all()
     return {
         "id": specialist.id,
@@ -111,6 +118,25 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
         ]
         + specialist_lines(session, specialist.id),
         "emails": [{"template": e.template, "to": e.recipient, "status": e.status} for e in emails],
+        "reminders": [_reminder(r) for r in reminders],
+    }
+
+
+def _reminder(item: DueItem) -> dict:
+    """A reminder as ``show`` lists it: scheduled, sent (its email is in ``emails``),
+    cancelled, or expired (came due too late) with why."""
+    if item.cancelled_at is not None:
+        status = "cancelled"
+    elif item.done_at is None:
+        status = "scheduled"
+    else:
+        status = "expired" if item.outcome else "done"
+    return {
+        "template": item.payload.get("template"),
+        "to": item.payload.get("to"),
+        "due": item.due_at.isoformat(),
+        "status": status,
+        "why": item.outcome,
     }
 
 
@@ -211,11 +237,18 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
 
 @logs_refusals("list --stuck")
 def stuck_specialists(
-    uow: UnitOfWork, actor: Actor, *, cohort: int | None = None, hub: str | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    cohort: int | None = None,
+    hub: str | None = None,
+    state: str | None = None,
 ) -> list[dict]:
-    """Who would stay behind at the next term start, with every reason."""
+    """Who would stay behind at the next term start, with every reason (only year 1 and
+    year 2 can be stuck: another ``state`` gives none)."""
     with uow:
-        return _stuck(uow.session, actor, cohort, hub)
+        rows = _stuck(uow.session, actor, cohort, hub)
+    return rows if state is None else [row for row in rows if row["state"] == state]
 
 
 def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) -> list[dict]:

@@ -44,6 +44,8 @@ class Nomination:
     school_phase: str
     school_state_funded: bool
     cohort_start: date
+    # The address belonged to someone whose data was erased at their request.
+    previously_erased: bool = False
 
 
 def full_years_between(start: date, end: date) -> int:
@@ -64,6 +66,11 @@ def nomination_reasons(n: Nomination) -> list[str]:
             f"the teacher will have {max(years, 0)} full year(s) of teaching by the cohort's "
             f"start on {n.cohort_start.isoformat()}; at least 2 are required "
             "(early-career teachers are not eligible)"
+        )
+    if n.previously_erased:
+        reasons.append(
+            "this address belongs to someone whose data was erased at their request; "
+            "they cannot be nominated again with it (ask the national team)"
         )
     return reasons
 

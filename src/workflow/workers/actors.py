@@ -23,7 +23,7 @@ import dramatiq
 from dramatiq import Actor, Broker
 
 from workflow.errors import InvalidInput, NotFound, PermanentDeliveryError
-from workflow.services import emails
+from workflow.services import emails, outbox
 from workflow.services.outbox import SEND_EMAIL
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ Handler = Callable[["Runtime", dict[str, Any]], object]
 PERMANENT = (PermanentDeliveryError, InvalidInput, NotFound)
 
 
-def send_email(runtime: Runtime, payload: dict[str, Any]) -> None:
-    emails.deliver(
+def send_email(runtime: Runtime, payload: dict[str, Any]) -> object:
+    outcome = emails.deliver(
         runtime.uow(),
         runtime.renderer,
         runtime.sender,
@@ -44,6 +44,8 @@ def send_email(runtime: Runtime, payload: dict[str, Any]) -> None:
         runtime.clock.now(),
         runtime.settings.mail_from,
     )
+    # Another delivery of the key holds it: its effect is not recorded by this message.
+    return outbox.UNFINISHED if outcome is emails.Outcome.IN_FLIGHT else None
 
 
 HANDLERS: dict[str, Handler] = {SEND_EMAIL: send_email}
@@ -59,8 +61,10 @@ def declare_actors(
     actors = {}
     for topic, handler in (HANDLERS if handlers is None else handlers).items():
 
-        def perform(payload: dict[str, Any], _handler: Handler = handler) -> None:
-            _handler(runtime, payload)
+        def perform(payload: dict[str, Any], _handler: Handler = handler) -> object:
+            # Only ``outbox.UNFINISHED`` is passed on (to the OutboxEffects middleware).
+            result = _handler(runtime, payload)
+            return result if isinstance(result, outbox.Unfinished) else None
 
         actors[topic] = dramatiq.actor(
             perform,

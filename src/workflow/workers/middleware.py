@@ -12,6 +12,14 @@
   with the culprit. So that such bystanders do not reach the bound along with it, a
   message that has crashed before (a suspect) runs only when no other suspect of this
   process runs; its start is counted only once its turn has come.
+- ``OutboxEffects`` records that an outbox message's effect is recorded (``outbox.done_at``)
+  once its actor returned, in batches (an actor returning ``outbox.UNFINISHED`` leaves it
+  open); a
+  dead-lettered message's row is marked done with the dead letter. A row whose message a
+  broker lost is never marked, and the relay publishes it again (``relay.reconcile_once``).
+- ``RetryLog`` logs one WARNING line per failed attempt that will be retried, and the
+  traceback only when the message is dead-lettered (dramatiq's own worker logs a traceback
+  at ERROR for every attempt: ``QuietWorkerLog`` drops those records).
 - ``DeadLetters`` keeps every rejected message in the ``dead_letters`` table (permanent
   failures, retries exhausted, unknown actor): Redis' own dead-letter queue expires, ours
   does not, and ``workflow dead-letters retry`` re-drives it.
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 
 from dramatiq.middleware import Middleware, SkipMessage
@@ -30,7 +39,7 @@ from dramatiq.middleware import Middleware, SkipMessage
 from workflow.clock import Clock
 from workflow.db.driver import HotStatement
 from workflow.db.uow import UnitOfWork
-from workflow.services import dead_letters
+from workflow.services import dead_letters, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +121,104 @@ class StartCounter(Middleware):
         raise SkipMessage(error)
 
 
+class OutboxEffects(Middleware):
+    """Marks outbox rows done once their actor returned, in batches: a background thread
+    writes what finished every ``FLUSH_SECONDS`` in one UPDATE (one statement per email
+    would cost the hot path a round trip and a commit each). A process that dies loses
+    at most that much of the marks; those rows are published again after the bound and
+    find their effect recorded (idempotent by key), so nothing is done twice."""
+
+    FLUSH_SECONDS = 0.2
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock):
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self._done: list[int] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        if exception is not None or isinstance(result, outbox.Unfinished):
+            return
+        row_id = outbox.row_id_of(message.message_id)
+        if row_id is None:
+            return
+        with self._lock:
+            self._done.append(row_id)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="outbox-effects", daemon=True
+                )
+                self._thread.start()
+
+    def after_worker_shutdown(self, broker, worker):
+        self._stop.set()
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.FLUSH_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the marks gathered so far (kept for the next try if the database fails)."""
+        with self._lock:
+            done, self._done = self._done, []
+        if not done:
+            return
+        try:
+            with self.uow_factory() as uow:
+                outbox.mark_many_done(uow.session, done, self.clock.now())
+                uow.commit()
+        except Exception as exc:  # the database is down: keep them, say so on one line
+            with self._lock:
+                self._done[:0] = done
+            logger.warning("outbox effects: %d marks wait: %s", len(done), type(exc).__name__)
+
+
+class QuietWorkerLog(logging.Filter):
+    """Drops dramatiq's per-attempt traceback ("Failed to process message ... with unhandled
+    exception"): ``RetryLog`` says the same on one line, and the dead letter keeps the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name.startswith("dramatiq.worker")
+            and isinstance(record.msg, str)
+            # ...and its note on an actor's result (``outbox.UNFINISHED``, read by
+            # OutboxEffects, needs no Results middleware).
+            and record.msg.startswith(("Failed to process message", "Actor '"))
+        )
+
+
+def install_quiet_worker_log() -> None:
+    """Filter dramatiq's worker loggers (idempotent; called when a broker is built)."""
+    for name in ("dramatiq.worker.WorkerThread", "dramatiq.worker._WorkerThread"):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, QuietWorkerLog) for f in target.filters):
+            target.addFilter(QuietWorkerLog())
+
+
+class RetryLog(Middleware):
+    """One WARNING line per failed attempt that will be tried again (no traceback)."""
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        if exception is None or message.failed:
+            return
+        logger.warning(
+            "message %s (%s) failed on attempt %d, retried later: %s: %s",
+            message.message_id,
+            message.actor_name,
+            message.options.get("retries", 0),
+            type(exception).__name__,
+            _one_line(exception),
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else ""
+
+
 class DeadLetters(Middleware):
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock):
         self.uow_factory = uow_factory
@@ -128,7 +235,12 @@ class DeadLetters(Middleware):
         record_dead_letter(
             self.uow_factory, self.clock, message, error, message.options.get("starts", 0)
         )
-        logger.warning("dead-lettered message %s: %s", message.message_id, error)
+        # The one traceback of a message's failures, when it goes for good: its frames and
+        # the kind of error, not the error's text, which may quote an address (an SMTP
+        # refusal does); the text is kept in the dead letter and the email log.
+        kind = type(exception).__name__ if exception is not None else "no such actor"
+        frames = "".join(traceback.format_tb(exception.__traceback__)) if exception else ""
+        logger.error("dead-lettered message %s: %s\n%s", message.message_id, kind, frames)
 
 
 _COUNT_START = (

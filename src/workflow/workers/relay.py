@@ -13,6 +13,19 @@ A row always becomes the message id ``outbox-<row id>``. If the commit fails aft
 publish, the row is published again later under the same id; the effects are idempotent
 by their own keys, so the second copy changes nothing.
 
+Published is not done: a row is done when its effect is recorded (``done_at``, see
+``services/outbox.py`` and the ``OutboxEffects`` middleware). ``reconcile_once`` takes,
+with the same row locks, rows published more than ``outbox_redeliver_after_s`` ago (60 s
+by default) and not done; those whose message the broker no longer holds (Redis restarted
+empty or failed over, an in-process broker that died with its queue) are published again
+and counted in one WARNING line. Rows the broker still holds (a backlog, a delayed retry)
+are left alone and looked at again one bound later; their ``sent_at`` is renewed, so the
+row lock and that renewal are the lease that keeps two relays from re-publishing one row.
+The bound is short because the broker check keeps a slow queue from being duplicated; it
+only has to cover a publish in flight. A lost email is therefore sent within the bound
+plus one reconcile period (a quarter of the bound), about 75 s with the defaults; a
+second copy, should one ever race, changes nothing (effects are idempotent by key).
+
 ``relay_forever`` is the loop a worker process runs in a daemon thread.
 """
 
@@ -20,6 +33,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import dramatiq.errors
@@ -30,7 +45,8 @@ from sqlalchemy import select, update
 
 from workflow.db.bulk import among
 from workflow.db.models import OutboxMessage
-from workflow.workers.broker import enqueue_all
+from workflow.services import outbox
+from workflow.workers.broker import enqueue_all, held
 
 if TYPE_CHECKING:
     from workflow.runtime import Runtime
@@ -48,8 +64,7 @@ BROKER_DOWN = (
 )
 
 
-def message_id(row_id: int) -> str:
-    return f"outbox-{row_id}"
+message_id = outbox.message_id
 
 
 def relay_once(runtime: Runtime, limit: int = BATCH) -> int:
@@ -86,6 +101,55 @@ def relay_once(runtime: Runtime, limit: int = BATCH) -> int:
     return len(rows)
 
 
+def reconcile_once(runtime: Runtime, limit: int = BATCH) -> int:
+    """Publish again rows relayed over a bound ago, not done, that the broker lost;
+    returns how many were published again."""
+    broker = runtime.broker
+    now = runtime.clock.now()
+    cutoff = now - timedelta(seconds=runtime.settings.outbox_redeliver_after_s)
+    with runtime.uow() as uow:
+        rows = uow.session.execute(
+            select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.payload)
+            .where(OutboxMessage.done_at.is_(None), OutboxMessage.sent_at < cutoff)
+            .order_by(OutboxMessage.sent_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            return 0
+        still = held(broker, [message_id(row.id) for row in rows])
+        lost = [row for row in rows if message_id(row.id) not in still]
+        uow.session.execute(
+            update(OutboxMessage)
+            .where(among(uow.session, OutboxMessage.id, [row.id for row in rows]))
+            .values(sent_at=now)
+        )
+        if lost:
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(among(uow.session, OutboxMessage.id, [row.id for row in lost]))
+                .values(attempts=OutboxMessage.attempts + 1)
+            )
+            try:
+                enqueue_all(broker, [_message(broker, r.id, r.topic, r.payload) for r in lost])
+            except BROKER_DOWN as exc:
+                logger.warning(
+                    "outbox reconciler: broker unavailable (%s); %d lost messages wait",
+                    _first_line(exc),
+                    len(lost),
+                )
+                return 0
+        uow.commit()
+    if lost:
+        logger.warning(
+            "outbox reconciler: published again %d messages relayed over %s s ago whose"
+            " effect is not recorded and which the broker no longer holds",
+            len(lost),
+            f"{runtime.settings.outbox_redeliver_after_s:g}",
+        )
+    return len(lost)
+
+
 def relay_forever(
     runtime: Runtime,
     stop: threading.Event,
@@ -93,13 +157,20 @@ def relay_forever(
     interval: float = INTERVAL_SECONDS,
     limit: int = BATCH,
 ) -> None:
-    """Relay until ``stop`` is set: at once while batches come full, else every ``interval``."""
+    """Relay until ``stop`` is set: at once while batches come full, else every ``interval``;
+    reconcile every quarter of the re-publish bound."""
+    period = runtime.settings.outbox_redeliver_after_s / 4
+    next_reconcile = time.monotonic() + period
     while not stop.is_set():
+        relayed = 0
         try:
             relayed = relay_once(runtime, limit)
+            if time.monotonic() >= next_reconcile:
+                next_reconcile = time.monotonic() + period
+                while reconcile_once(runtime, limit) == limit:
+                    pass
         except Exception as exc:  # the database is down, say: keep trying, quietly
             logger.warning("outbox relay: %s: %s", type(exc).__name__, _first_line(exc))
-            relayed = 0
         if relayed < limit:
             stop.wait(interval)
 

@@ -1,7 +1,7 @@
 """funding: an instalment's and a ledger row's origin stored as columns
 
 Revision ID: funding_ledger_kind
-Revises: recruit_corrections
+Revises: gdpr_erasure
 Create Date: 2026-12-01 11:50:00
 
 Existing rows are classified once, here, from what the code used to infer: an instalment
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "funding_ledger_kind"
-down_revision = "recruit_corrections"
+down_revision = "gdpr_erasure"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,69 @@
+"""Listing what is set up: ``hub list``, ``school list``, ``staff list``, ``cohort list``,
+and ``staff token EMAIL`` (a new token; the old one stops working).
+
+The commands are added to the groups of ``cli/setup.py`` (which imports this module).
+"""
+
+from __future__ import annotations
+
+import click
+
+from workflow.cli.context import Env, json_option, pass_env
+from workflow.cli.output import emit_json, table
+from workflow.services import directory, staff
+
+
+def _show(rows: list[dict], columns: list[str], as_json: bool) -> None:
+    if as_json:
+        emit_json(rows)
+    else:
+        table(None, columns, [[row[c] for c in columns] for row in rows])
+
+
+@click.command("list")
+@json_option
+@pass_env
+def hub_list(env: Env, as_json: bool) -> None:
+    """List the Maths Hubs (yours, unless you are a national admin)."""
+    _show(directory.list_hubs(env.uow(), env.actor), ["code", "name", "region", "schools"], as_json)
+
+
+@click.command("list")
+@click.option("--hub", "hub_code", help="Only this hub's schools.")
+@json_option
+@pass_env
+def school_list(env: Env, hub_code: str | None, as_json: bool) -> None:
+    """List schools by hub."""
+    rows = directory.list_schools(env.uow(), env.actor, hub_code)
+    _show(rows, ["urn", "name", "phase", "funding", "hub"], as_json)
+
+
+@click.command("list")
+@json_option
+@pass_env
+def cohort_list(env: Env, as_json: bool) -> None:
+    """List cohorts: rules, start, places and specialists."""
+    rows = directory.list_cohorts(env.uow(), env.actor)
+    _show(rows, ["number", "rules", "start_date", "places", "specialists"], as_json)
+
+
+@click.command("list")
+@json_option
+@pass_env
+def staff_list(env: Env, as_json: bool) -> None:
+    """List staff: email, name, role, hub."""
+    _show(staff.list_staff(env.uow(), env.actor), ["email", "name", "role", "hub"], as_json)
+
+
+@click.command("token")
+@click.argument("email")
+@json_option
+@pass_env
+def staff_token(env: Env, email: str, as_json: bool) -> None:
+    """Issue a new token for EMAIL and revoke the old one (a lost or leaked token)."""
+    token = staff.reissue_token(env.uow(), env.actor, email, env.now())
+    if as_json:
+        emit_json({"token": token})
+    else:
+        click.echo("The old token no longer works. Keep this one safe; it is shown once:", err=True)
+        click.echo(token)
