@@ -83,6 +83,7 @@ def test_a_register_with_one_bad_line_saves_nothing_and_says_why(world):
     rt = world.runtime
     a, b = in_year1(world)
     (nominated,) = world.nominate(email="late@school.example")
+    world.clock.set(datetime(2026, 1, 30, 9, tzinfo=UTC))  # the day after the event
     with pytest.raises(DomainError, match=f"{nominated}: cannot record central day"):
         register(rt.uow(), ADMIN, 9, "y1-central2", [a, nominated], world.clock.now())
     assert milestones(world, a) == []
@@ -112,6 +113,7 @@ def test_the_launch_register_records_the_heads_attendance(world):
     world.clock.set(datetime(2025, 7, 1, 9, tzinfo=UTC))
     (sid,) = world.nominate()
     transition(rt.uow(), ADMIN, sid, "select", world.clock.now())
+    world.clock.set(datetime(2025, 9, 30, 16, tzinfo=UTC))  # the launch was that morning
     register(rt.uow(), ADMIN, 9, "y1-launch1", [sid], world.clock.now())
     assert milestones(world, sid) == [("launch_attended", None, date(2025, 9, 30))]
 

@@ -27,6 +27,7 @@ def paid_days(world, database_url, monkeypatch):
     transition(rt.uow(), ADMIN, sid, "select", clock.now())
     clock.set(datetime(2025, 9, 1, 9, tzinfo=UTC))
     transition(rt.uow(), ADMIN, sid, "start_year1", clock.now())
+    clock.set(datetime(2025, 10, 17, 9, tzinfo=UTC))  # the day after the central event
     record_milestone(rt.uow(), ADMIN, sid, "central_day", clock.now(), half_days=4,
                      on=date(2025, 10, 16))  # fmt: skip
     dispatch_due(rt, STATEMENTS, now=datetime(2026, 1, 15, 12, tzinfo=UTC))

