@@ -265,6 +265,36 @@ def year_released(session: Session, specialist_id: int, year: int) -> int:
     return released + claims.released_pence(session, specialist_id, year)
 
 
+def _still_owed(session: Session, specialist: Specialist, entry_ids: list[int]) -> list[int]:
+    """Of the instalments a withdrawal cancelled, the newest that the year still owes: a
+    deferral cancelled earlier ones and a resume replaced them, and when the deferral and
+    the withdrawal fall at one instant both cancellations carry the same time."""
+    if not entry_ids:
+        return []
+    rules = cohort_rules(session, specialist.cohort_id)
+    rows = session.execute(
+        select(FundingEntry.id, FundingEntry.programme_year, FundingEntry.amount_pence)
+        .where(FundingEntry.id.in_(entry_ids))
+        .order_by(FundingEntry.id.desc())
+    ).all()
+    chosen = []
+    for year in sorted({year for _, year, _ in rows}):
+        released = session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
+                LedgerEntry.specialist_id == specialist.id,
+                LedgerEntry.programme_year == year,
+                LedgerEntry.origin != ledger.WITHDRAWAL,  # the pro rata is reversed below
+            )
+        )
+        _, scheduled, _ = year_sums(session, specialist.id, year)
+        owed = rules.entitlement_pence(year) - int(released) - scheduled
+        for entry_id, entry_year, amount in rows:
+            if entry_year == year and amount <= owed:
+                chosen.append(entry_id)
+                owed -= amount
+    return chosen
+
+
 def undo_withdrawal(
     session: Session, specialist: Specialist, actor: Actor, withdrawn_at: datetime, now: datetime
 ) -> int:
@@ -285,7 +315,7 @@ def undo_withdrawal(
             DueItem.done_at.is_(None),
         )
     ).all()
-    restored = [int(key.removeprefix("funding:")) for key in keys]
+    restored = _still_owed(session, specialist, [int(k.removeprefix("funding:")) for k in keys])
     if restored:
         session.execute(
             update(FundingEntry).where(FundingEntry.id.in_(restored)).values(status=SCHEDULED)
