@@ -9,12 +9,17 @@ then walks the calendar: between simulated stretches (``scheduler.simulation``, 
 advances the cohort, sends the reminders and releases funding when due) it records
 what a hub would record on the day (launch attendance, central and development days,
 accreditation in Year 2), with a few specialists missing a requirement, a few
-withdrawals and deferrals (one resumed). Schools nominate one lead teacher each (a few
-try a second and are refused). A real year's corrections are woven in
-(``demo_real_year``): a late nomination, a reserve reinstated, a voided milestone, a
-school move and a deferral into cohort 10. It stops at the start of Year 3.
+withdrawals and deferrals (one resumed), and the hubs' finance teams paying each release
+date's statements a week later. Schools nominate one lead teacher each (a few try a
+second and are refused). A real year's corrections are woven in (``demo_real_year``): a
+late nomination, a reserve reinstated, a voided milestone, a school move and a deferral
+into cohort 10. It stops at the start of Year 3.
 
 The random choices come from one seeded generator, so every run tells the same story.
+
+Over 400 lines on purpose: it is one story told in order (set-up, nominations, selection,
+the plan of each day's records, the run), and split across modules it would read as
+fragments; the corrections of a real year are already apart (``demo_real_year``).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from workflow.runtime import Runtime
 from workflow.scheduler.simulation import Drain, Summary, simulate
 from workflow.services import setup
 from workflow.services.auth import Actor, Role
+from workflow.services.funding.statements import list_statements, mark_paid
 from workflow.services.queries import places_used
 from workflow.services.recruitment import EXTRA_NOMINEE, LATE
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
@@ -318,6 +324,17 @@ class Story:
 
             steps.append((at(day, 12), f"{trigger} {len(ids)}: {reason or ''}".rstrip(": "), act))
 
+        def pay(day):
+            def act():
+                for statement in list_statements(self.uow(), ADMIN, COHORT):
+                    if statement.status == "payable":
+                        mark_paid(self.uow(), ADMIN, statement.id, self.now(), f"BACS {day:%y%m%d}")
+
+            steps.append((at(day, 15), "hub finance teams pay the statements", act))
+
+        # The statements of each release date are paid a week later; the last stays payable.
+        for day in (date(2026, 1, 22), date(2026, 7, 22), date(2027, 1, 22)):
+            pay(day)
         year1 = [p for p in people if p not in miss_launch]
         record(date(2025, 9, 30), "launch_attended", year1)
         record(date(2025, 10, 16), "central_day", people, 4)

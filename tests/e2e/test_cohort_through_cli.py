@@ -167,10 +167,11 @@ def test_simulated_term_with_a_worker_on_redis_delivers_to_smtp(postgres_url, re
                               token=admin)  # fmt: skip
             assert summary["by_state"]["year1"] == 2
             # nomination received, selected, launch invitation, and the launch reminders
-            # 14 and 2 days before: each to the specialist and the headteacher; and the
-            # autumn term's summary to the national admin (the hub has no lead for a digest).
-            per_specialist = 2 * (1 + 1 + 1 + 2)
-            expected = 2 * per_specialist + 1
+            # 14 and 2 days before, to each specialist; the headteacher gets a copy of the
+            # first two for each, and one invitation and one of each reminder for the school,
+            # naming both (issue 15); and the autumn term's summary to the national admin.
+            to_each, to_head = 1 + 1 + 1 + 2, 2 * (1 + 1) + (1 + 2)
+            expected = 2 * to_each + to_head + 1
             wait_for(lambda: len(smtp.messages) >= expected, timeout=60, what="the emails")
         finally:
             worker.terminate()
@@ -178,9 +179,10 @@ def test_simulated_term_with_a_worker_on_redis_delivers_to_smtp(postgres_url, re
         assert worker.returncode == 0, errors
         received = sorted((m.rcpt_tos[0], m.message["Subject"]) for m in smtp.messages)
         assert len(received) == expected
-        assert sum(1 for to, _ in received if to == "head@111111.example") == per_specialist
+        assert sum(1 for to, _ in received if to == "head@111111.example") == to_head
         assert sum(1 for to, _ in received if to == "admin@ncetm.example") == 1
-        for sid in ids:
+        for sid, school_emails in zip(ids, (1 + 2, 0), strict=True):
             emails = wf.json("show", str(sid), token=admin)["emails"]
-            assert len(emails) == per_specialist
+            # the school's emails to the head are filed under the first specialist named
+            assert len(emails) == to_each + 2 + school_emails
             assert {e["status"] for e in emails} == {"sent"}

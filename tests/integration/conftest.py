@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from importlib.resources import files
+from pathlib import Path
 
 import pytest
 
@@ -53,10 +55,24 @@ def world(runtime, clock) -> World:
     return build_world(runtime, clock)
 
 
-def build_world(runtime, clock) -> World:
+@pytest.fixture
+def instalment_world(runtime, clock, tmp_path) -> World:
+    """The world, with cohort 9 funded in fixed instalments (``basis = "instalments"``)."""
+    return build_world(runtime, clock, instalment_rules(tmp_path, "cohort-9"))
+
+
+def instalment_rules(folder: Path, name: str) -> str:
+    """A shipped rules file with its funding basis switched to fixed instalments."""
+    shipped = (files("workflow.states") / "rules" / f"{name}.toml").read_text()
+    path = folder / f"{name}-instalments.toml"
+    path.write_text(shipped.replace('basis = "days"', 'basis = "instalments"'))
+    return str(path)
+
+
+def build_world(runtime, clock, rules: str = "cohort-9") -> World:
     """Cohort 9; hubs north and south with 4 places each and one state secondary school each."""
     uow = runtime.uow
-    setup.add_cohort(uow(), ADMIN, 9, "cohort-9")
+    setup.add_cohort(uow(), ADMIN, 9, rules)
     for code, urn in (("north", "100001"), ("south", "200001")):
         setup.add_hub(uow(), ADMIN, code, f"{code.title()} Maths Hub", "North West")
         setup.allocate(uow(), ADMIN, code, 9, 4)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
+from tempfile import mkdtemp
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import MetaData, func, select
 
-from tests.integration.conftest import ADMIN, World, build_world
+from tests.integration.conftest import ADMIN, World, build_world, instalment_rules
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
 from workflow.db.models import AuditEntry, FundingEntry, LedgerEntry, Specialist
@@ -52,7 +54,8 @@ class Paid:
 def paid_year1_specialist(runtime, clock) -> Paid:
     """A specialist who was selected, started Year 1, was paid an instalment and an
     adjustment, received emails, was named in reasons and a refusal, and withdrew."""
-    world = build_world(runtime, clock)
+    # Cohort 9 paid in fixed instalments: the erasure is checked against a paid ledger.
+    world = build_world(runtime, clock, instalment_rules(Path(mkdtemp()), "cohort-9"))
     uow = runtime.uow
     (bystander,) = world.nominate(1)
     request = NominationRequest(

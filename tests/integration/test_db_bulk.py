@@ -84,8 +84,8 @@ def test_ids_are_returned_in_the_order_of_the_rows(runtime):
         )  # fmt: skip
         rows = [
             {"specialist_id": 7, "school_id": 1, "programme_year": 2, "instalment": n,
-             "amount_pence": 1000 * n, "due_date": date(2027, 1, 15), "status": "scheduled",
-             "created_at": now}
+             "origin": "rules", "amount_pence": 1000 * n, "due_date": date(2027, 1, 15),
+             "status": "scheduled", "created_at": now}
             for n in (3, 1, 2)
         ]  # fmt: skip
         ids = insert_rows(session, FundingEntry.__table__, rows, return_ids=True)

@@ -16,6 +16,12 @@ from workflow.services.specialists import transition
 
 
 @pytest.fixture
+def world(instalment_world):
+    """These tests cover the fixed-instalments basis (``basis = "instalments"``)."""
+    return instalment_world
+
+
+@pytest.fixture
 def started(world, database_url, monkeypatch):
     """Two specialists in Year 1 of cohort 9, in the north and south hubs."""
     for school in (world.school, world.other_school):

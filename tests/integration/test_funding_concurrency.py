@@ -7,18 +7,21 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from tests.integration.conftest import ADMIN, build_world
+from tests.integration._funding_support import FUNDING_ONLY
+from tests.integration.conftest import ADMIN, build_world, instalment_rules
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
 from workflow.db.models import FundingEntry, LedgerEntry
-from workflow.services.funding import release_due, release_instalment
+from workflow.scheduler.dispatch import dispatch_due
+from workflow.services.funding import RELEASE_FUNDING, release_instalment
 from workflow.services.specialists import transition
 
 
 def _started(postgres_url, clock, request, n: int):
     runtime = bootstrap(Settings(database_url=postgres_url), clock=clock)
     request.addfinalizer(runtime.close)
-    ids = build_world(runtime, clock).nominate(n)
+    rules = instalment_rules(request.getfixturevalue("tmp_path"), "cohort-9")
+    ids = build_world(runtime, clock, rules).nominate(n)
     for sid in ids:
         transition(runtime.uow(), ADMIN, sid, "select", clock.now())
         transition(runtime.uow(), ADMIN, sid, "start_year1", clock.now())
@@ -53,12 +56,14 @@ def test_eight_workers_release_one_instalment_once(postgres_url, clock, request)
     assert rows == [entry_id]
 
 
-def test_four_schedulers_running_release_due_together_release_each_once(
-    postgres_url, clock, request
-):
+def test_four_schedulers_dispatching_together_release_each_once(postgres_url, clock, request):
     runtime = _started(postgres_url, clock, request, 4)
     now = datetime(2026, 7, 16, 12, tzinfo=UTC)  # both Year 1 instalments due
-    counts = _race(lambda: release_due(runtime.uow, now, batch_size=3), [()] * 4)
+
+    def dispatch() -> int:
+        return dispatch_due(runtime, FUNDING_ONLY, now=now, limit=3).done[RELEASE_FUNDING]
+
+    counts = _race(dispatch, [()] * 4)
     assert sum(counts) == 8
     with runtime.uow() as uow:
         ledger = uow.session.scalars(select(LedgerEntry.funding_entry_id)).all()

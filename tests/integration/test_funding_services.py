@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from importlib.resources import files
+from pathlib import Path
+from tempfile import mkdtemp
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.integration.conftest import ADMIN
+from tests.integration._funding_support import release_due
+from tests.integration.conftest import ADMIN, instalment_rules
 from workflow.db.models import DueItem, FundingEntry, LedgerEntry, OutboxMessage
 from workflow.errors import InvalidInput, NotFound, NotPermitted
 from workflow.services import setup
@@ -18,13 +21,18 @@ from workflow.services.auth import Actor, Role
 from workflow.services.funding import (
     adjust,
     funding_report,
-    release_due,
     release_instalment,
 )
 from workflow.services.specialists import record_milestone, transition
 from workflow.states.rules import load_rules
 
 LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def world(instalment_world):
+    """These tests cover the fixed-instalments basis (``basis = "instalments"``)."""
+    return instalment_world
 
 
 def at(day: date, hour: int = 9) -> datetime:
@@ -69,7 +77,7 @@ def report(runtime, cohort: int, hub: str | None = None) -> dict:
 
 def add_cohort_2(world) -> int:
     uow = world.runtime.uow
-    setup.add_cohort(uow(), ADMIN, 2, "cohort-2")
+    setup.add_cohort(uow(), ADMIN, 2, instalment_rules(Path(mkdtemp()), "cohort-2"))
     setup.allocate(uow(), ADMIN, "north", 2, 4)
     world.clock.set(at(date(2018, 2, 1)))
     (sid,) = world.nominate(cohort=2, teaching_since=date(2010, 9, 1))
@@ -78,7 +86,7 @@ def add_cohort_2(world) -> int:
 
 def release_on(world, day: date) -> int:
     world.clock.set(at(day))
-    return release_due(world.runtime.uow, world.clock.now())
+    return release_due(world.runtime, world.clock.now())
 
 
 def test_cohort_2_is_paid_3000_pounds_a_year_on_the_rules_dates(world):
@@ -154,6 +162,7 @@ def test_entitlement_is_funded_days_times_the_daily_rate(world, tmp_path):
             shipped.replace('name = "cohort-9"', f'name = "cohort-{number}"')
             .replace("cohort = 9", f"cohort = {number}")
             .replace("daily_rate_pence = 20000", f"daily_rate_pence = {rate}")
+            .replace('basis = "days"', 'basis = "instalments"')
         )
         setup.add_cohort(rt.uow(), ADMIN, number, str(path))
         setup.allocate(rt.uow(), ADMIN, "north", number, 4)
@@ -254,7 +263,7 @@ def test_deferral_cancels_and_resume_schedules_what_is_still_owed(world):
     world.clock.set(at(date(2026, 8, 3)))
     fire(world, sid, "resume")
     assert entries(rt, sid)[3:] == [(1, 4, 75000, date(2026, 8, 3), "scheduled")]
-    assert release_due(rt.uow, world.clock.now()) == 1
+    assert release_due(rt, world.clock.now()) == 1
     assert released_by_year(rt, sid) == {1: 150000}
 
 
@@ -316,3 +325,21 @@ def test_hub_staff_see_only_their_hubs_funding(world):
             funding_report(uow.session, south_lead, 9, "north")
     assert [s["urn"] for s in mine["schools"]] == ["200001"]
     assert [s["urn"] for s in report(rt, 9)["schools"]] == ["100001", "200001"]
+
+
+def test_a_manual_adjustment_with_the_pro_rata_reason_is_reported_as_manual(world):
+    rt = world.runtime
+    sid = start_cohort_9(world)
+    adjust(rt.uow(), ADMIN, sid, 1, 4000, "pro rata on withdrawal", world.clock.now())
+    with rt.uow() as uow:
+        kinds = uow.session.execute(
+            select(LedgerEntry.kind, LedgerEntry.origin).where(LedgerEntry.specialist_id == sid)
+        ).all()
+    assert [tuple(k) for k in kinds] == [("adjustment", "manual")]
+    # A manual adjustment changes what the school is owed; it is not paid out of cancelled.
+    assert report(rt, 9)["totals"] == {
+        "entitled_pence": 150000 + 4000,
+        "released_pence": 4000,
+        "scheduled_pence": 150000,
+        "cancelled_pence": 0,
+    }

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
+from importlib.resources import files
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.integration._workers_support import RecordingSender
 from tests.integration.conftest import ADMIN
-from workflow.db.models import Hub, OutboxMessage
+from workflow.db.models import Hub, OutboxMessage, Statement
 from workflow.errors import InvalidInput
 from workflow.notify.notifications import REGISTRY
 from workflow.notify.render import render_email
@@ -34,8 +35,21 @@ def at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 15, tzinfo=UTC)
 
 
-def test_every_notification_renders_from_its_producers_payload(world):
+def test_every_notification_renders_from_its_producers_payload(world, tmp_path):
     rt, clock = world.runtime, world.clock
+    # Cohort 9 is paid per day recorded (statements); a copy paid in fixed instalments
+    # produces the instalment notices (issue 15 keeps both bases).
+    shipped = (files("workflow.states") / "rules" / "cohort-9.toml").read_text()
+    instalments = tmp_path / "cohort-19.toml"
+    instalments.write_text(
+        shipped.replace('name = "cohort-9"', 'name = "cohort-19"')
+        .replace("cohort = 9", "cohort = 19")
+        .replace('basis = "days"', 'basis = "instalments"')
+    )
+    setup.add_cohort(rt.uow(), ADMIN, 19, str(instalments))
+    setup.allocate(rt.uow(), ADMIN, "north", 19, 2)
+    (paid_in_instalments,) = world.nominate(cohort=19, email="inst@school.example")
+    transition(rt.uow(), ADMIN, paid_in_instalments, "select", clock.now())
     staff.add_staff(rt.uow(), ADMIN, "lead@north.example", "Lee Lead", "hub_lead", "north",
                     clock.now(), invite_base_url="http://127.0.0.1:8000")  # fmt: skip
     staff_links.request_reset(rt.uow(), "lead@north.example", "http://127.0.0.1:8000", clock.now())
@@ -62,10 +76,14 @@ def test_every_notification_renders_from_its_producers_payload(world):
     changes.move(rt.uow(), ADMIN, deferred, "100002", "Took a post at North Grammar.", clock.now())
     transition(rt.uow(), ADMIN, withdrawn, "withdraw", clock.now(), reason="Left the school.")
     transition(rt.uow(), ADMIN, deferred, "defer", clock.now(), reason="Leave for a year.")
-    until(date(2026, 3, 12))
+    until(date(2026, 3, 12))  # the instalment of 15 January was released
+    transition(rt.uow(), ADMIN, paid_in_instalments, "withdraw", clock.now(), reason="Moved.")
     record(done, "development_day", half_days=4)
     until(date(2027, 4, 1))  # the March accreditation reminder goes out first
     record(done, "accreditation")
+    with rt.uow() as uow:  # a broken row: the daily funding check tells the national admins
+        uow.session.execute(update(Statement).values(total_pence=Statement.total_pence + 1))
+        uow.commit()
     simulate(rt, clock.now(), datetime(2027, 10, 31, 23, tzinfo=UTC), drain=None)
 
     with rt.uow() as uow:

@@ -9,11 +9,17 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
+from tests.integration._funding_support import release_due
 from workflow.cli.main import cli as workflow
 from workflow.services import staff
-from workflow.services.funding import release_due
 
 NOMINATE = ["nominate", "--cohort", "9", "--qts", "--teaching-since", "2015-09-01"]
+
+
+@pytest.fixture
+def world(instalment_world):
+    """Cohort 9 paid in fixed instalments: these corrections are checked against them."""
+    return instalment_world
 
 
 @pytest.fixture
@@ -197,7 +203,7 @@ def test_accredited_pd_lead_not_duplicate_and_a_change_of_cohort_override(cli, w
     cli("select", str(sid))
     cli("advance", str(sid), now="2025-09-01T09:00")
     world.clock.set(datetime(2026, 1, 16, 10, tzinfo=UTC))
-    release_due(world.runtime.uow, world.clock.now())
+    release_due(world.runtime, world.clock.now())
     cli("defer", str(sid), "--reason", "Leave.", now="2026-01-20T10:00")
     cli("cohort", "add", "10", "--rules", "cohort-10")
     cli("hub", "allocate", "north", "--cohort", "10", "--places", "1")

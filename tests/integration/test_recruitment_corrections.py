@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration._funding_support import release_due
 from tests.integration.conftest import ADMIN
 from workflow.db.models import DueItem, FundingEntry, LedgerEntry, OutboxMessage
 from workflow.errors import DomainError, GuardFailed, InvalidInput, NotFound, NotPermitted
 from workflow.services import changes, corrections, setup, workgroups
 from workflow.services.auth import Actor, Role
-from workflow.services.funding import release_due
 from workflow.services.recruitment import set_window
 from workflow.services.specialists import NominationRequest, nominate, record_milestone, transition
 from workflow.services.views import cohort_report, show
@@ -23,6 +23,12 @@ from workflow.services.views import cohort_report, show
 LONDON = ZoneInfo("Europe/London")
 LEAD = Actor("lead@north.example", Role.HUB_LEAD, 1)
 STAFF = Actor("staff@north.example", Role.HUB_STAFF, 1)
+
+
+@pytest.fixture
+def world(instalment_world):
+    """Cohort 9 paid in fixed instalments: these corrections are checked against them."""
+    return instalment_world
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -407,7 +413,7 @@ def test_future_funding_follows_the_new_school_and_what_was_paid_stays(world):
     world.clock.set(at(date(2025, 9, 1), 9))
     fire(world, sid, "start_year1")
     world.clock.set(at(date(2026, 1, 16)))
-    assert release_due(world.runtime.uow, world.clock.now()) == 1
+    assert release_due(world.runtime, world.clock.now()) == 1
     changes.move(world.runtime.uow(), LEAD, sid, "100002", "Changed school.", world.clock.now())
     with world.runtime.uow() as uow:
         schools = dict(
@@ -466,7 +472,7 @@ def _deferred_after_first_instalment(world) -> int:
     world.clock.set(at(date(2025, 9, 1), 9))
     fire(world, sid, "start_year1")
     world.clock.set(at(date(2026, 1, 16)))
-    assert release_due(world.runtime.uow, world.clock.now()) == 1
+    assert release_due(world.runtime, world.clock.now()) == 1
     world.clock.set(at(date(2026, 1, 20)))
     fire(world, sid, "defer", reason="Parental leave.")
     return sid
@@ -491,7 +497,7 @@ def test_a_change_of_cohort_is_refused_when_the_year_was_part_paid_then_overridd
     world.clock.set(at(date(2026, 9, 2)))
     assert fire(world, sid, "resume").dest == "year1"
     world.clock.set(at(date(2027, 8, 1)))
-    release_due(world.runtime.uow, world.clock.now())
+    release_due(world.runtime, world.clock.now())
     with world.runtime.uow() as uow:
         paid = uow.session.scalar(
             select(func.sum(LedgerEntry.amount_pence)).where(

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 
-from tests.integration.conftest import ADMIN
+from tests.integration.conftest import ADMIN, instalment_rules
 from workflow.db.models import FundingEntry, LedgerEntry, OutboxMessage
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.services import setup
 from workflow.services.specialists import transition
 
 
-def test_a_scheduler_down_across_a_funding_due_date_releases_once(world):
+@pytest.fixture
+def world(instalment_world):
+    """These tests cover the fixed-instalments basis (``basis = "instalments"``)."""
+    return instalment_world
+
+
+def test_a_scheduler_down_across_a_funding_due_date_releases_once(world, tmp_path):
     rt, clock = world.runtime, world.clock
-    setup.add_cohort(rt.uow(), ADMIN, 2, "cohort-2")
+    setup.add_cohort(rt.uow(), ADMIN, 2, instalment_rules(tmp_path, "cohort-2"))
     setup.allocate(rt.uow(), ADMIN, "north", 2, 4)
     clock.set(datetime(2018, 2, 1, 9, tzinfo=UTC))
     (sid,) = world.nominate(cohort=2, email="ada@school.example", teaching_since=date(2010, 9, 1))

@@ -34,6 +34,9 @@ def at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 15, tzinfo=UTC)
 
 
+END = datetime(2027, 10, 31, 23, tzinfo=UTC)
+
+
 def test_a_cohort_simulated_to_year3(world):
     rt, clock = world.runtime, world.clock
     done, no_accreditation, withdrawn = world.nominate(3)
@@ -64,7 +67,7 @@ def test_a_cohort_simulated_to_year3(world):
     )
     until(date(2026, 3, 12), lambda: record(active, "development_day", half_days=4))
     until(date(2027, 4, 1), lambda: record([done, *south], "accreditation"))
-    result = simulate(rt, clock.now(), datetime(2027, 10, 31, 23, tzinfo=UTC), drain=drain)
+    result = simulate(rt, clock.now(), END, drain=drain)
 
     with rt.uow() as uow:
         states = dict(uow.session.execute(select(Specialist.id, Specialist.state)).all())
@@ -76,10 +79,19 @@ def test_a_cohort_simulated_to_year3(world):
 
     reminders = [p for p in payloads if p["key"].split(":")[3].startswith("reminder")]
     assert Counter(p["key"] for p in reminders).most_common(1)[0][1] == 1  # each once
-    per_person = Counter((p["specialist_id"], p["template"]) for p in reminders)
+    per_person = Counter(
+        (p["specialist_id"], p["template"]) for p in reminders if p["to"] == "specialist"
+    )
     for sid in everyone:
-        # launch: 14 and 2 days before, to specialist and headteacher
-        assert per_person[(sid, "launch_reminder")] == 4
+        # launch: 14 and 2 days before, to the specialist
+        assert per_person[(sid, "launch_reminder")] == 2
+    # and to each school's headteacher once, naming the school's specialists (issue 15)
+    to_heads = [p for p in reminders if p["to"] == "headteacher"]
+    assert Counter(p["template"] for p in to_heads) == {
+        "launch_invitation": 2,
+        "launch_reminder": 4,
+    }
+    assert sorted(len(p["extra"]["specialists"]) for p in to_heads) == [2, 2, 2, 3, 3, 3]
     # Year 1 central events: 3 (the withdrawn one had the October reminder only)
     assert [per_person[(sid, "central_event_reminder")] for sid in active] == [5] * 4
     assert per_person[(withdrawn, "central_event_reminder")] == 1
@@ -90,5 +102,7 @@ def test_a_cohort_simulated_to_year3(world):
     assert result.emails_by_template["work_group_lead_started"] == 6
     assert result.dispatched["advance_cohort"] == 1  # this last leg: start_work_group
     with rt.uow() as uow:
-        left = uow.session.scalars(select(DueItem.key).where(due.pending())).all()
-    assert left == []  # nothing due by then was left undone
+        left = uow.session.scalars(
+            select(DueItem.key).where(due.pending(), DueItem.due_at <= END)
+        ).all()
+    assert left == []  # nothing due by then was left undone (the daily check goes on)

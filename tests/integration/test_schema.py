@@ -59,6 +59,7 @@ def test_funding_instalment_is_unique(runtime, clock):
             school_id=specialist.school_id,
             programme_year=1,
             instalment=1,
+            origin="rules",
             amount_pence=100,
             due_date=clock.now().date(),
             status="scheduled",

@@ -1,4 +1,4 @@
-"""Funding arithmetic without a database: splits, schedules, resumed schedules, pro rata."""
+"""Funding planning without a database: splits, schedules, resumed schedules, pro rata."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from msgspec.structs import replace
 
-from workflow.services.funding import (
+from workflow.clock import local_date
+from workflow.services.funding.planning import (
+    claim_for,
     due_at,
-    london_date,
+    lapsed_pence,
     pro_rata_pence,
     resumed_schedule,
     split,
     year_schedule,
 )
 from workflow.states.rules import load_rules
+
+LONDON = "Europe/London"  # the zone these figures were worked out in
 
 
 def test_the_last_instalment_takes_the_remainder():
@@ -80,7 +84,42 @@ def test_pro_rata_rounds_half_days_down_to_a_whole_penny():
 
 
 def test_instalments_fall_due_at_nine_in_london_in_summer_and_winter_time():
-    assert due_at(date(2026, 1, 15)) == datetime(2026, 1, 15, 9, tzinfo=UTC)
-    assert due_at(date(2026, 7, 15)) == datetime(2026, 7, 15, 8, tzinfo=UTC)
+    assert due_at(date(2026, 1, 15), LONDON) == datetime(2026, 1, 15, 9, tzinfo=UTC)
+    assert due_at(date(2026, 7, 15), LONDON) == datetime(2026, 7, 15, 8, tzinfo=UTC)
     # Half past eleven at night UTC in summer is already the next day in London.
-    assert london_date(datetime(2026, 7, 14, 23, 30, tzinfo=UTC)) == date(2026, 7, 15)
+    assert local_date(datetime(2026, 7, 14, 23, 30, tzinfo=UTC), LONDON) == date(2026, 7, 15)
+
+
+def test_a_claim_is_capped_at_the_years_funded_days():
+    # 20000 pence a day; 15 half-days funded (7.5 days).
+    assert claim_for(4, 0, 15, 20000) == (4, 40000)
+    assert claim_for(4, 13, 15, 20000) == (2, 20000)  # only what is left
+    assert claim_for(4, 15, 15, 20000) == (0, 0)
+
+
+@given(
+    claims=st.lists(st.integers(min_value=1, max_value=12), max_size=12),
+    rate=st.integers(min_value=0, max_value=40001),
+)
+def test_claims_never_lose_or_gain_a_penny_over_a_year(claims, rate):
+    claimed = total = 0
+    for half_days in claims:
+        paid, pence = claim_for(half_days, claimed, 20, rate)
+        claimed += paid
+        total += pence
+    assert claimed == min(sum(claims), 20)
+    assert total == claimed * rate // 2
+
+
+def test_what_lapses_is_the_unclaimed_entitlement_never_negative():
+    assert lapsed_pence(150000, 80000) == 70000
+    assert lapsed_pence(150000, 160000) == 0
+
+
+def test_shipped_cohorts_are_paid_per_day_with_their_events_ids_and_durations():
+    cohort9, cohort2 = load_rules("cohort-9"), load_rules("cohort-2")
+    assert cohort9.funding.basis == cohort2.funding.basis == "days"
+    assert cohort9.year1.statement_dates == [date(2026, 1, 15), date(2026, 7, 15)]
+    assert cohort2.entitlement_pence(1) == 300000 and cohort2.year1.bursary_pence == 100000
+    assert cohort9.event_ids()[:2] == ["y1-launch1", "y1-central1"]
+    assert [e.half_days for e in cohort2.events] == [4, 4]  # two-day residentials

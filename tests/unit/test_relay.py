@@ -17,7 +17,7 @@ from workflow.clock import FixedClock
 from workflow.config import Settings
 from workflow.db.models import Base, OutboxMessage
 from workflow.runtime import Runtime
-from workflow.services.outbox import RELEASE_FUNDING, SEND_EMAIL, emit
+from workflow.services.outbox import SEND_EMAIL, emit
 from workflow.workers.actors import HANDLERS, QUEUES, declare_actors
 from workflow.workers.relay import relay_forever, relay_once
 
@@ -35,7 +35,7 @@ def handled(calls):
     def handler(runtime, payload):
         calls.append(payload)
 
-    return {SEND_EMAIL: handler, RELEASE_FUNDING: handler}
+    return {SEND_EMAIL: handler}
 
 
 @pytest.fixture
@@ -55,8 +55,7 @@ def with_broker(runtime: Runtime, broker: StubBroker, calls=None) -> StubBroker:
 def write_rows(runtime: Runtime, count: int) -> None:
     with runtime.uow() as uow:
         for n in range(count):
-            topic = SEND_EMAIL if n % 2 == 0 else RELEASE_FUNDING
-            emit(uow.session, topic, {"n": n}, NOW)
+            emit(uow.session, SEND_EMAIL, {"n": n}, NOW)
         uow.commit()
 
 
@@ -79,12 +78,11 @@ def test_publishes_each_pending_row_once_with_an_id_derived_from_the_row(memory_
     assert relay_once(memory_runtime) == 4
     assert relay_once(memory_runtime) == 0
 
-    emails, funding = queued(broker, "emails"), queued(broker, "funding")
+    emails = queued(broker, "emails")
     ids = [row_id for row_id, _, _ in rows(memory_runtime)]
-    assert [m.message_id for m in emails] == [f"outbox-{ids[0]}", f"outbox-{ids[2]}"]
-    assert [m.message_id for m in funding] == [f"outbox-{ids[1]}", f"outbox-{ids[3]}"]
-    assert [m.args for m in emails] == [({"n": 0},), ({"n": 2},)]
-    assert {m.actor_name for m in funding} == {RELEASE_FUNDING}
+    assert [m.message_id for m in emails] == [f"outbox-{i}" for i in ids]
+    assert [m.args for m in emails] == [({"n": n},) for n in range(4)]
+    assert {m.actor_name for m in emails} == {SEND_EMAIL}
     assert rows(memory_runtime) == [(row_id, NOW, 1) for row_id in ids]
 
 
@@ -96,7 +94,7 @@ def test_claims_in_id_order_up_to_the_limit(memory_runtime):
     assert [sent is not None for _, sent, _ in rows(memory_runtime)] == [True] * 2 + [False] * 3
     assert relay_once(memory_runtime, limit=2) == 2
     assert relay_once(memory_runtime, limit=2) == 1
-    assert len(queued(broker, "emails")) + len(queued(broker, "funding")) == 5
+    assert len(queued(broker, "emails")) == 5
 
 
 def test_a_broker_that_is_down_leaves_every_row_pending_and_says_so_once(memory_runtime, caplog):
@@ -121,7 +119,7 @@ def test_relay_forever_drains_then_stops_when_told(memory_runtime):
 
     relay_forever(memory_runtime, stop, interval=0.05, limit=3)
 
-    assert len(queued(broker, "emails")) + len(queued(broker, "funding")) == 7
+    assert len(queued(broker, "emails")) == 7
     assert all(sent == NOW for _, sent, _ in rows(memory_runtime))
 
 
@@ -130,7 +128,12 @@ def test_the_registry_declares_one_actor_per_topic_that_calls_its_handler(memory
     broker = StubBroker()
     actors = declare_actors(broker, memory_runtime, handled(calls))
 
-    assert set(actors) == set(HANDLERS) == {SEND_EMAIL, RELEASE_FUNDING}
+    assert set(actors) == set(HANDLERS) == {SEND_EMAIL}
     assert {name: actor.queue_name for name, actor in actors.items()} == QUEUES
-    actors[RELEASE_FUNDING]({"funding_entry_id": 7})
-    assert calls == [{"funding_entry_id": 7}]
+    actors[SEND_EMAIL]({"key": "k"})
+    assert calls == [{"key": "k"}]
+
+
+def test_nothing_can_write_the_removed_funding_topic(memory_runtime):
+    with memory_runtime.uow() as uow, pytest.raises(ValueError, match="release_funding"):
+        emit(uow.session, "release_funding", {"funding_entry_id": 7}, NOW)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from workflow.services.calendar import Calendar
-from workflow.services.reminders import launch_invitations, planned, reminder_key
+from workflow.services.reminders import (
+    heads_launch_emails,
+    launch_invitations,
+    planned,
+    reminder_key,
+    school_key,
+)
 from workflow.states.lifecycle import State
 
 CAL = Calendar()
@@ -24,10 +30,25 @@ def test_selected_specialists_get_launch_reminders_14_and_2_days_before(cohort9_
     assert fourteen["payload"]["extra"]["days_before"] == 14
     assert fourteen["payload"]["extra"]["event"]["starts_at"] == "2025-09-30T09:30:00+01:00"
     # 2 days before is Sunday 28th: moved earlier, to Friday 26th
-    two = rows[reminder_key(7, "launch_reminder", 0, "headteacher", 2)]
+    two = rows[reminder_key(7, "launch_reminder", 0, "specialist", 2)]
     assert two["due_at"] == datetime(2025, 9, 26, 8, 0, tzinfo=UTC)
-    assert len(rows) == 4  # two reminders, each to specialist and headteacher
+    assert len(rows) == 2  # the headteacher's are the school's (issue 15): see below
     assert {r["kind"] for r in rows.values()} == {"reminder"}
+
+
+def test_the_headteacher_gets_one_invitation_and_reminder_per_school_and_event(cohort9_rules):
+    rows = by_key(heads_launch_emails(cohort9_rules, 7, 5, 1, JUNE, CAL))
+    assert set(rows) == {
+        school_key(5, "launch_invitation", 0, 0),
+        school_key(5, "launch_reminder", 0, 14),
+        school_key(5, "launch_reminder", 0, 2),
+    }
+    two = rows[school_key(5, "launch_reminder", 0, 2)]
+    assert two["due_at"] == datetime(2025, 9, 26, 8, 0, tzinfo=UTC)  # as the specialist's
+    assert two["payload"]["to"] == "headteacher" and two["payload"]["school_id"] == 5
+    # the same rows whichever of the school's specialists is selected: one email each
+    again = by_key(heads_launch_emails(cohort9_rules, 8, 5, 1, JUNE, CAL))
+    assert set(again) == set(rows)
 
 
 def test_reminders_already_past_are_not_scheduled(cohort9_rules):

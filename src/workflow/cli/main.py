@@ -57,6 +57,8 @@ COMMAND_MODULES = {
     "diagram": "diagram",
     "email": "email",
     "report": "report",
+    "funding": "funding",
+    **dict.fromkeys(["events", "event", "register"], "events"),
     "worker": "worker",
     "dead-letters": "dead_letters",
     "gdpr": "gdpr",

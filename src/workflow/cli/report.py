@@ -16,6 +16,13 @@ from workflow.cli.params import COHORT_NUMBER
 FUNDING_COLUMNS = (
     "urn", "hub", "entitled_pence", "released_pence", "scheduled_pence", "cancelled_pence",
 )  # fmt: skip
+# Basis "days" adds these (entitled = released + scheduled + cancelled still holds).
+DAYS_HEADINGS = {
+    "claimed_pence": "Claimed",
+    "paid_pence": "Paid",
+    "clawed_back_pence": "Clawed back",
+}
+DAYS_COLUMNS = tuple(DAYS_HEADINGS)
 
 
 @click.group()
@@ -68,11 +75,12 @@ def report_funding(env: Env, cohort: int, hub_code, csv_path: Path | None, as_js
     from workflow.services.funding import report as funding_report
 
     data = funding_report(env.uow(), env.actor, cohort, hub_code).as_dict()
-    rows = [[s[c] for c in FUNDING_COLUMNS] for s in data["schools"]]
-    totals = [data["totals"][c] for c in FUNDING_COLUMNS[2:]]
+    columns = [*FUNDING_COLUMNS, *(c for c in DAYS_COLUMNS if c in data["totals"])]
+    rows = [[s[c] for c in columns] for s in data["schools"]]
+    totals = [data["totals"][c] for c in columns[2:]]
     if csv_path is not None:
         try:
-            write_csv(str(csv_path), FUNDING_COLUMNS, [*rows, ["total", "", *totals]])
+            write_csv(str(csv_path), columns, [*rows, ["total", "", *totals]])
         except OSError as exc:
             raise InvalidInput(f"cannot write {csv_path}: {exc.strerror or exc}") from None
     if as_json:
@@ -81,7 +89,15 @@ def report_funding(env: Env, cohort: int, hub_code, csv_path: Path | None, as_js
     label = "National total" if hub_code is None and env.actor.national else "Total"
     table(
         f"Funding, cohort {cohort}",
-        ["School (URN)", "Hub", "Entitled", "Released", "Scheduled", "Cancelled"],
+        [
+            "School (URN)",
+            "Hub",
+            "Entitled",
+            "Released",
+            "Scheduled",
+            "Cancelled",
+            *(DAYS_HEADINGS[c] for c in columns[len(FUNDING_COLUMNS) :]),
+        ],
         [*([r[0], r[1], *map(pounds, r[2:])] for r in rows), [label, "", *map(pounds, totals)]],
     )
     if csv_path is not None:

@@ -131,7 +131,10 @@ def _print_summary(result, as_json: bool, extra: dict | None = None) -> None:
         emit_json({**result.as_json(), **(extra or {})})
         return
     table("Specialists by state", ["state", "count"], result.by_state.items())
-    click.echo(f"Funding released: {pounds(result.released_pence)}")
+    click.echo(
+        f"Funding released: {pounds(result.released_pence)}; paid: {pounds(result.paid_pence)}; "
+        f"scheduled: {pounds(result.scheduled_pence)}; lapsed: {pounds(result.lapsed_pence)}"
+    )
     table("Emails queued, by template", ["template", "emails"], result.emails_by_template.items())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
-from workflow.cli.output import echo, emit_json, table
+from workflow.cli.output import echo, emit_json, pounds, table
 from workflow.cli.params import (
     COHORT_NUMBER,
     DATE,
@@ -211,8 +211,15 @@ def list_(env: Env, cohort, hub_code, state, stuck, as_json) -> None:
         return
     columns = ["id", "name", "state", "cohort", "hub", "school_urn"] + (["why"] if stuck else [])
     table(None, columns, [
-        [r[c] if c != "why" else "; ".join(r["reasons"]) for c in columns] for r in rows
+        [r[c] if c != "why" else _why(r) for c in columns] for r in rows
     ])  # fmt: skip
+
+
+def _why(row: dict) -> str:
+    """The reasons, and the funding that lapses at the year's end unless days are recorded."""
+    lapses = [f"{pounds(x['pence'])} of Year {x['year']} funding lapses on {x['on']}"
+              for x in row.get("funding_lapses", [])]  # fmt: skip
+    return "; ".join([*row["reasons"], *lapses])
 
 
 COMMANDS = [nominate, select, decline, withdraw, defer, resume, advance, record, show, list_]

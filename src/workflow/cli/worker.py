@@ -1,4 +1,4 @@
-"""``workflow worker``: start worker processes that send the emails and release the funding."""
+"""``workflow worker``: start worker processes that send the emails."""
 
 from __future__ import annotations
 

@@ -4,6 +4,9 @@ Money is integer pence (``BigInteger``); days are integer half-days; timestamps
 are UTC (see ``types.UTCDateTime``); dates (due dates, event days) are plain dates.
 The audit log and the funding ledger are append-only: no code path updates or
 deletes their rows.
+
+Over 400 lines on purpose: the whole schema in one module, as Alembic's autogenerate and
+``db.migrate.schema_differences`` compare it, and as a reader looks for a table.
 """
 
 from __future__ import annotations
@@ -204,6 +207,8 @@ class FundingEntry(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     programme_year: Mapped[int]
     instalment: Mapped[int]
+    # Why it exists: "rules" (the rules' own instalments) or "resume" (scheduled again).
+    origin: Mapped[str] = mapped_column(String(20))
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))  # scheduled, released, cancelled
@@ -224,9 +229,118 @@ class LedgerEntry(Base):
         ForeignKey("funding_entries.id"), unique=True
     )
     kind: Mapped[str] = mapped_column(String(20))  # release, adjustment
+    # Why: rules, resume (releases); withdrawal, manual (adjustments). See services/funding.
+    origin: Mapped[str] = mapped_column(String(20))
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     actor: Mapped[str] = mapped_column(String(320))
     reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class FundingYear(Base):
+    """A specialist's programme year on the days basis: what it is worth, what lapsed.
+
+    Written when the year starts; ``cancelled_pence`` and ``closed_on`` are set when the
+    year closes (its last release date, or withdrawal): the entitlement's remainder lapses.
+    """
+
+    __tablename__ = "funding_years"
+    __table_args__ = (UniqueConstraint("specialist_id", "programme_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    programme_year: Mapped[int]
+    entitled_pence: Mapped[int] = mapped_column(BigInteger)
+    cancelled_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(40))
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Statement(Base):
+    """What one school is owed for one cohort on one release date: payable, then paid.
+
+    A paid statement is never changed: a correction after payment is a clawback line on
+    the school's next statement.
+    """
+
+    __tablename__ = "statements"
+    __table_args__ = (UniqueConstraint("school_id", "cohort_id", "release_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    release_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # payable, paid
+    total_pence: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    paid_by: Mapped[str | None] = mapped_column(String(320))
+    reference: Mapped[str | None] = mapped_column(String(200))
+
+
+class FundingLine(Base):
+    """One line of money for a school on the days basis: a claim for days recorded, a
+    bursary, a clawback of a paid line, or a manual adjustment.
+
+    Money is never edited: a line leaves an unpaid statement by ``removed_at`` (its
+    milestone was voided), and a paid line is reversed by a clawback line.
+    """
+
+    __tablename__ = "funding_lines"
+    __table_args__ = (
+        UniqueConstraint("kind", "milestone_id"),
+        UniqueConstraint("reverses_line_id"),
+        Index(None, "statement_id"),
+        Index(None, "specialist_id", "programme_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    programme_year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))  # claim, bursary, clawback, adjustment
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id"))
+    half_days: Mapped[int | None]
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    claimable_on: Mapped[date] = mapped_column(Date)
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
+    removed_at: Mapped[datetime | None]
+    reverses_line_id: Mapped[int | None] = mapped_column(ForeignKey("funding_lines.id"))
+    actor: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class EventLink(Base):
+    """The joining link of one online event of a cohort (set by staff, shown in emails)."""
+
+    __tablename__ = "event_links"
+    __table_args__ = (UniqueConstraint("cohort_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    event_id: Mapped[str] = mapped_column(String(60))
+    url: Mapped[str] = mapped_column(String(500))
+    set_by: Mapped[str] = mapped_column(String(320))
+    set_at: Mapped[datetime]
+
+
+class RegisterMark(Base):
+    """One specialist ticked on one event's register, and the milestone it recorded."""
+
+    __tablename__ = "register_marks"
+    __table_args__ = (UniqueConstraint("cohort_id", "event_id", "specialist_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    event_id: Mapped[str] = mapped_column(String(60))
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"))
+    actor: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime]
 
 

@@ -92,6 +92,8 @@ PERSONAL: tuple[Field, ...] = (
     Field("statements", "reference", T),
     Field("funding_lines", "actor", A),
     Field("funding_lines", "reason", F, keep=("pro rata on withdrawal",)),
+    Field("event_links", "set_by", A),
+    Field("register_marks", "actor", A),
     Field("work_groups", "colleague_name", N, "Colleague {id}"),
     Field("work_groups", "actor", A),
     Field("staff", "password_hash", Kind.SECRET),
@@ -143,6 +145,9 @@ NOT_PERSONAL: frozenset[tuple[str, str]] = frozenset(
         ("funding_years", "closed_reason"),
         ("funding_lines", "kind"),
         ("statements", "status"),
+        ("event_links", "event_id"),
+        ("event_links", "url"),  # an online event's joining link, the same for everyone
+        ("register_marks", "event_id"),
         ("term_digests", "status"),
         ("work_groups", "name"),
         ("work_groups", "role"),

@@ -6,6 +6,9 @@ the ``Notification`` here, add it to ``REGISTRY`` at the bottom, and write
 template list, ``workflow email templates|preview``, the samples and the renderer's checks
 follow from the declaration; ``tests/unit/test_notify_registry.py`` renders each one from
 its sample.
+
+Over 400 lines on purpose: every notification is declared here and nowhere else, so a
+reader finds each email, its recipients and its shape in one place.
 """
 
 from __future__ import annotations
@@ -48,15 +51,20 @@ class EventInfo(Extra, frozen=True):
     online: bool = False
     headteacher_half_day: bool = False
     uid: str | None = None
+    id: str | None = None  # the event's id in the cohort's rules
+    link: str | None = None  # an online event's joining link, when staff have set one
 
 
 class WithEvent(Extra, frozen=True):
     event: EventInfo
+    # A headteacher's email is the school's: every specialist of the school going, by name.
+    specialists: list[str] | None = None
 
 
 class EventReminder(Extra, frozen=True):
     event: EventInfo
     days_before: int
+    specialists: list[str] | None = None
 
 
 class FundingLine(Extra, frozen=True):
@@ -70,6 +78,46 @@ class FundingReleased(Extra, frozen=True):
     funding: FundingLine
     funding_entry_id: int | None = None
     reason: str | None = None
+
+
+class StatementLine(Extra, frozen=True):
+    specialist: str
+    kind: str  # claim, bursary, clawback, adjustment
+    what: str
+    date: date
+    days: float | None
+    amount_pence: int
+
+
+class StatementRemainder(Extra, frozen=True):
+    specialist: str
+    programme_year: int
+    remaining_pence: int
+    lapsed_pence: int
+
+
+class StatementInfo(Extra, frozen=True):
+    id: int
+    release_date: date
+    status: str
+    total_pence: int
+    lines: list[StatementLine]
+    remaining: list[StatementRemainder]
+
+
+class FundingStatement(Extra, frozen=True):
+    statement: StatementInfo
+
+
+class Violation(Extra, frozen=True):
+    check: str
+    row: str
+    detail: str
+
+
+class FundingViolations(Extra, frozen=True):
+    cohort_number: int
+    violations: list[Violation]
 
 
 class SchoolMove(Extra, frozen=True):
@@ -211,6 +259,36 @@ def _summary_sample() -> TermSummary:
     )
 
 
+def _statement_sample() -> FundingStatement:
+    line = StatementLine
+    return FundingStatement(
+        StatementInfo(
+            id=12,
+            release_date=date(2026, 1, 15),
+            status="payable",
+            total_pence=50000,
+            lines=[
+                line("Priya Shah", "claim", "central day", date(2025, 10, 16), 1.0, 20000),
+                line("Priya Shah", "claim", "development day", date(2025, 11, 20), 1.5, 30000),
+            ],
+            remaining=[StatementRemainder("Priya Shah", 1, 100000, 0)],
+        )
+    )
+
+
+def _violations_sample() -> FundingViolations:
+    return FundingViolations(
+        cohort_number=9,
+        violations=[
+            Violation(
+                "year above its entitlement",
+                "specialist 42, Year 1",
+                "claimed 160000 of 150000 pence",
+            )
+        ],
+    )
+
+
 # --- The notifications ---------------------------------------------------------------------
 
 NOMINATION_RECEIVED = Notification(
@@ -289,6 +367,21 @@ FUNDING_RELEASED = Notification(
             programme_year=1, instalment=1, amount_pence=150000, due_date=date(2025, 10, 31)
         )
     ),
+)
+FUNDING_STATEMENT = Notification(
+    "funding_statement",
+    "to the finance contact (the head when none): a school's statement on a release date",
+    (Role.FINANCE, Role.HEADTEACHER),  # the producer writes one, to the first the school has
+    FundingStatement,
+    _statement_sample,
+)
+FUNDING_INVARIANT_VIOLATION = Notification(
+    "funding_invariant_violation",
+    "to the national admins: the daily funding check found rows that do not add up",
+    (Role.NATIONAL_ADMIN,),
+    FundingViolations,
+    _violations_sample,
+    scope=Scope.NATIONAL,
 )
 WITHDRAWAL_CONFIRMED = Notification(
     "withdrawal_confirmed",
@@ -388,6 +481,8 @@ REGISTRY: dict[str, Notification] = registry_of(
     ACCREDITATION_REMINDER,
     WORK_GROUP_LEAD_STARTED,
     FUNDING_RELEASED,
+    FUNDING_STATEMENT,
+    FUNDING_INVARIANT_VIOLATION,
     WITHDRAWAL_CONFIRMED,
     DEFERRAL_CONFIRMED,
     SPECIALIST_MOVED,

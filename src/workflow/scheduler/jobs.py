@@ -10,13 +10,22 @@
   recorded by then (accreditation reminders). A reminder that came due too late
   (``services.reminders.expiry``) is not sent: the item is done with the reason in its
   ``outcome``, counted as ``expired`` and shown by ``workflow show``; the words of one
-  that is sent count the days from the day it goes out.
+  that is sent count the days from the day it goes out. An online event's joining link,
+  if set by then, is added to the event (``services.events.with_link``). A headteacher's
+  launch emails are one per school: every specialist of the school going is named at
+  sending (``services.reminders.for_the_school``).
 - ``term_start`` (payload ``cohort``, ``term_start``, ``trigger``): the term's digests to
   each hub lead and the national summary (``services.term_digests``), after advancing the
   cohort when the term starts a programme year. Scheduled with the year starts
   (``services/cohort_schedule.py``).
 - ``release_funding`` (payload ``funding_entry_id``): ``services.funding.
-  release_instalment``, which marks the item done in the release's own transaction.
+  release_instalment``, which marks the item done in the release's own transaction. This
+  is the one path by which an instalment is released in production.
+- ``funding_statements`` (payload ``cohort``, ``release_date``, ``closes_year``): basis
+  ``days``, gathers each school's statement of that release date
+  (``services.funding.statements.gather``), in the item's transaction.
+- ``funding_check`` (daily): the funding invariants (``services.funding.invariants``);
+  a violation emails the national admins; schedules the next day's check.
 
 A handler is either *in-transaction* (``work(session, item, now)``: the dispatcher
 locks the item, runs it and marks it done in one transaction) or *own-transaction*
@@ -36,11 +45,12 @@ from sqlalchemy.orm import Session
 
 from workflow.db.models import AuditEntry, DueItem
 from workflow.notify.notifications import notification
-from workflow.services import due, effects, funding, reminders
+from workflow.services import due, effects, events, funding, reminders
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import SYSTEM
 from workflow.services.cohort_schedule import ADVANCE_COHORT, TERM_START, advancement_key
 from workflow.services.due import Claimed
+from workflow.services.funding import invariants, statements
 from workflow.services.queries import counted_milestones
 from workflow.services.term_digests import send_term_digests
 
@@ -93,7 +103,9 @@ EXPIRED = "expired"
 
 def reminder_item(session: Session, item: Claimed, now: datetime, tz) -> str | None:
     """Write the reminder's email; returns ``EXPIRED`` when it came due too late."""
-    payload = item.payload
+    payload = reminders.for_the_school(session, item.payload)
+    if payload is None:
+        return None  # a head's email about a school none of whose specialists is going now
     unless = payload.get("unless_milestone")
     if unless and session.scalar(
         select(AuditEntry.id).where(
@@ -113,7 +125,7 @@ def reminder_item(session: Session, item: Claimed, now: datetime, tz) -> str | N
         payload["specialist_id"],
         payload["to"],
         item.key,
-        reminders.as_sent(payload, now, tz),
+        events.with_link(session, payload["specialist_id"], reminders.as_sent(payload, now, tz)),
     )
     effects.write(session, [row])
     return None
@@ -153,6 +165,19 @@ def release_funding_item(runtime: Runtime, item: Claimed, now: datetime) -> None
         uow.commit()
 
 
+def statements_item(session: Session, item: Claimed, now: datetime, tz) -> None:
+    payload = item.payload
+    release_date = date.fromisoformat(payload["release_date"])
+    statements.gather(session, payload["cohort"], release_date, payload.get("closes_year"), now)
+
+
+def funding_check_item(session: Session, item: Claimed, now: datetime, tz) -> None:
+    found = invariants.check_and_report(session, now)
+    if found:
+        logger.error("funding check: %d violations; the national admins are told", len(found))
+    invariants.schedule_check(session, now)
+
+
 def default_handlers() -> dict[str, Handler]:
     """Every kind of due item and the work it does."""
     return {
@@ -160,4 +185,6 @@ def default_handlers() -> dict[str, Handler]:
         REMINDER: Handler(reminder_item, in_transaction=True),
         TERM_START: Handler(term_start_item, in_transaction=False),
         funding.RELEASE_FUNDING: Handler(release_funding_item, in_transaction=False),
+        funding.GATHER_STATEMENTS: Handler(statements_item, in_transaction=True),
+        invariants.FUNDING_CHECK: Handler(funding_check_item, in_transaction=True),
     }

@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from workflow.clock import FixedClock
-from workflow.db.models import Hub, LedgerEntry, OutboxMessage, School, Specialist
+from workflow.db.models import Hub, OutboxMessage, School, Specialist
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.jobs import Handler, default_handlers
 from workflow.services import due
+from workflow.services.auth import SYSTEM
+from workflow.services.funding.reports import money_totals
 from workflow.services.outbox import SEND_EMAIL
 
 if TYPE_CHECKING:
@@ -45,11 +47,17 @@ class Summary:
     emails_by_template: dict[str, int]
     steps: int = 0
     dispatched: dict[str, int] = field(default_factory=dict)
+    paid_pence: int = 0
+    scheduled_pence: int = 0
+    lapsed_pence: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
             "by_state": self.by_state,
             "released_pence": self.released_pence,
+            "paid_pence": self.paid_pence,
+            "scheduled_pence": self.scheduled_pence,
+            "lapsed_pence": self.lapsed_pence,
             "emails_by_template": self.emails_by_template,
             "by_hub": self.by_hub,
             "dispatched": self.dispatched,
@@ -109,7 +117,7 @@ def summary(runtime: Runtime) -> Summary:
         for hub, state, count in rows:
             by_state[state] += count
             by_hub[hub][state] += count
-        released = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)))
+        money = money_totals(session, SYSTEM)
         emails = Counter(
             payload["template"]
             for payload in session.scalars(
@@ -119,6 +127,9 @@ def summary(runtime: Runtime) -> Summary:
     return Summary(
         by_state=dict(sorted(by_state.items())),
         by_hub={hub: dict(sorted(c.items())) for hub, c in sorted(by_hub.items())},
-        released_pence=int(released),
+        released_pence=money["released_pence"],
         emails_by_template=dict(sorted(emails.items())),
+        paid_pence=money["paid_pence"],
+        scheduled_pence=money["scheduled_pence"],
+        lapsed_pence=money["cancelled_pence"],
     )

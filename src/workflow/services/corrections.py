@@ -93,23 +93,36 @@ def void_milestone(
     """Void one milestone; returns the id of the correction entry."""
     reason = require_reason(reason, "a void")
     with uow:
-        session = uow.session
-        specialist, hub_id = load_with_hub(session, actor, specialist_id)
-        authorize(actor, Action.CORRECT, hub_id)
-        entry = session.get(AuditEntry, milestone_id)
-        if entry is None or entry.specialist_id != specialist.id or entry.kind != MILESTONE:
-            raise NotFound(f"milestone {milestone_id} of specialist {specialist_id} not found")
-        if session.scalar(select(AuditEntry.id).where(AuditEntry.voids_id == entry.id)):
-            raise DomainError(f"milestone {milestone_id} is already voided")
-        details = {"milestone": entry.name, "half_days": entry.half_days,
-                   "occurred_on": entry.occurred_on.isoformat() if entry.occurred_on else None,
-                   "programme_year": entry.programme_year}  # fmt: skip
-        void = correction_entry(
-            session, specialist, "void", actor, now, reason, details, voids_id=entry.id
-        )
-        funding.on_milestone_voided(session, entry, now)
+        void = void_in(uow.session, actor, specialist_id, milestone_id, reason, now)
         uow.commit()
         return void.id
+
+
+def void_in(
+    session: Session,
+    actor: Actor,
+    specialist_id: int,
+    milestone_id: int,
+    reason: str,
+    now: datetime,
+) -> AuditEntry:
+    """Void one milestone in the caller's transaction (a command, or a register saved again
+    without someone ticked before); the funding reaction follows in the same transaction."""
+    specialist, hub_id = load_with_hub(session, actor, specialist_id)
+    authorize(actor, Action.CORRECT, hub_id)
+    entry = session.get(AuditEntry, milestone_id)
+    if entry is None or entry.specialist_id != specialist.id or entry.kind != MILESTONE:
+        raise NotFound(f"milestone {milestone_id} of specialist {specialist_id} not found")
+    if session.scalar(select(AuditEntry.id).where(AuditEntry.voids_id == entry.id)):
+        raise DomainError(f"milestone {milestone_id} is already voided")
+    details = {"milestone": entry.name, "half_days": entry.half_days,
+               "occurred_on": entry.occurred_on.isoformat() if entry.occurred_on else None,
+               "programme_year": entry.programme_year}  # fmt: skip
+    void = correction_entry(
+        session, specialist, "void", actor, now, reason, details, voids_id=entry.id
+    )
+    funding.on_milestone_voided(session, entry, now)
+    return void
 
 
 @logs_refusals("change-cohort")

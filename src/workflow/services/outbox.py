@@ -1,11 +1,11 @@
 """Writing outbox rows: what must follow a change, committed in the same transaction.
 
-Messages carry ids and plain values only. Two topics exist:
+Messages carry ids and plain values only. One topic exists (funding is released by the
+scheduler's due-item dispatch, not through the outbox):
 
 - ``send_email``: ``{"key", "template", "specialist_id", "to", "extra"}`` where ``to`` is a
   recipient role (``specialist``, ``headteacher``, ``finance``, ``hub_lead``) or an address,
   and ``key`` is the email's idempotency key (specialist, template, recipient, occurrence).
-- ``release_funding``: ``{"funding_entry_id"}``.
 
 A row's life: written (``created_at``), published by the relay (``sent_at``, again on
 every re-publish), done when its effect is recorded (``done_at``: the actor finished, or
@@ -27,8 +27,7 @@ from workflow.db.driver import HotStatement
 from workflow.db.models import OutboxMessage
 
 SEND_EMAIL = "send_email"
-RELEASE_FUNDING = "release_funding"
-TOPICS = (SEND_EMAIL, RELEASE_FUNDING)
+TOPICS = (SEND_EMAIL,)
 MESSAGE_ID_PREFIX = "outbox-"
 
 

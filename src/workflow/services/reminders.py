@@ -6,8 +6,13 @@ outbox when it falls due, with the due key as the email's occurrence. Keys are
 ``reminder:{specialist}:{template}:{event index}:{to}:{days}``, so scheduling twice
 is harmless and one specialist's reminders share a prefix.
 
-- select: the launch invitation now (to specialist and headteacher) and launch
-  reminders 14 and 2 days before the launch;
+- select: the launch invitation now (to the specialist) and launch reminders 14 and 2
+  days before the launch. The headteacher gets one invitation and one of each reminder
+  per school and event, naming every specialist of the school on the programme when it
+  is sent: their keys are the school's (``reminder:school{id}:...``), so a second
+  specialist selected from the school adds none, and the names are read at sending
+  (``for_the_school``); the head's invitation goes at 09:00 on the next working day,
+  so that a hub's selections of one day reach the head together;
 - start_year1 / start_year2: a reminder 7 days before each of that year's central
   events (to the specialist); start_year2 also reminds of PD Lead accreditation on
   1 March and 1 June of Year 2 (skipped when accreditation is recorded by then);
@@ -32,8 +37,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.clock import local_date
+from workflow.db.models import Specialist
 from workflow.db.uow import session_timezone
 from workflow.notify.notifications import (
     ACCREDITATION_REMINDER,
@@ -42,7 +50,7 @@ from workflow.notify.notifications import (
     LAUNCH_REMINDER,
     EventInfo,
 )
-from workflow.notify.registry import Notification
+from workflow.notify.registry import Notification, Role
 from workflow.services import due, effects
 from workflow.services.calendar import Calendar, calendar
 from workflow.services.queries import cohort_rules, last_transition
@@ -55,6 +63,7 @@ LAUNCH_REMINDER_DAYS = (14, 2)
 CENTRAL_REMINDER_DAYS = 7
 # Accreditation reminders in Year 2: (month, day) in the calendar year Year 2 ends in.
 ACCREDITATION_REMINDERS = ((3, 1), (6, 1))
+DAY = timedelta(days=1)
 #: A reminder without an event (accreditation) expires when it comes due later than this.
 LATE_LIMIT = timedelta(days=14)
 
@@ -67,9 +76,44 @@ def reminder_key(specialist_id: int, template: str, index: int, to: str, days: i
     return f"{key_prefix(specialist_id)}{template}:{index}:{to}:{days}"
 
 
-def event_info(event: Event) -> EventInfo:
-    """A rules event in the shape the emails carry (reminders, invitations, digests)."""
+def school_key(school_id: int, template: str, index: int, days: int) -> str:
+    """The key of a headteacher's email about an event: one per school, not per specialist."""
+    return f"reminder:school{school_id}:{template}:{index}:headteacher:{days}"
+
+
+def school_specialists(session: Session, school_id: int, cohort_id: int) -> list[tuple[int, str]]:
+    """The school's specialists of the cohort who are going to the launch (id, name)."""
+    return [
+        (row.id, row.name)
+        for row in session.execute(
+            select(Specialist.id, Specialist.name)
+            .where(
+                Specialist.school_id == school_id,
+                Specialist.cohort_id == cohort_id,
+                Specialist.state.in_([State.SELECTED.value, State.YEAR1.value]),
+            )
+            .order_by(Specialist.id)
+        )
+    ]
+
+
+def for_the_school(session: Session, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A headteacher's per-school email as sent now: every specialist of the school named,
+    the first one giving the context; None when none of them is going any more."""
+    if "school_id" not in payload:
+        return payload
+    going = school_specialists(session, payload["school_id"], payload["cohort_id"])
+    if not going:
+        return None
+    extra = {**(payload.get("extra") or {}), "specialists": [name for _, name in going]}
+    return {**payload, "specialist_id": going[0][0], "extra": extra}
+
+
+def event_info(event: Event, event_id: str | None = None) -> EventInfo:
+    """A rules event in the shape the emails carry (reminders, invitations, digests); ``link``,
+    an online event's joining link, is added when the email is due (``services.events``)."""
     return EventInfo(
+        id=event_id,
         title=event.title,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
@@ -79,9 +123,9 @@ def event_info(event: Event) -> EventInfo:
     )
 
 
-def event_extra(event: Event) -> dict[str, Any]:
+def event_extra(event: Event, event_id: str | None = None) -> dict[str, Any]:
     """An event as plain JSON values, the shape the event templates expect."""
-    return msgspec.to_builtins(event_info(event))
+    return msgspec.to_builtins(event_info(event, event_id))
 
 
 def _events(rules: CohortRules, kind: str, programme_year: int) -> list[tuple[int, Event]]:
@@ -129,25 +173,27 @@ def planned(
 def _plan(rules: CohortRules, state: State, now: datetime, cal: Calendar) -> list[_Reminder]:
     """The reminders of ``state`` from now on; only the specialist's id differs between people."""
     plan = []
+    ids = rules.event_ids()
 
-    def add(notification, index, days, due_at, extra, **more):
+    def add(notification, index, days, due_at, extra, recipients=None, **more):
         if due_at <= now:
             return  # already past: a reminder never goes out late
         extra = notification.payload_extra(extra)  # checked against its shape now
-        for to in notification.recipients:
+        for to in recipients or notification.recipients:
             plan.append(_Reminder(notification, index, str(to), days, due_at, extra, more))
 
     if state == State.SELECTED:
         for index, event in _events(rules, "launch", 1):
             for days in LAUNCH_REMINDER_DAYS:
                 at = cal.reminder_before(_event_day(event, cal), days)
-                extra = {"event": event_extra(event), "days_before": days}
-                add(LAUNCH_REMINDER, index, days, at, extra)
+                extra = {"event": event_extra(event, ids[index]), "days_before": days}
+                # the headteacher's are the school's: heads_launch_emails
+                add(LAUNCH_REMINDER, index, days, at, extra, recipients=(Role.SPECIALIST,))
     year = funded_year(state)
     if year:
         for index, event in _events(rules, "central", year):
             at = cal.reminder_before(_event_day(event, cal), CENTRAL_REMINDER_DAYS)
-            extra = {"event": event_extra(event), "days_before": CENTRAL_REMINDER_DAYS}
+            extra = {"event": event_extra(event, ids[index]), "days_before": CENTRAL_REMINDER_DAYS}
             add(CENTRAL_EVENT_REMINDER, index, CENTRAL_REMINDER_DAYS, at, extra)
     if year == 2:
         ends = rules.dates.year2_start.year + 1
@@ -197,16 +243,55 @@ def as_sent(payload: dict[str, Any], now: datetime, tz) -> dict[str, Any]:
     return extra
 
 
-def launch_invitations(specialist_id: int, rules: CohortRules, now: datetime) -> list[dict]:
-    """Outbox rows inviting the specialist and headteacher to a launch not yet begun."""
+def launch_invitations(
+    specialist_id: int,
+    rules: CohortRules,
+    now: datetime,
+    recipients: tuple[Role, ...] = LAUNCH_INVITATION.recipients,
+) -> list[dict]:
+    """Outbox rows inviting ``recipients`` to a launch not yet begun."""
+    ids = rules.event_ids()
     return [
-        row
+        effects.email_row(
+            now,
+            LAUNCH_INVITATION,
+            specialist_id,
+            str(to),
+            f"launch{index}",
+            {"event": event_extra(event, ids[index])},
+        )
         for index, event in _events(rules, "launch", 1)
         if event.starts_at > now
-        for row in effects.email_rows(
-            now, LAUNCH_INVITATION, specialist_id, f"launch{index}", {"event": event_extra(event)}
-        )
+        for to in recipients
     ]
+
+
+def heads_launch_emails(
+    rules: CohortRules, specialist_id: int, school_id: int, cohort_id: int, now, cal: Calendar
+) -> list[dict[str, Any]]:
+    """The headteacher's launch invitation and reminders, one each per school and event."""
+    rows = []
+    ids = rules.event_ids()
+    for index, event in _events(rules, "launch", 1):
+        if event.starts_at <= now:
+            continue
+        when = [(LAUNCH_INVITATION, 0, cal.reminder_time(local_date(now, cal.tz.key) + DAY))]
+        when += [
+            (LAUNCH_REMINDER, days, cal.reminder_before(_event_day(event, cal), days))
+            for days in LAUNCH_REMINDER_DAYS
+        ]
+        for note, days, at in when:
+            if at <= now or at >= event.starts_at:
+                continue
+            extra = {"event": event_extra(event, ids[index])}
+            if days:
+                extra["days_before"] = days
+            payload = {"template": note.name, "specialist_id": specialist_id,
+                       "to": Role.HEADTEACHER.value, "extra": note.payload_extra(extra),
+                       "school_id": school_id, "cohort_id": cohort_id}  # fmt: skip
+            rows.append(due.row(school_key(school_id, note.name, index, days), REMINDER, at,
+                                payload))  # fmt: skip
+    return rows
 
 
 def cancel_pending(session: Session, specialist_id: int, now: datetime) -> int:
@@ -235,12 +320,17 @@ def update_reminders(
     if trigger not in ("select", "resume"):
         return  # year starts are planned for the whole batch: schedule_year_reminders
     rules = cohort_rules(session, cohort_id)
-    if trigger == "select":
-        effects.write(session, launch_invitations(specialist_id, rules, now))
-    # resume revives what deferral cancelled, where it is still to come
     cal = calendar(session_timezone(session))
+    if trigger == "select":
+        invitations = launch_invitations(specialist_id, rules, now, (Role.SPECIALIST,))
+        effects.write(session, invitations)
+    # resume revives what deferral cancelled, where it is still to come
     rows = planned(specialist_id, rules, dest, now, cal)
     due.schedule_many(session, rows, revive=trigger == "resume")
+    if dest == State.SELECTED:
+        school_id = session.get(Specialist, specialist_id).school_id
+        heads = heads_launch_emails(rules, specialist_id, school_id, cohort_id, now, cal)
+        due.schedule_many(session, heads)
 
 
 def schedule_year_reminders(

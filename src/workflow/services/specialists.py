@@ -17,7 +17,7 @@ from workflow.clock import local_date
 from workflow.db.models import AuditEntry, Cohort, School, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
-from workflow.services import recruitment
+from workflow.services import funding, recruitment
 from workflow.services.auth import (
     Action,
     Actor,
@@ -286,57 +286,72 @@ def record_milestone(
     half_days: int | None = None,
     on: date | None = None,
 ) -> None:
+    with uow:
+        record_in(uow.session, actor, specialist_id, kind, now, half_days=half_days, on=on)
+        uow.commit()
+
+
+def record_in(
+    session: Session,
+    actor: Actor,
+    specialist_id: int,
+    kind: str,
+    now: datetime,
+    *,
+    half_days: int | None = None,
+    on: date | None = None,
+) -> AuditEntry:
+    """Record a milestone in the caller's transaction (a command, or a register of many)."""
     if kind not in MILESTONES:
         raise InvalidInput(f"unknown milestone {kind!r}; expected one of {', '.join(MILESTONES)}")
     states, measured = MILESTONES[kind]
     if measured and (half_days is None or not 0 < half_days <= MAX_HALF_DAYS):
         raise InvalidInput(f"{kind.replace('_', ' ')}: give between 0.5 and {MAX_HALF_DAYS // 2}")
-    with uow:
-        session = uow.session
-        specialist, hub_id = load_with_hub(session, actor, specialist_id)
-        authorize(actor, Action.RECORD, hub_id)
-        state = State(specialist.state)
-        if state not in states:
-            allowed = " or ".join(s.value for s in states)
-            raise DomainError(
-                f"cannot record {kind.replace('_', ' ')} for a specialist who is "
-                f"{state.value} (only when {allowed})"
-            )
-        if kind in ONCE_ONLY and session.scalar(
-            select(AuditEntry.id).where(
-                AuditEntry.specialist_id == specialist.id,
-                counted_milestones(),
-                AuditEntry.name == kind,
-            )
-        ):
-            raise DomainError(f"{kind.replace('_', ' ')} is already recorded")
-        today = local_date(now, uow.timezone)
-        if on is not None:
-            start = session.get(Cohort, specialist.cohort_id).start_date
-            # The cohort's programme years: from the calendar year it starts in (the launch
-            # may come first) to the end of its third year's calendar year; never after today.
-            check_milestone_date(on, date(start.year, 1, 1), date(start.year + 3, 12, 31), today)
-        session.add(
-            AuditEntry(
-                specialist_id=specialist.id,
-                kind=MILESTONE,
-                name=kind,
-                from_state=state.value,
-                to_state=state.value,
-                half_days=half_days if measured else None,
-                occurred_on=on or today,
-                programme_year=milestone_year(state),
-                actor=actor.email,
-                at=now,
-                override=False,
-            )
+    specialist, hub_id = load_with_hub(session, actor, specialist_id)
+    authorize(actor, Action.RECORD, hub_id)
+    state = State(specialist.state)
+    if state not in states:
+        allowed = " or ".join(s.value for s in states)
+        raise DomainError(
+            f"cannot record {kind.replace('_', ' ')} for a specialist who is "
+            f"{state.value} (only when {allowed})"
         )
-        # A milestone changes what the guards see: bump the version so that a decision
-        # taken concurrently on the old facts conflicts instead of slipping through.
-        specialist.updated_at = now
-        flag_modified(specialist, "updated_at")  # an UPDATE (and new version) even if equal
-        session.flush()
-        uow.commit()
+    if kind in ONCE_ONLY and session.scalar(
+        select(AuditEntry.id).where(
+            AuditEntry.specialist_id == specialist.id,
+            counted_milestones(),
+            AuditEntry.name == kind,
+        )
+    ):
+        raise DomainError(f"{kind.replace('_', ' ')} is already recorded")
+    today = local_date(now, session_timezone(session))
+    if on is not None:
+        start = session.get(Cohort, specialist.cohort_id).start_date
+        # The cohort's programme years: from the calendar year it starts in (the launch
+        # may come first) to the end of its third year's calendar year; never after today.
+        check_milestone_date(on, date(start.year, 1, 1), date(start.year + 3, 12, 31), today)
+    entry = AuditEntry(
+        specialist_id=specialist.id,
+        kind=MILESTONE,
+        name=kind,
+        from_state=state.value,
+        to_state=state.value,
+        half_days=half_days if measured else None,
+        occurred_on=on or today,
+        programme_year=milestone_year(state),
+        actor=actor.email,
+        at=now,
+        override=False,
+    )
+    session.add(entry)
+    session.flush()
+    funding.on_milestone_recorded(session, specialist, entry, now)
+    # A milestone changes what the guards see: bump the version so that a decision
+    # taken concurrently on the old facts conflicts instead of slipping through.
+    specialist.updated_at = now
+    flag_modified(specialist, "updated_at")  # an UPDATE (and new version) even if equal
+    session.flush()
+    return entry
 
 
 def _facts(

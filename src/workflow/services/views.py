@@ -26,6 +26,8 @@ from workflow.db.uow import UnitOfWork
 from workflow.services import workgroups
 from workflow.services.advancement import stuck_for_next_term
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
+from workflow.services.funding.claims import lapsing
+from workflow.services.funding.reports import specialist_lines
 from workflow.services.queries import CORRECTION, MILESTONE, TRANSITION
 from workflow.services.reminders import key_prefix as reminder_key_prefix
 from workflow.services.setup import cohort_by_number, hub_by_code
@@ -113,7 +115,8 @@ def _show(session: Session, actor: Actor, specialist_id: int) -> dict:
                 "status": f.status,
             }
             for f in funding
-        ],
+        ]
+        + specialist_lines(session, specialist.id),
         "emails": [{"template": e.template, "to": e.recipient, "status": e.status} for e in emails],
         "reminders": [_reminder(r) for r in reminders],
     }
@@ -270,6 +273,7 @@ def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) 
                         "hub": codes[stuck.hub_id],
                         "school_urn": stuck.urn,
                         "reasons": stuck.reasons,
+                        "funding_lapses": lapsing(session, stuck.specialist_id),
                     }
                 )
     return rows

@@ -52,6 +52,8 @@ class YearRules(_Strict, kw_only=True):  # kw_only: instalments follows defaults
     bursary_pence: NonNegative = 0
     launch_attendance_required: bool = False
     instalments: Annotated[list[Instalment], Meta(min_length=1)]
+    # Basis "days": the dates statements are gathered on (default: the instalments' dates).
+    release_dates: list[date] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.central_half_days + self.development_half_days > self.funded_half_days:
@@ -61,6 +63,13 @@ class YearRules(_Strict, kw_only=True):  # kw_only: instalments follows defaults
         dues = [i.due for i in self.instalments]
         if dues != sorted(dues):
             raise FieldProblem("instalments", "instalments must be in date order")
+        if self.release_dates != sorted(set(self.release_dates)):
+            raise FieldProblem("release_dates", "release dates must be distinct and in order")
+
+    @property
+    def statement_dates(self) -> list[date]:
+        """The release dates on which statements are gathered (basis ``days``)."""
+        return self.release_dates or [i.due for i in self.instalments]
 
 
 class Event(_Strict):
@@ -72,12 +81,33 @@ class Event(_Strict):
     location: str = "Online"
     online: bool = True
     headteacher_half_day: bool = False
+    # A stable id for registers and links (default: ``y1-central2``, see ``event_ids``).
+    id: str | None = None
+    # Release time the event counts for, in days (steps of half a day). Default: half a day
+    # for the launch, one day for a central event, a day per calendar day it spans.
+    days: float | None = None
 
     def __post_init__(self) -> None:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise ValueError("event times need a UTC offset, e.g. 2025-09-30T09:30:00+01:00")
         if self.ends_at <= self.starts_at:
             raise FieldProblem("ends_at", "the event ends before it starts")
+        if self.id is not None and not self.id.replace("-", "").isalnum():
+            raise FieldProblem("id", "use letters, digits and dashes only")
+        if self.days is not None:
+            try:
+                to_half_days(self.days)
+            except ValueError as exc:
+                raise FieldProblem("days", str(exc)) from None
+
+    @property
+    def half_days(self) -> int:
+        """The release time the event counts for, in half-days."""
+        if self.days is not None:
+            return to_half_days(self.days)
+        if self.kind == "launch":
+            return 1
+        return 2 * ((self.ends_at.date() - self.starts_at.date()).days + 1)
 
 
 class Dates(_Strict):
@@ -107,8 +137,17 @@ class Recruitment(_Strict):
 
 class Funding(_Strict):
     daily_rate_pence: NonNegative
+    # "instalments": each year's entitlement in fixed shares on the instalments' dates.
+    # "days": each day recorded (of the milestones in ``paid_milestones``) is a claim at the
+    # daily rate, capped at the year's funded days; the bursary is a line of its own; the
+    # claims are gathered into statements per school on each release date.
+    basis: Literal["instalments", "days"] = "instalments"
+    paid_milestones: list[Literal["central_day", "development_day", "hub_support"]] = msgspec.field(
+        default_factory=lambda: ["central_day", "development_day"]
+    )
     # What a school is paid when its specialist withdraws: released instalments always
     # stay; "pro_rata" also pays the days recorded that year beyond what was released.
+    # (Basis "days": days recorded and not yet paid are paid on the next statement.)
     on_withdrawal: Literal["pro_rata", "nothing"] = "nothing"
 
 
@@ -133,6 +172,25 @@ class CohortRules(_Strict):
                     "funding.daily_rate_pence",
                     "funded days times the daily rate is not a whole number of pence",
                 )
+
+        ids = self.event_ids()
+        if len(set(ids)) != len(ids):
+            raise FieldProblem("events", "two events have the same id")
+
+    def event_ids(self) -> list[str]:
+        """Each event's stable id, in the rules' order: its ``id``, else ``y{year}-{kind}{n}``
+        (n counts the events of that kind and year, from 1)."""
+        seen: dict[tuple[int, str], int] = {}
+        ids = []
+        for event in self.events:
+            key = (event.programme_year, event.kind)
+            seen[key] = seen.get(key, 0) + 1
+            ids.append(event.id or f"y{event.programme_year}-{event.kind}{seen[key]}")
+        return ids
+
+    def event(self, event_id: str) -> Event | None:
+        """The event with that id, if any."""
+        return dict(zip(self.event_ids(), self.events, strict=True)).get(event_id)
 
     def year(self, programme_year: int) -> YearRules:
         return {1: self.year1, 2: self.year2}[programme_year]

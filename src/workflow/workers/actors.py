@@ -23,8 +23,8 @@ import dramatiq
 from dramatiq import Actor, Broker
 
 from workflow.errors import InvalidInput, NotFound, PermanentDeliveryError
-from workflow.services import emails, funding, outbox
-from workflow.services.outbox import RELEASE_FUNDING, SEND_EMAIL
+from workflow.services import emails, outbox
+from workflow.services.outbox import SEND_EMAIL
 
 if TYPE_CHECKING:
     from workflow.runtime import Runtime
@@ -48,14 +48,10 @@ def send_email(runtime: Runtime, payload: dict[str, Any]) -> object:
     return outbox.UNFINISHED if outcome is emails.Outcome.IN_FLIGHT else None
 
 
-def release_funding(runtime: Runtime, payload: dict[str, Any]) -> None:
-    funding.release_instalment(runtime.uow(), payload["funding_entry_id"], runtime.clock.now())
+HANDLERS: dict[str, Handler] = {SEND_EMAIL: send_email}
 
-
-HANDLERS: dict[str, Handler] = {SEND_EMAIL: send_email, RELEASE_FUNDING: release_funding}
-
-#: One queue per kind of work, so a backlog of emails never delays a funding release.
-QUEUES: dict[str, str] = {SEND_EMAIL: "emails", RELEASE_FUNDING: "funding"}
+#: One queue per kind of work (funding is released by the scheduler, not through a queue).
+QUEUES: dict[str, str] = {SEND_EMAIL: "emails"}
 
 
 def declare_actors(

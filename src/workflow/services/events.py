@@ -1,0 +1,192 @@
+"""A cohort's events: their ids, registers of attendance, and online joining links.
+
+The events come from the cohort's rules, each with a stable id (``CohortRules.event_ids``:
+its own ``id``, else ``y1-central2``) and the release time it counts for
+(``Event.half_days``: half a day for the launch, a day per calendar day of a central event,
+unless the rules say ``days``). These defaults live in ``states/rules.py``.
+
+``register`` records attendance for many specialists at once, in one transaction: each
+ticked specialist gets that event's milestone (central days = the event's duration; the
+launch = the headteacher's attendance, ``launch_attended``), recorded through the same
+``specialists.record_in`` as ``workflow record``, and a register mark that remembers
+which milestone the event recorded. Ticking someone twice records nothing more. A register
+saved again without someone ticked before voids that event's milestone for them
+(``corrections.void_in``, with the register as the reason; hub leads and national admins
+may, as for any void), in the same transaction.
+
+``set_link`` keeps an online event's joining link; reminders carry it (``with_link``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.clock import local_date
+from workflow.db.models import EventLink, RegisterMark, Specialist
+from workflow.db.uow import UnitOfWork, session_timezone
+from workflow.errors import DomainError, InvalidInput, NotFound
+from workflow.services.auth import Action, Actor, authorize, logs_refusals
+from workflow.services.corrections import void_in
+from workflow.services.setup import cohort_by_number
+from workflow.services.specialists import record_in
+from workflow.states.rules import CohortRules, Event, rules_from_snapshot
+
+MILESTONE_OF = {"launch": "launch_attended", "central": "central_day"}
+
+
+def _event(rules: CohortRules, event_id: str) -> Event:
+    event = rules.event(event_id)
+    if event is None:
+        known = ", ".join(rules.event_ids()) or "none"
+        raise NotFound(f"no event {event_id!r} in cohort {rules.cohort}; its events: {known}")
+    return event
+
+
+@logs_refusals("events")
+def list_events(uow: UnitOfWork, actor: Actor, cohort_number: int) -> list[dict[str, Any]]:
+    """The cohort's events in the rules' order, with ids, days and any joining link."""
+    authorize(actor, Action.VIEW)
+    with uow:
+        session = uow.session
+        cohort = cohort_by_number(session, cohort_number)
+        rules = rules_from_snapshot(cohort.rules)
+        links = dict(
+            session.execute(
+                select(EventLink.event_id, EventLink.url).where(EventLink.cohort_id == cohort.id)
+            ).all()
+        )
+        return [
+            {
+                "id": event_id,
+                "kind": event.kind,
+                "title": event.title,
+                "programme_year": event.programme_year,
+                "starts_at": event.starts_at.isoformat(),
+                "ends_at": event.ends_at.isoformat(),
+                "days": event.half_days / 2,
+                "online": event.online,
+                "location": event.location,
+                "link": links.get(event_id),
+            }
+            for event_id, event in zip(rules.event_ids(), rules.events, strict=True)
+        ]
+
+
+def _check_url(url: str) -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in url):
+        raise InvalidInput(f"a joining link is an https:// address; got {url!r}")
+    if len(url) > 500:
+        raise InvalidInput("a joining link is at most 500 characters")
+    return url
+
+
+@logs_refusals("event link")
+def set_link(
+    uow: UnitOfWork, actor: Actor, cohort_number: int, event_id: str, url: str, now: datetime
+) -> None:
+    """Set (or replace) an online event's joining link (national admin)."""
+    authorize(actor, Action.SETUP)
+    url = _check_url(url)
+    with uow:
+        session = uow.session
+        cohort = cohort_by_number(session, cohort_number)
+        event = _event(rules_from_snapshot(cohort.rules), event_id)
+        if not event.online:
+            raise DomainError(f"event {event_id!r} is not online ({event.location})")
+        link = session.scalar(
+            select(EventLink).where(
+                EventLink.cohort_id == cohort.id, EventLink.event_id == event_id
+            )
+        )
+        if link is None:
+            session.add(
+                EventLink(cohort_id=cohort.id, event_id=event_id, url=url, set_by=actor.email,
+                          set_at=now)
+            )  # fmt: skip
+        else:
+            link.url, link.set_by, link.set_at = url, actor.email, now
+        uow.commit()
+
+
+def with_link(session: Session, specialist_id: int, extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` with its event's joining link, if the event has one (for reminders)."""
+    event = extra.get("event")
+    if not isinstance(event, dict) or not event.get("id") or not event.get("online"):
+        return extra
+    url = session.scalar(
+        select(EventLink.url)
+        .join(Specialist, Specialist.cohort_id == EventLink.cohort_id)
+        .where(Specialist.id == specialist_id, EventLink.event_id == event["id"])
+    )
+    return extra if url is None else {**extra, "event": {**event, "link": url}}
+
+
+@logs_refusals("register")
+def register(
+    uow: UnitOfWork,
+    actor: Actor,
+    cohort_number: int,
+    event_id: str,
+    attended: list[int],
+    now: datetime,
+) -> dict[str, list[int]]:
+    """Save one event's register: ``{"recorded", "already", "removed"}`` (ids).
+
+    All or nothing: if one specialist cannot be recorded, nothing is, and the refusal
+    names each one.
+    """
+    if not attended:
+        raise InvalidInput("a register needs at least one attended specialist id")
+    if len(set(attended)) != len(attended):
+        raise InvalidInput("a specialist is listed twice on the register")
+    with uow:
+        session = uow.session
+        cohort = cohort_by_number(session, cohort_number)
+        event = _event(rules_from_snapshot(cohort.rules), event_id)
+        marks = {
+            m.specialist_id: m
+            for m in session.scalars(
+                select(RegisterMark).where(
+                    RegisterMark.cohort_id == cohort.id, RegisterMark.event_id == event_id
+                )
+            )
+        }
+        removed = sorted(set(marks) - set(attended))
+        for sid in removed:  # un-ticked: that event's milestone is voided
+            void_in(session, actor, sid, marks[sid].milestone_id,
+                    f"taken off the register of {event_id}", now)  # fmt: skip
+            session.delete(marks.pop(sid))
+        session.flush()
+        kind = MILESTONE_OF[event.kind]
+        on = local_date(event.starts_at, session_timezone(session))
+        half_days = event.half_days if kind == "central_day" else None
+        recorded, already, problems = [], [], []
+        for sid in attended:
+            if sid in marks:
+                already.append(sid)
+                continue
+            specialist = session.get(Specialist, sid)
+            if specialist is None or specialist.cohort_id != cohort.id:
+                problems.append(f"{sid}: not a specialist of cohort {cohort_number}")
+                continue
+            try:
+                entry = record_in(session, actor, sid, kind, now, half_days=half_days, on=on)
+            except DomainError as refused:
+                problems.append(f"{sid}: {refused}")
+                continue
+            session.add(
+                RegisterMark(cohort_id=cohort.id, event_id=event_id, specialist_id=sid,
+                             milestone_id=entry.id, actor=actor.email, at=now)
+            )  # fmt: skip
+            recorded.append(sid)
+        if problems:
+            raise DomainError("register not saved: " + "; ".join(problems))
+        uow.commit()
+        return {"recorded": recorded, "already": already, "removed": removed}
