@@ -15,7 +15,7 @@ from workflow.errors import NotFound
 from workflow.notify.render import render_email
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.simulation import simulate
-from workflow.services import progress, setup, staff
+from workflow.services import events, progress, setup, staff
 from workflow.services.auth import Actor, Role
 from workflow.services.calendar import calendar
 from workflow.services.emails import compose
@@ -198,3 +198,13 @@ def test_the_hub_chooses_whether_its_staff_get_the_digest_too(cohort):
     with rt.uow() as uow:
         email = compose(uow.connection(), render_email, staff_copy, clock.now(), "m@hub.example")
     assert email.message()["To"] == "sam@north.example"
+
+
+def test_the_digest_lists_the_terms_events_with_their_joining_links(world):
+    link = "https://meet.example/cohort9-central2"
+    events.set_link(world.runtime.uow(), ADMIN, 9, "y1-central2", link, world.clock.now())
+    with world.runtime.uow() as uow:
+        spring = progress.cohort_progress(uow.session, 9, date(2026, 1, 5))
+        autumn = progress.cohort_progress(uow.session, 9, date(2025, 9, 3))
+    assert [(e.id, e.link) for e in spring.events] == [("y1-central2", link)]
+    assert [(e.id, e.link) for e in autumn.events] == [("y1-launch1", None), ("y1-central1", None)]

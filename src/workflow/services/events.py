@@ -55,11 +55,7 @@ def list_events(uow: UnitOfWork, actor: Actor, cohort_number: int) -> list[dict[
         session = uow.session
         cohort = cohort_by_number(session, cohort_number)
         rules = rules_from_snapshot(cohort.rules)
-        links = dict(
-            session.execute(
-                select(EventLink.event_id, EventLink.url).where(EventLink.cohort_id == cohort.id)
-            ).all()
-        )
+        links = joining_links(session, cohort.id)
         return [
             {
                 "id": event_id,
@@ -75,6 +71,15 @@ def list_events(uow: UnitOfWork, actor: Actor, cohort_number: int) -> list[dict[
             }
             for event_id, event in zip(rules.event_ids(), rules.events, strict=True)
         ]
+
+
+def joining_links(session: Session, cohort_id: int) -> dict[str, str]:
+    """``{event id: joining link}`` of a cohort's online events that have one."""
+    return dict(
+        session.execute(
+            select(EventLink.event_id, EventLink.url).where(EventLink.cohort_id == cohort_id)
+        ).all()
+    )
 
 
 def _check_url(url: str) -> str:

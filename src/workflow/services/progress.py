@@ -36,6 +36,7 @@ from workflow.services.auth import (
     not_found_unless_visible,
 )
 from workflow.services.calendar import Calendar, calendar
+from workflow.services.events import joining_links
 from workflow.services.queries import facts_for, milestone_totals
 from workflow.services.reminders import event_info
 from workflow.services.setup import cohort_by_number, hub_by_code
@@ -206,8 +207,11 @@ def cohort_progress(
                 ),
             )
         )
+    links = joining_links(session, cohort.id)
     events = [
-        event_info(e) for e in rules.events if term.start <= _day(cal, e.starts_at) <= term.end
+        msgspec.structs.replace(event_info(e, event_id), link=links.get(event_id))
+        for event_id, e in zip(rules.event_ids(), rules.events, strict=True)
+        if term.start <= _day(cal, e.starts_at) <= term.end
     ]
     return CohortProgress(cohort=cohort_number, term=term, hubs=hubs, events=events)
 
