@@ -3,8 +3,9 @@
 - ``run_embedded(runtime)`` (``workflow run``): the in-process broker's worker threads
   start with the broker; this adds the outbox relay thread and returns a stopper.
 - ``drain(runtime)`` (``workflow simulate`` and ``make demo``): relay every pending outbox
-  row and wait until the broker's queues are empty, so that each simulated tick's emails
-  and releases happen, through the very same actors, before the clock moves on.
+  row and wait until the broker's queues are empty and the rows' effects are recorded, so
+  that each simulated tick's emails happen, through the very same actors, before the
+  clock moves on.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from workflow.workers.middleware import OutboxEffects
 from workflow.workers.relay import relay_once, start_relay_thread
 
 if TYPE_CHECKING:
@@ -33,7 +35,9 @@ def run_embedded(runtime: Runtime) -> Callable[[], None]:
 
 
 def drain(runtime: Runtime) -> int:
-    """Relay and handle everything pending; returns how many outbox rows were relayed."""
+    """Relay and handle everything pending, and record each row's effect (the outbox's
+    done marks are otherwise written in the background); returns how many rows were
+    relayed."""
     broker = runtime.broker
     total = 0
     while True:
@@ -42,4 +46,7 @@ def drain(runtime: Runtime) -> int:
         for queue in list(broker.get_declared_queues()):
             broker.join(queue)
         if not relayed:
+            for middleware in broker.middleware:
+                if isinstance(middleware, OutboxEffects):
+                    middleware.flush()
             return total

@@ -136,6 +136,7 @@ class OutboxEffects(Middleware):
         self.clock = clock
         self._done: list[int] = []
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one flush at a time: a caller's waits for any
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -162,19 +163,21 @@ class OutboxEffects(Middleware):
             self.flush()
 
     def flush(self) -> None:
-        """Write the marks gathered so far (kept for the next try if the database fails)."""
-        with self._lock:
-            done, self._done = self._done, []
-        if not done:
-            return
-        try:
-            with self.uow_factory() as uow:
-                outbox.mark_many_done(uow.session, done, self.clock.now())
-                uow.commit()
-        except Exception as exc:  # the database is down: keep them, say so on one line
+        """Write the marks gathered so far (kept for the next try if the database fails);
+        when it returns, every mark gathered before the call is written or kept."""
+        with self._flushing:
             with self._lock:
-                self._done[:0] = done
-            logger.warning("outbox effects: %d marks wait: %s", len(done), type(exc).__name__)
+                done, self._done = self._done, []
+            if not done:
+                return
+            try:
+                with self.uow_factory() as uow:
+                    outbox.mark_many_done(uow.session, done, self.clock.now())
+                    uow.commit()
+            except Exception as exc:  # the database is down: keep them, say so on one line
+                with self._lock:
+                    self._done[:0] = done
+                logger.warning("outbox effects: %d marks wait: %s", len(done), type(exc).__name__)
 
 
 DRAMATIQ_FAILED = "Failed to process message %s with unhandled exception."
