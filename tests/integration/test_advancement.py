@@ -73,3 +73,61 @@ def test_advancing_twice_changes_nothing_the_second_time(world):
     assert again.advanced == 0
     with rt.uow() as uow:
         assert uow.session.scalar(select(func.count(AuditEntry.id))) == audit
+
+
+def test_the_stuck_are_those_the_machine_refuses_whatever_the_database_leaves_out(world):
+    """``stuck_for_next_term`` leaves out in SQL those whose guard certainly allows them;
+    at every edge of the guard (exactly enough, one half-day short, a milestone voided,
+    no launch, days recorded without half-days) it lists exactly whom the machine, judging
+    everyone, refuses."""
+    from workflow.services.corrections import void_milestone
+    from workflow.services.queries import cohort_rules, facts_for
+    from workflow.states.guards import guard_reasons
+
+    rt, now = world.runtime, world.clock.now
+    ids = world.nominate(4) + world.nominate(4, school=world.other_school)
+    for sid in ids:
+        transition(rt.uow(), ADMIN, sid, "select", now())
+        if sid != ids[3]:
+            record_milestone(rt.uow(), ADMIN, sid, "launch_attended", now())
+    advance_cohort(rt.uow(), ADMIN, 9, "start_year1", now())
+    central = {ids[0]: 11, ids[1]: 10, ids[2]: 11, ids[3]: 11, ids[4]: 11, ids[5]: 11}
+    development = {ids[0]: 4, ids[1]: 4, ids[2]: 3, ids[3]: 4, ids[4]: 4, ids[5]: 4}
+    for sid in ids[:6]:
+        record_milestone(rt.uow(), ADMIN, sid, "central_day", now(), half_days=central[sid])
+        record_milestone(rt.uow(), ADMIN, sid, "development_day", now(), half_days=2)
+        if development[sid] > 2:
+            record_milestone(rt.uow(), ADMIN, sid, "development_day", now(), half_days=1)
+        if development[sid] > 3:
+            record_milestone(rt.uow(), ADMIN, sid, "development_day", now(), half_days=1)
+    with rt.uow() as uow:  # ids[4]'s central days are voided
+        voided = uow.session.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.specialist_id == ids[4], AuditEntry.name == "central_day"
+            )
+        )
+    void_milestone(rt.uow(), ADMIN, ids[4], voided, "Recorded in error", now())
+    with rt.uow() as uow:
+        session = uow.session
+        stuck = {s.specialist_id for s in stuck_for_next_term(session, ADMIN, 1, State.YEAR1)}
+        rows = session.execute(select(Specialist.id).where(Specialist.cohort_id == 1)).all()
+        facts = facts_for(session, rows, cohort_rules(session, 1))
+        refused = {r.id for r in rows if guard_reasons("start_year2", facts[r.id])}
+    assert stuck == refused == {ids[1], ids[2], ids[3], ids[4], ids[6], ids[7]}
+    assert ids[0] not in stuck and ids[5] not in stuck
+
+    # Year 2: only the accredited move on; a voided accreditation counts for nothing.
+    advance_cohort(rt.uow(), ADMIN, 9, "start_year2", now())
+    record_milestone(rt.uow(), ADMIN, ids[0], "accreditation", now())
+    record_milestone(rt.uow(), ADMIN, ids[5], "accreditation", now())
+    with rt.uow() as uow:
+        accreditation = uow.session.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.specialist_id == ids[5], AuditEntry.name == "accreditation"
+            )
+        )
+    void_milestone(rt.uow(), ADMIN, ids[5], accreditation, "Not yet", now())
+    with rt.uow() as uow:
+        year2 = stuck_for_next_term(uow.session, ADMIN, 1, State.YEAR2)
+    assert [s.specialist_id for s in year2] == [ids[5]]
+    assert year2[0].reasons == ["PD Lead accreditation is not recorded"]

@@ -126,14 +126,20 @@ class Staff(Base):
 
 class Specialist(Base):
     __tablename__ = "specialists"
-    __table_args__ = (Index(None, "cohort_id", "state"),)
+    # (name, id): the web's list in its order, a page read from the index. (school_id,
+    # cohort_id, state): one hub's counts and candidates through its schools.
+    __table_args__ = (
+        Index(None, "cohort_id", "state"),
+        Index(None, "name", "id"),
+        Index(None, "school_id", "cohort_id", "state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), index=True)
     qts: Mapped[bool] = mapped_column(Boolean)
     teaching_since: Mapped[date] = mapped_column(Date)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
     state: Mapped[str] = mapped_column(String(20))
     # The state a deferred specialist left, so that resume can go back to it.
@@ -154,6 +160,18 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_log"
+    # The guards' facts of many specialists (who is stuck) from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_audit_log_facts",
+            "specialist_id",
+            "kind",
+            "name",
+            "programme_year",
+            "half_days",
+            "id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)

@@ -32,7 +32,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, now: datetime) -> dict:
         cohorts = []
         for number in session.scalars(select(Cohort.number).order_by(Cohort.number.desc())):
             report = _cohort_report(session, actor, number, None)
-            stuck = _stuck(session, actor, number, None)
+            stuck = _stuck(session, actor, number, None, lapses=False)
             cohorts.append(
                 {
                     "number": number,

@@ -6,9 +6,7 @@ actor's hub: another hub's specialists are not there for a hub's staff.
 
 from __future__ import annotations
 
-from collections import Counter
-
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
@@ -194,10 +192,12 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
     authorize(actor, Action.VIEW)
     cohort = cohort_by_number(session, number)
     hubs = select(Hub).order_by(Hub.code)
+    only = None if actor.national else actor.hub_id  # the one hub counted, if one
     if not actor.national:
         hubs = hubs.where(Hub.id == actor.hub_id)
     if hub:
-        hubs = hubs.where(Hub.id == _visible_hub(session, actor, hub))
+        only = _visible_hub(session, actor, hub)
+        hubs = hubs.where(Hub.id == only)
     places = dict(
         session.execute(
             select(HubAllocation.hub_id, HubAllocation.places).where(
@@ -205,14 +205,16 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
             )
         ).all()
     )
-    counts = Counter(
-        session.execute(
-            select(School.hub_id, Specialist.state)
-            .join(School, School.id == Specialist.school_id)
-            .where(Specialist.cohort_id == cohort.id)
-        ).all()
+    counted = (
+        select(School.hub_id, Specialist.state, func.count())
+        .join(School, School.id == Specialist.school_id)
+        .where(Specialist.cohort_id == cohort.id)
+        .group_by(School.hub_id, Specialist.state)
     )
-    reached = workgroups.schools_reached(session, cohort.id)
+    if only is not None:
+        counted = counted.where(School.hub_id == only)
+    counts = {(h, state): n for h, state, n in session.execute(counted)}
+    reached = workgroups.schools_reached(session, cohort.id, only)
     result = []
     for h in session.scalars(hubs):
         by_state = {s.value: counts.get((h.id, s.value), 0) for s in State}
@@ -251,7 +253,12 @@ def stuck_specialists(
     return rows if state is None else [row for row in rows if row["state"] == state]
 
 
-def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) -> list[dict]:
+def _stuck(
+    session: Session, actor: Actor, cohort: int | None, hub: str | None, *, lapses: bool = True
+) -> list[dict]:
+    """The stuck as ``list --stuck`` shows them; ``lapses=False`` leaves out what of their
+    funding lapses (``funding_lapses`` empty: a few queries per person, for pages that
+    show only who and why)."""
     authorize(actor, Action.VIEW)
     cohorts = select(Cohort).order_by(Cohort.number)
     if cohort is not None:
@@ -261,9 +268,7 @@ def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) 
     rows = []
     for c in session.scalars(cohorts).all():
         for state in (State.YEAR1, State.YEAR2):
-            for stuck in stuck_for_next_term(session, actor, c.id, state):
-                if hub_id is not None and stuck.hub_id != hub_id:
-                    continue
+            for stuck in stuck_for_next_term(session, actor, c.id, state, hub_id):
                 rows.append(
                     {
                         "id": stuck.specialist_id,
@@ -273,7 +278,7 @@ def _stuck(session: Session, actor: Actor, cohort: int | None, hub: str | None) 
                         "hub": codes[stuck.hub_id],
                         "school_urn": stuck.urn,
                         "reasons": stuck.reasons,
-                        "funding_lapses": lapsing(session, stuck.specialist_id),
+                        "funding_lapses": lapsing(session, stuck.specialist_id) if lapses else [],
                     }
                 )
     return rows

@@ -76,9 +76,12 @@ def add_work_group(
         return group.id
 
 
-def schools_reached(session: Session, cohort_id: int | None = None) -> dict[int, int]:
+def schools_reached(
+    session: Session, cohort_id: int | None = None, hub_id: int | None = None
+) -> dict[int, int]:
     """``{hub id: distinct schools reached}`` through the Work Groups of (a cohort's)
-    specialists, counted once per hub however many groups reach a school."""
+    specialists, counted once per hub however many groups reach a school (only
+    ``hub_id``'s when given)."""
     query = (
         select(School.hub_id, func.count(func.distinct(WorkGroupSchool.urn)))
         .join(WorkGroup, WorkGroup.id == WorkGroupSchool.work_group_id)
@@ -88,7 +91,9 @@ def schools_reached(session: Session, cohort_id: int | None = None) -> dict[int,
     )
     if cohort_id is not None:
         query = query.where(Specialist.cohort_id == cohort_id)
-    return {hub_id: int(n) for hub_id, n in session.execute(query)}
+    if hub_id is not None:
+        query = query.where(School.hub_id == hub_id)
+    return {hub: int(n) for hub, n in session.execute(query)}
 
 
 def national_reach(session: Session, cohort_id: int | None = None) -> dict:
