@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 from sqlalchemy import select
 
 from tests.web.conftest import csrf_token
 from workflow.db.models import AuditEntry, Specialist
+from workflow.services import search as search_service
 
 
 def post(client, path: str, data: dict):
@@ -74,6 +76,28 @@ def test_the_list_has_pages_of_50(web):
     assert "60 specialists" in first
     assert first.count('href="/specialists/') == 50 and second.count('href="/specialists/') == 10
     assert "govuk-pagination" in first
+
+
+def test_every_page_of_the_list_in_order_and_a_few_page_links(web, monkeypatch):
+    """Pages in the second half are read backwards and turned round: every page in turn
+    gives the whole list in the CSV's order (name, then id); the pagination links the
+    first, the last and the current page's neighbours, with ellipses between."""
+    monkeypatch.setattr(search_service, "PAGE_SIZE", 5)
+    web.world.nominate(12)
+    web.world.nominate(11, school=web.world.other_school)  # the same names: ties by id
+    client = web.client("admin")
+    whole = client.get("/specialists.csv").get_data(as_text=True)
+    expected = [row[0] for row in csv.reader(io.StringIO(whole))][1:]
+    seen, links = [], {}
+    for n in range(1, 6):
+        page = client.get(f"/specialists?page={n}").get_data(as_text=True)
+        seen += re.findall(r'href="/specialists/(\d+)"', page)
+        links[n] = sorted({int(p) for p in re.findall(r'href="/specialists\?page=(\d+)"', page)})
+    assert len(expected) == 23 and seen == expected
+    assert links[1] == [1, 2, 5] and links[3] == [1, 2, 3, 4, 5] and links[5] == [1, 4, 5]
+    assert "govuk-pagination__item--ellipsis" in client.get("/specialists").get_data(as_text=True)
+    beyond = client.get("/specialists?page=99").get_data(as_text=True)
+    assert re.findall(r'href="/specialists/(\d+)"', beyond) == expected[20:]
 
 
 def test_the_csv_has_the_filtered_rows_with_formulas_neutralised(web):
