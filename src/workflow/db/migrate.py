@@ -16,6 +16,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Tables other libraries create and own in our database, which no migration manages:
 # APScheduler's job store (``scheduler/runner.py``) creates its table itself.
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+# PostgreSQL's trigram indexes for the search, made only where pg_trgm can be had.
+DATABASE_ONLY_INDEXES = frozenset({"ix_specialists_name_trgm", "ix_specialists_email_trgm"})
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -44,7 +46,10 @@ def schema_differences(engine: Engine) -> list:
 
 
 def include_name(name: str | None, type_: str, _parent: dict) -> bool:
-    """Alembic's filter: compare and generate only the tables we own."""
+    """Alembic's filter: compare and generate only the tables we own, and leave out the
+    indexes only some databases have (migration ``web_scale_indexes``)."""
+    if type_ == "index" and name in DATABASE_ONLY_INDEXES:
+        return False
     return not (type_ == "table" and name in FOREIGN_TABLES)
 
 

@@ -135,7 +135,10 @@ def _conditions(session: Session, actor: Actor, filters: Filters) -> list:
             or_(
                 func.lower(Specialist.name).like(pattern),
                 func.lower(Specialist.email).like(pattern),
-                Specialist.school_id.in_(select(School.id).where(School.urn == words)),
+                # One school at most (URNs are unique): an equality, so that PostgreSQL can
+                # combine it with the trigram indexes of name and email (a bitmap OR).
+                Specialist.school_id
+                == select(School.id).where(School.urn == words).scalar_subquery(),
             )
         )
     if filters.stuck:
