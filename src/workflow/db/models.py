@@ -160,7 +160,8 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_log"
-    # The guards' facts of many specialists (who is stuck) from the index alone.
+    # The guards' facts of many specialists (who is stuck) from the index alone; first by
+    # specialist, it also finds one specialist's trail.
     __table_args__ = (
         Index(
             "ix_audit_log_facts",
@@ -174,7 +175,7 @@ class AuditEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
     kind: Mapped[str] = mapped_column(String(20))  # "transition", "milestone", "correction"
     name: Mapped[str] = mapped_column(String(40))  # the trigger or the milestone kind
     from_state: Mapped[str] = mapped_column(String(20))

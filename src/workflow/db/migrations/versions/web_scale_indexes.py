@@ -1,5 +1,6 @@
 """indexes for the web's pages at 100,000 specialists: the list by name, a hub's
-specialists by school, cohort and state, the guards' facts from the audit log; on
+specialists by school, cohort and state, the guards' facts from the audit log (replacing
+the single-column indexes they begin with); on
 PostgreSQL, trigram indexes for the search on names and addresses (when pg_trgm can be had)
 
 Revision ID: web_scale_indexes
@@ -37,6 +38,8 @@ def upgrade() -> None:
         "audit_log",
         ["specialist_id", "kind", "name", "programme_year", "half_days", "id"],
     )
+    # Its first column: the index on specialist_id alone is one more to write, no faster.
+    op.drop_index("ix_audit_log_specialist_id", table_name="audit_log")
     bind = op.get_bind()
     if bind.dialect.name == "postgresql" and _trigram_extension(bind):
         for name, column in TRIGRAM.items():
@@ -69,6 +72,7 @@ def _trigram_extension(bind) -> bool:
 def downgrade() -> None:
     for name in TRIGRAM:
         op.execute(f"DROP INDEX IF EXISTS {name}")
+    op.create_index("ix_audit_log_specialist_id", "audit_log", ["specialist_id"])
     op.drop_index("ix_audit_log_facts", table_name="audit_log")
     op.create_index("ix_specialists_school_id", "specialists", ["school_id"])
     op.drop_index("ix_specialists_school_id_cohort_id_state", table_name="specialists")
