@@ -5,18 +5,26 @@ a reminder sent now reaches the outbox through the dispatcher, once a day."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.integration.conftest import ADMIN
-from workflow.db.models import AuditEntry, DueItem, FundingEntry, OutboxMessage, Specialist
+from workflow.db.models import (
+    AuditEntry,
+    DueItem,
+    FundingEntry,
+    OutboxMessage,
+    RegisterMark,
+    Specialist,
+)
 from workflow.errors import InvalidInput
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.services import bulk
 from workflow.services.auth import Actor, Role
 from workflow.services.bulk import BulkAction, check, perform
+from workflow.services.events import register
 from workflow.services.reminders_now import remind
 from workflow.services.specialists import advance, record_milestone, transition
 
@@ -161,3 +169,23 @@ def test_an_accreditation_reminder_only_while_it_is_not_recorded(world, people):
     record_milestone(rt.uow(), ADMIN, a, "accreditation", now)
     later = check(rt.uow(), LEAD, what, [a], now + timedelta(days=1))
     assert later[0].reason == "accreditation is already recorded"
+
+
+def test_attendance_at_an_event_leaves_the_rest_of_its_register(world, people):
+    rt = world.runtime
+    a, b, _ = people["selected"]
+    world.clock.set(datetime(2025, 10, 1, 9, tzinfo=UTC))  # the day after the launch
+    now = world.clock.now()
+    register(rt.uow(), ADMIN, 9, "y1-launch1", [a], now)
+    what = BulkAction("record", event="9:y1-launch1")
+    results = perform(rt.uow(), STAFF, what, [a, b, people["south"]], now)
+    assert [r.ok for r in results] == [False, True, False]
+    assert results[0].reason == "already on the register of Cohort 9 launch event"
+    with rt.uow() as uow:
+        marked = uow.session.scalars(select(RegisterMark.specialist_id)).all()
+        launch = uow.session.scalars(
+            select(AuditEntry.specialist_id).where(AuditEntry.name == "launch_attended")
+        ).all()
+    assert sorted(marked) == sorted(launch) == sorted([a, b])
+    with pytest.raises(InvalidInput, match="COHORT:EVENT_ID"):
+        check(rt.uow(), STAFF, BulkAction("record", event="launch"), [a], now)

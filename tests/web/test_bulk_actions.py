@@ -7,15 +7,16 @@ into the form), too many specialists, and bad input (an error summary, nothing c
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.web.conftest import csrf_token
-from workflow.db.models import AuditEntry, DueItem, Refusal, Specialist
+from workflow.db.models import AuditEntry, DueItem, Refusal, RegisterMark, Specialist
 from workflow.services.auth import SYSTEM
 from workflow.services.bulk import MAX_SPECIALISTS
-from workflow.services.specialists import transition
+from workflow.services.specialists import advance, transition
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
@@ -255,6 +256,7 @@ def test_too_many_specialists_is_an_error_and_nothing_is_done(web, people):
             "Enter days in steps of 0.5",
         ),
         ("Ann", "remind", {}, "Select the reminder to send"),
+        ("Ann", "record", {"event": "9:no-such-event"}, "Select an event from the list"),
     ],
 )
 def test_bad_input_shows_an_error_summary_and_changes_nothing(web, people, ids, action, details,
@@ -269,3 +271,29 @@ def test_bad_input_shows_an_error_summary_and_changes_nothing(web, people, ids, 
     if chosen:  # the ticks are kept
         assert f'value="{people["Ann"]}" checked>' in page
     assert fingerprint(web) == before
+
+
+def test_attendance_at_an_event_records_its_milestone_and_register_mark(web, people):
+    web.clock.set(datetime(2025, 10, 20, 9, tzinfo=UTC))  # after the launch and central event 1
+    advance(web.runtime.uow(), SYSTEM, people["Bob"], web.clock.now(), override=True, reason="t")
+    client = web.client("staff")
+    listed = client.get("/specialists").get_data(as_text=True)
+    assert "Cohort 9: Cohort 9 launch event, 30 September 2025" in listed
+    assert "9:y1-central1" in listed and "9:y1-central2" not in listed  # begun ones only
+    ids = [people["Ann"], people["Bob"], people["Cat"]]
+    page = send(client, ids, "record", event="9:y1-central1").get_data(as_text=True)
+    assert "Record attendance at Cohort 9: Central event 1" in page
+    check = rows(page)
+    assert check["Bob Teacher"] == "Will apply"
+    assert check["Ann Teacher"].startswith("Will not apply Cannot record central day")
+    result = rows(confirm(client, page).get_data(as_text=True))
+    assert result["Bob Teacher"] == "Done" and result["Cat Teacher"].startswith("Not done")
+    with web.runtime.uow() as uow:
+        marks = uow.session.execute(
+            select(RegisterMark.specialist_id, AuditEntry.name, AuditEntry.half_days).join(
+                AuditEntry, AuditEntry.id == RegisterMark.milestone_id
+            )
+        ).all()
+    assert [tuple(m) for m in marks] == [(people["Bob"], "central_day", 2)]
+    again = send(client, [people["Bob"]], "record", event="9:y1-central1").get_data(as_text=True)
+    assert rows(again)["Bob Teacher"].startswith("Will not apply Already on the register")

@@ -1,14 +1,15 @@
 """Bulk actions on specialists chosen from the web's list: check each, then do each.
 
 Three actions, each the same service as for one specialist, once per specialist:
-``record`` (a milestone: ``specialists.record_milestone``), ``defer``
+``record`` (a milestone: ``specialists.record_milestone``; or attendance at one of the
+cohort's events: ``events.attend``, the milestone and the register mark), ``defer``
 (``specialists.transition``) and ``remind`` (``reminders_now.remind``).
 
 - ``check`` says for every chosen specialist whether the action would apply, and why not
   (not found: missing or another hub's, never revealed; not permitted; the state or the
   record does not allow it), writing nothing: the confirmation page. It runs the same
-  decisions as the action (the machine's ``fire`` for a deferral, ``record_in`` in a
-  transaction that is rolled back, ``reminders_now.check_in``).
+  decisions as the action (the machine's ``fire`` for a deferral; ``record_in`` or
+  ``attend_in`` in a transaction that is rolled back; ``reminders_now.check_in``).
 - ``perform`` does it, each specialist in a transaction of its own, so one refusal does
   not undo the others, and returns each one's outcome (done, or refused with the reason).
   Authorisation is the services', per specialist: another hub's id is "not found" and
@@ -36,6 +37,7 @@ from workflow.db.uow import UnitOfWork
 from workflow.errors import Conflict, DomainError, InvalidInput, NotFound, NotPermitted
 from workflow.services import reminders_now
 from workflow.services.auth import Action, Actor, authorize
+from workflow.services.events import attend, attend_in
 from workflow.services.specialists import (
     MAX_HALF_DAYS,
     MILESTONES,
@@ -73,6 +75,12 @@ class BulkAction:
     half_days: int | None = None  # record: central, development days and hub support
     on: date | None = None  # record: the day (today when None)
     reminder: str | None = None  # remind: a key of reminders_now.CHOICES
+    event: str | None = None  # record: "COHORT:EVENT_ID", attendance at an event instead
+
+    @property
+    def cohort_event(self) -> tuple[int, str]:
+        number, _, event_id = (self.event or "").partition(":")
+        return int(number), event_id
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,13 @@ def check_request(what: BulkAction, ids: Sequence[int]) -> BulkAction:
         if not (what.reason or "").strip():
             raise InvalidInput("a deferral needs a reason")
         return BulkAction("defer", reason=clean_reason(what.reason, "the reason"))
+    if what.action == "record" and what.event:
+        number, _, event_id = what.event.partition(":")
+        if not (number.isdigit() and event_id and len(what.event) <= 80):
+            raise InvalidInput(
+                f"an event is COHORT:EVENT_ID, like 9:y1-central2; got {what.event!r}"
+            )
+        return BulkAction("record", event=what.event)
     if what.action == "record":
         if what.milestone not in MILESTONES:
             raise InvalidInput(f"unknown milestone {what.milestone!r}")
@@ -162,6 +177,8 @@ def check(uow: UnitOfWork, actor: Actor, what: BulkAction, ids: Sequence[int], n
                 authorize(actor, NEEDS[what.action], hub_id)
                 if what.action == "defer":
                     fire(specialist.state, "defer", resume_state=specialist.resume_state)
+                elif what.event:
+                    attend_in(session, actor, sid, *what.cohort_event, now)
                 elif what.action == "record":
                     record_in(session, actor, sid, what.milestone, now,
                               half_days=what.half_days, on=what.on)  # fmt: skip
@@ -216,6 +233,9 @@ def perform(
 def _do(uow: UnitOfWork, actor: Actor, what: BulkAction, sid: int, now, version) -> str | None:
     if what.action == "defer":
         transition(uow, actor, sid, "defer", now, reason=what.reason, expected_version=version)
+        return None
+    if what.event:
+        attend(uow, actor, sid, *what.cohort_event, now, expected_version=version)
         return None
     if what.action == "record":
         record_milestone(uow, actor, sid, what.milestone, now, half_days=what.half_days,

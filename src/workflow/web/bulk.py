@@ -25,11 +25,10 @@ from werkzeug.datastructures import MultiDict
 
 from workflow.errors import InvalidInput, NotPermitted
 from workflow.services import bulk, reminders_now
-from workflow.services.specialists import MILESTONES
 from workflow.states.rules import to_half_days
 from workflow.web.access import now, signed_in, the_actor, uow
 from workflow.web.forms import BulkForm
-from workflow.web.specialists import LIST_ARGS, list_page
+from workflow.web.specialists import LIST_ARGS, list_page, make_bulk_form
 
 blueprint = Blueprint("bulk", __name__)
 
@@ -63,6 +62,8 @@ def _request(form: BulkForm) -> bulk.BulkAction:
         return bulk.BulkAction("defer", reason=form.reason.data)
     if action == "remind":
         return bulk.BulkAction("remind", reminder=form.reminder.data)
+    if form.event.data:
+        return bulk.BulkAction("record", event=form.event.data)
     kind = form.milestone.data
     half_days = None
     if kind in ("central_day", "development_day"):
@@ -72,8 +73,10 @@ def _request(form: BulkForm) -> bulk.BulkAction:
     return bulk.BulkAction("record", milestone=kind, half_days=half_days, on=form.on.data)
 
 
-def _what(action: bulk.BulkAction) -> str:
+def _what(action: bulk.BulkAction, form: BulkForm) -> str:
     """The action in words, for the confirmation and result pages."""
+    if action.event:
+        return "Record attendance at " + dict(form.event.choices)[action.event]
     if action.action == "defer":
         return "Defer"
     if action.action == "remind":
@@ -97,8 +100,7 @@ def start():
     actions = bulk.offered(actor)
     if not actions:
         raise NotPermitted(f"a {actor.role.value.replace('_', ' ')} may not act on specialists")
-    form = BulkForm()
-    form.choose(actions, list(MILESTONES), reminders_now.CHOICES)
+    form = make_bulk_form(actions)
     back = _back()
     ids = _ids()
     posted = request.form.get("bulk_action", "")
@@ -132,6 +134,6 @@ def start():
         f"?{urlencode(list(back.items(multi=True)))}" if back else ""
     )
     return render_template(
-        template, results=results, what=_what(what), action=what.action, form=form,
+        template, results=results, what=_what(what, form), action=what.action, form=form,
         back=back, list_link=list_link, will=sum(r.ok for r in results),
     )  # fmt: skip

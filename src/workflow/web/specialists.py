@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from workflow.errors import InvalidInput, NotFound
 from workflow.services import bulk, permissions, reminders_now
+from workflow.services.events import past_events
 from workflow.services.search import Filters, search
 from workflow.services.specialists import MILESTONES
 from workflow.services.timeline import specialist_page
-from workflow.web.access import signed_in, the_actor, uow
-from workflow.web.formatting import STATE_LABELS
+from workflow.web.access import now, signed_in, the_actor, uow
+from workflow.web.formatting import STATE_LABELS, day
 from workflow.web.forms import BulkForm
 
 blueprint = Blueprint("specialists", __name__)
@@ -60,8 +62,7 @@ def list_page(args, bulk_form=None, ticked=(), errors=(), status: int = 200):
     query = {k: v for k, v in args.items() if k in LIST_ARGS and k != "page" and v}
     actions = bulk.offered(the_actor())
     if actions and bulk_form is None:
-        bulk_form = BulkForm(formdata=None)
-        bulk_form.choose(actions, list(MILESTONES), reminders_now.CHOICES)
+        bulk_form = make_bulk_form(actions, formdata=None)
     if ticked is None:
         ticked = [r["id"] for r in found.rows]
     return render_template(
@@ -69,6 +70,21 @@ def list_page(args, bulk_form=None, ticked=(), errors=(), status: int = 200):
         bulk_form=bulk_form if actions else None, ticked=set(ticked), bulk_errors=list(errors),
         here={**query, "page": str(found.page)} if found.page > 1 else query,
     ), status  # fmt: skip
+
+
+def make_bulk_form(actions: dict[str, str], **kwargs) -> BulkForm:
+    """The list's bulk form, fitted to the role's ``actions`` and the events to choose from."""
+    form = BulkForm(**kwargs)
+    tz = ZoneInfo(current_app.config["TIMEZONE_NAME"])
+    events = [
+        (
+            f"{e['cohort']}:{e['id']}",
+            f"Cohort {e['cohort']}: {e['title']}, {day(e['starts_at'], tz)}",
+        )
+        for e in past_events(uow(), the_actor(), now())
+    ]
+    form.choose(actions, list(MILESTONES), reminders_now.CHOICES, events)
+    return form
 
 
 @blueprint.route("/specialists.csv")
