@@ -5,7 +5,9 @@ No new email: a reminder sent now is one of the scheduled reminders' notificatio
 (``services/reminders.py``), queued as a ``reminder`` due item due at once, so the
 dispatcher writes it to the outbox on its next tick exactly as it writes a scheduled one
 (expiry, the joining link, the days counted on the day it goes out; cancelled if the
-specialist is deferred or withdrawn first). The reminders on offer (``CHOICES``):
+specialist is deferred or withdrawn first). It goes out within one scheduler interval
+(30 seconds by default), as any outbox email does, since the tick also relays the outbox.
+The reminders on offer (``CHOICES``):
 
 - ``next_event``: the specialist's next event still to come: the launch when selected
   (``launch_reminder``), the next central event of their year in Year 1 or Year 2
