@@ -23,7 +23,8 @@ its parameters as psycopg gets them), then replayed on one psycopg connection ``
 times (each replay every statement, fetching every row); ``ratio`` is page / bare, by
 median and by p95. Targets: p95 < 50 ms and p95 within 2x the bare p95.
 
-``BENCH_SIZES`` (default ``10000,100000``) and ``BENCH_RUNS`` change the run while tuning;
+``BENCH_SIZES`` (default ``10000,100000``) and ``BENCH_RUNS`` change the run while tuning
+(a size not measured keeps its figures from the last run, with their ``measured_at``);
 ``BENCH_KEEP=1`` keeps the seeded databases (``bench_web_N``) and reuses them next time.
 Needs ``WORKFLOW_TEST_POSTGRES_URL`` (``make bench`` starts a server).
 
@@ -32,6 +33,7 @@ Indexes and query shapes that got here: see bench/README.md ("Web pages at scale
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
@@ -443,13 +445,27 @@ def run() -> dict[str, dict]:
                 print(f"  seeded {n} in {seed_seconds} s: {counts}", flush=True)
             else:
                 upgrade(make_engine(url))
-            by_size[n] = {"seed_seconds": seed_seconds, "rows": counts, "pages": _measure(url)}
+            pages = _measure(url)
+            at = datetime.now(UTC).isoformat(timespec="seconds")
+            by_size[n] = {"seed_seconds": seed_seconds, "rows": counts, "pages": pages,
+                          "measured_at": at}  # fmt: skip
             if not KEEP:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
-    return {"web_scale": _summary(by_size)}
+    return {"web_scale": _summary({**_kept(set(by_size)), **by_size})}
+
+
+def _kept(measured: set[int]) -> dict[int, dict]:
+    """The sizes of the last run not measured this time (``BENCH_SIZES`` naming only some),
+    each with its own ``measured_at``."""
+    from bench.__main__ import RESULTS
+
+    if not RESULTS.exists():
+        return {}
+    before = json.loads(RESULTS.read_text()).get("web_scale", {}).get("sizes", {})
+    return {int(n): d for n, d in before.items() if int(n) not in measured}
 
 
 def _summary(by_size: dict[int, dict]) -> dict:
@@ -469,6 +485,7 @@ def _summary(by_size: dict[int, dict]) -> dict:
         "runs": RUNS,
         "sizes": {
             str(n): {
+                "measured_at": d.get("measured_at"),
                 "seed_seconds": d["seed_seconds"],
                 "rows": d["rows"],
                 "pages": d["pages"],
