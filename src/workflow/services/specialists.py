@@ -218,17 +218,22 @@ def _transition(
         specialist, hub_id = load_with_hub(session, actor, specialist_id)
         action = Action.CORRECT if correction else Action.OVERRIDE if override else Action.DECIDE
         authorize(actor, action, hub_id)
-        if expected_version is not None and specialist.version != expected_version:
-            raise Conflict(
-                f"specialist {specialist_id} changed since version {expected_version} "
-                f"(now version {specialist.version}); look again and retry"
-            )
+        check_version(specialist, expected_version)
         left = _state_left(session, specialist, trigger)
         facts = _facts(session, specialist, trigger, hub_id, now, left)
         outcome = fire(specialist.state, trigger, facts, resume_state=left, override=override)
         apply_outcome(session, specialist, trigger, outcome, actor, now, reason)
         uow.commit()
         return outcome
+
+
+def check_version(specialist: Specialist, expected_version: int | None) -> None:
+    """Refuse a change decided on an older version of the specialist (``Conflict``)."""
+    if expected_version is not None and specialist.version != expected_version:
+        raise Conflict(
+            f"specialist {specialist.id} changed since version {expected_version} "
+            f"(now version {specialist.version}); look again and retry"
+        )
 
 
 def _state_left(session: Session, specialist: Specialist, trigger: str) -> str | None:

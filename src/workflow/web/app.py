@@ -21,6 +21,7 @@ from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
+    corrections,
     dashboard,
     errors,
     formatting,
@@ -77,6 +78,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         dashboard,
         specialists,
         specialist_actions,
+        corrections,
         nominations,
         imports,
     ):
