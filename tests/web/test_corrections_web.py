@@ -214,7 +214,8 @@ def test_the_money_the_page_states_for_an_undo_is_what_is_scheduled_again(instal
     assert again and all(r[2] == "North Academy" for r in again)
     assert [r for r in rows if r[0] == "Clawed back"] == [
         ("Clawed back", "Year 1: pro rata on withdrawal", "North Academy", "–", paid_pro_rata)
-    ] or [r[4] for r in rows if r[0] == "Clawed back"] == [paid_pro_rata]
+    ]
+    assert [r[3] for r in again] == ["15 January 2026", "15 July 2026"]
     assert confirm(client, shown).status_code == 302
     with web.runtime.uow() as uow:
         scheduled = {
