@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration._funding_support import release_due
 from tests.integration.conftest import ADMIN, build_world, instalment_rules
 from tests.web.conftest import STAFF, WebWorld, add_people, csrf_token
 from workflow.db.models import (
@@ -288,6 +289,41 @@ def test_a_change_of_cohort_refused_by_the_service_shows_why_and_changes_nothing
     assert fingerprint(web) == before
 
 
+def test_a_part_paid_year_needs_the_override_to_change_cohort(instalment_web):
+    web = instalment_web
+    setup.add_cohort(web.runtime.uow(), ADMIN, 10, "cohort-10")
+    setup.allocate(web.runtime.uow(), ADMIN, "north", 10, 2)
+    (sid,) = web.world.nominate()
+    fire(web, sid, "select")
+    web.clock.set(at(date(2025, 9, 1), 9))
+    fire(web, sid, "start_year1")
+    web.clock.set(at(date(2026, 1, 16)))
+    assert release_due(web.runtime, web.clock.now()) == 1
+    web.clock.set(at(date(2026, 1, 20)))
+    fire(web, sid, "defer", reason="Parental leave.")
+    client = web.client("lead")
+    path = f"/specialists/{sid}/corrections/change-cohort"
+    assert "Override the requirements" in client.get(path).get_data(as_text=True)
+    before = fingerprint(web)
+    refused = check(client, path, {"cohort": "10", "reason": "Back next year."})
+    text = refused.get_data(as_text=True)
+    assert "There is a problem" in text
+    assert "£750.00 of Year 1&#39;s funding was already released" in text
+    assert fingerprint(web) == before
+    shown = check(client, path, {"cohort": "10", "override": "y", "reason": "Back next year."})
+    assert "9 to <strong>10</strong>" in shown.get_data(as_text=True)
+    assert confirm(client, shown).status_code == 302
+    with web.runtime.uow() as uow:
+        entry = uow.session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.specialist_id == sid, AuditEntry.name == "change_cohort"
+            )
+        )
+        assert entry.override and entry.actor == LEAD_EMAIL
+    page = client.get(f"/specialists/{sid}").get_data(as_text=True)
+    assert "From cohort 9 to cohort 10 (overridden)." in page
+
+
 def test_a_move_within_the_hub_tells_both_heads_and_the_money_follows(instalment_web):
     web = instalment_web
     setup.add_school(web.runtime.uow(), ADMIN, urn="100002", name="Second School",
@@ -496,9 +532,20 @@ def test_the_authorisation_matrix_of_corrections(web):
     assert client.get(path).status_code == 409
     assert client.post(path, data={"csrf_token": token, "reason": "r"}).status_code == 409
     assert fingerprint(web) == before
+    # A late nomination: national admins only.
+    for who, status in (("admin", 200), ("lead", 403), ("staff", 403), ("viewer", 403)):
+        other = web.client(who)
+        assert other.get("/nominations/late").status_code == status, who
+        if status == 403:
+            token = csrf_token(other, f"/specialists/{north['selected']}")
+            for target in ("/nominations/late", "/nominations/late/confirm"):
+                data = {"csrf_token": token, "urn": "100001", "reason": "r"}
+                assert other.post(target, data=data).status_code == 403
+    assert fingerprint(web) == before
     # Signed out: to the sign-in page.
-    signed_out = web.client().get(path)
-    assert signed_out.status_code == 302 and "/sign-in?next=" in signed_out.location
+    for page_path in (path, void_path, "/nominations/late"):
+        signed_out = web.client().get(page_path)
+        assert signed_out.status_code == 302 and "/sign-in?next=" in signed_out.location
 
 
 # --- Bad input and a stale version change nothing ----------------------------------------------
@@ -513,6 +560,8 @@ def test_bad_input_shows_the_error_summary_and_changes_nothing(web):
          "Enter the reason for the correction"),
         (f"/specialists/{sid}/corrections/undo-withdrawal/confirm", {"reason": ""},
          "Enter the reason for the correction"),
+        (f"/specialists/{sid}/corrections/undo-withdrawal", {"reason": "x" * 2001},
+         "Reason must be 2,000 characters or fewer"),
     ):  # fmt: skip
         response = check(client, path, data)
         text = response.get_data(as_text=True)

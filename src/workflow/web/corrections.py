@@ -13,6 +13,7 @@ offers only what ``permissions`` says the viewer may take.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,9 +35,11 @@ from workflow.web.correction_forms import (
     ReasonForm,
     hidden_values,
 )
+from workflow.web.formatting import pounds
 
 blueprint = Blueprint("corrections", __name__)
 
+PENCE = re.compile(r"\b(\d+) pence\b")
 STALE = "This specialist was changed by someone else: check and try again"
 
 
@@ -185,6 +188,8 @@ def _refusal(exc: Exception, form) -> list[str]:
 
 
 def _sentence(text: str) -> str:
+    """A service's message as the page says it: a capital first, money in pounds."""
+    text = PENCE.sub(lambda m: pounds(int(m.group(1))), text)
     return text[:1].upper() + text[1:]
 
 
