@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -27,6 +28,7 @@ LONDON = ZoneInfo("Europe/London")
 def served(runtime, clock, tmp_path):
     """As the package's ``served``, on cohort 9 paid in fixed instalments: the undo then
     schedules instalments again and claws back a pro-rata payment, which the page shows."""
+    runtime.settings.require_admin_totp = False  # test_authenticator covers the second factor
     world = build_world(runtime, clock, instalment_rules(tmp_path, "cohort-9"))
     add_people(runtime, clock)
     app = create_app(runtime)
@@ -95,3 +97,42 @@ def test_a_hub_lead_undoes_a_withdrawal_through_the_confirmation_page(
         )
     assert (scheduled, net) == (150000, 0)  # as the confirmation page said
     browser.shoot("corrections")
+
+
+def test_a_national_admin_voids_a_milestone_and_nominates_late(browser, served, runtime, clock):
+    _, world = served
+    (sid,) = world.nominate()
+    transition(runtime.uow(), ADMIN, sid, "select", clock.now())
+    clock.set(at(date(2025, 9, 1), 9))
+    transition(runtime.uow(), ADMIN, sid, "start_year1", clock.now())
+    record_milestone(runtime.uow(), ADMIN, sid, "central_day", clock.now(), half_days=4)
+    sign_in(browser, "admin")
+    browser.visit(f"/specialists/{sid}")
+    # "Void" (and, for screen readers, which milestone)
+    browser.follow(browser.driver.find_element(By.PARTIAL_LINK_TEXT, "Void"))
+    assert browser.heading == "Void a milestone of Teacher 0"
+    browser.fill("Reason", "Recorded for the wrong teacher.")
+    browser.click_button("Continue")
+    assert browser.heading == "Check before you void this milestone of Teacher 0"
+    assert "Central day, 2 days on 1 September 2025: voided, no longer counted" in browser.text
+    browser.shoot("void-milestone-confirm")
+    browser.click_button("Confirm")
+    assert "The milestone has been voided for Teacher 0" in browser.text
+    assert "Voided" in browser.text and "Correction: milestone voided" in browser.text
+
+    browser.visit("/nominations/new")
+    browser.click_link("nominate a teacher late")
+    assert browser.heading == "Nominate a teacher after the recruitment window"
+    browser.fill("School URN", "200001")
+    browser.fill("Full name", "Ada Lovelace")
+    browser.fill("Email address", "ada@school.example")
+    browser.choose("Yes")
+    browser.fill("Day", "1")
+    browser.fill("Month", "9")
+    browser.fill("Year", "2015")
+    browser.fill("Reason", "The head was ill in July.")
+    browser.click_button("Continue")
+    assert browser.heading == "Check before you nominate Ada Lovelace", browser.text[:1500]
+    browser.click_button("Confirm")
+    assert "Ada Lovelace has been nominated after the recruitment window" in browser.text
+    assert browser.heading == "Ada Lovelace"
