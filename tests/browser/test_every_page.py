@@ -25,6 +25,9 @@ ELSEWHERE = {
     "/invitations/<token>": "test_story.py (needs an emailed token)",
     "/password-reset/<token>": "test_story.py (needs an emailed token)",
     "/specialists.csv": "a download, not a page",
+    "/specialists/<int:specialist_id>/milestones/<int:milestone_id>/void": (
+        "test_corrections.py (needs a milestone recorded)"
+    ),
 }
 
 
@@ -41,6 +44,11 @@ PAGES: dict[str, tuple[str, Callable]] = {
     ),
     "/nominations/new": ("staff", lambda w: "/nominations/new"),
     "/nominations/import": ("lead", lambda w: "/nominations/import"),
+    "/specialists/<int:specialist_id>/corrections/<name>": (
+        "lead",
+        lambda w: f"/specialists/{w.ids['year1']}/corrections/move",
+    ),
+    "/nominations/late": ("admin", lambda w: "/nominations/late"),
 }
 
 
