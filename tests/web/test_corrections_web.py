@@ -395,6 +395,7 @@ def test_a_hub_lead_edits_the_name_and_the_old_one_stays_in_the_timeline(web):
     assert state_of(web, sid).name == "Teacher Zero"
     page = client.get(f"/specialists/{sid}").get_data(as_text=True)
     assert "Correction: details changed" in page and "Name was Teacher 0." in page
+    assert "Email was" not in page  # only what changed is kept
 
 
 def test_voiding_a_milestone_removes_its_claim_as_the_page_says(web):
@@ -500,6 +501,8 @@ def test_the_authorisation_matrix_of_corrections(web):
             sid = north[state]
             page = client.get(f"/specialists/{sid}").get_data(as_text=True)
             assert (LINKS[name] in page) is allowed, (who, name)
+            if name == "move":  # across hubs: national admins only
+                assert ("Move to another school or hub" in page) is (who == "admin")
             path = f"/specialists/{sid}/corrections/{name}"
             before = fingerprint(web)
             assert client.get(path).status_code == (200 if allowed else 403), (who, name)
@@ -581,6 +584,9 @@ def test_bad_input_shows_the_error_summary_and_changes_nothing(web):
     bad_email = check(client, f"/specialists/{other}/corrections/edit",
                       {"name": "Other", "email": "not an address", "reason": "r"})  # fmt: skip
     assert "There is a problem" in bad_email.get_data(as_text=True)
+    same = check(client, f"/specialists/{other}/corrections/edit",
+                 {"name": "Other", "email": "other@school.example", "reason": "r"})  # fmt: skip
+    assert "Change the name or the email address" in same.get_data(as_text=True)
     assert fingerprint(web) == before
 
 

@@ -110,3 +110,9 @@ def may_admit(actor: Actor) -> bool:
     except NotPermitted:
         return False
     return True
+
+
+def moves_across_hubs(actor: Actor) -> bool:
+    """Whether a move may go to another hub's school: only someone who sees both hubs (a
+    national admin; ``changes.move`` finds no school of a hub the actor cannot see)."""
+    return actor.national and may_correct(actor, 0)

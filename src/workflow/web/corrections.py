@@ -85,7 +85,7 @@ CORRECTIONS: dict[str, Correction] = {
     ),
     "move": Correction(
         MoveForm,
-        "Move {name} to another school",
+        "Move {name} to another school or hub",
         "Move to another school",
         "Check before you move {name}",
         "{name} has moved school",
@@ -162,9 +162,11 @@ def _run(name: str, page: dict, form, milestone_id: int | None, version: int | N
             u, actor, specialist_id, form.urn.data.strip(), reason, moment,
             expected_version=version,
         )  # fmt: skip
-    if name == "edit":
+    if name == "edit":  # only what changed, so the timeline keeps only what was replaced
+        new_name = form.name.data if form.name.data.strip() != page["name"] else None
+        new_email = form.email.data if form.email.data.strip() != page["email"] else None
         return lambda u: changes.edit_specialist(
-            u, actor, specialist_id, moment, name=form.name.data, email=form.email.data,
+            u, actor, specialist_id, moment, name=new_name, email=new_email,
             reason=reason, expected_version=version,
         )  # fmt: skip
     return lambda u: corrections.void_milestone(
@@ -218,7 +220,7 @@ def correct(specialist_id: int, name: str, milestone_id: int | None):
     milestone = _milestone(page, milestone_id) if milestone_id is not None else None
     form = _form(name, page)
     status = 409 if problems else 200
-    if not problems and form.validate_on_submit():
+    if not problems and form.validate_on_submit() and not _unchanged(name, form, page):
         try:
             preview = rehearse(
                 uow(), the_actor(), specialist_id,
@@ -237,6 +239,16 @@ def correct(specialist_id: int, name: str, milestone_id: int | None):
                 action=request.path.rstrip("/") + "/confirm",
             )  # fmt: skip
     return _form_page(page, name, form, problems, milestone, status)
+
+
+def _unchanged(name: str, form, page: dict) -> bool:
+    """An edit that changes nothing: said beside the name (nothing to confirm)."""
+    if name != "edit":
+        return False
+    if form.name.data.strip() == page["name"] and form.email.data.strip() == page["email"]:
+        form.name.errors = ["Change the name or the email address"]
+        return True
+    return False
 
 
 def _form_page(page, name, form, problems, milestone, status=200):

@@ -90,4 +90,5 @@ def show(specialist_id: int):
     return render_template(
         "specialist.html", s=page, actions=actions, corrections=fixes,
         may_correct=permissions.may_correct(the_actor(), page["hub_id"]),
+        across_hubs=permissions.moves_across_hubs(the_actor()),
     )  # fmt: skip
