@@ -155,6 +155,15 @@ def rehearse(
                 )
             )
         seen["after"] = _snapshot(session, sid, seen["before"]["last_outbox"])
+        ids = {
+            row.school_id
+            for facts in (seen["before"], seen["after"])
+            for rows in ("entries", "ledger", "lines")
+            for row in facts.get(rows, {}).values()
+        }
+        seen["after"]["schools"] = dict(
+            session.execute(select(School.id, School.name).where(School.id.in_(ids))).all()
+        )
         pairs = {p for p in (seen["before"].get("pair"), seen["after"].get("pair")) if p}
         seen["used_after"] = {p: places_used(session, *p) for p in pairs}
 
@@ -202,7 +211,6 @@ def _snapshot(session: Session, sid: int | None, last_outbox: int | None = None)
         .join(Cohort, Cohort.id == Specialist.cohort_id)
         .where(Specialist.id == sid)
     ).one()
-    schools = dict(session.execute(select(School.id, School.name)).all())
     facts.update(
         id=sid,
         details={
@@ -215,7 +223,6 @@ def _snapshot(session: Session, sid: int | None, last_outbox: int | None = None)
         },
         version=row.version,
         pair=(row.hub_id, row.cohort_id),
-        schools=schools,
         entries={
             e.id: e
             for e in session.execute(
