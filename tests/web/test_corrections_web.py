@@ -345,8 +345,8 @@ def test_a_move_within_the_hub_tells_both_heads_and_the_money_follows(instalment
     rows = money_rows(shown)
     assert {r[0] for r in rows} == {"Moves school"} and {r[2] for r in rows} == {"Second School"}
     assert sum(r[4] for r in rows) == pending
-    assert "\"Specialist moved\" to head@north.example" in text  # the old head is told
-    assert "\"Specialist moved\" to the school's headteacher" in text  # and the new one
+    assert '"Specialist moved" to head@north.example' in text  # the old head is told
+    assert '"Specialist moved" to the school\'s headteacher' in text  # and the new one
     assert confirm(client, shown).status_code == 302
     with web.runtime.uow() as uow:
         second = uow.session.scalar(select(School.id).where(School.urn == "100002"))
