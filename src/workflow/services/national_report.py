@@ -64,6 +64,7 @@ from workflow.services.queries import MILESTONE, TRANSITION, counted_milestones
 from workflow.services.setup import cohort_by_number
 from workflow.states.lifecycle import HOLDS_PLACE, State
 
+ALL = "all"  # every cohort together
 #: The strategic goal: the share of state-funded secondary schools engaged.
 GOAL = 0.65
 PLACE_STATES = [s.value for s in HOLDS_PLACE]
@@ -155,14 +156,20 @@ class NationalReport:
 
 
 @logs_refusals("report national")
-def national_report(uow: UnitOfWork, actor: Actor, cohort: int | None) -> NationalReport:
-    """The report for cohort number ``cohort`` (``None``: every cohort together)."""
+def national_report(
+    uow: UnitOfWork, actor: Actor, cohort: int | str | None = None
+) -> NationalReport:
+    """The report for cohort number ``cohort``; ``ALL``: every cohort together; ``None``:
+    the newest cohort (every cohort together when there is none)."""
     with uow:
         return build(uow.session, actor, cohort)
 
 
-def build(session: Session, actor: Actor, number: int | None) -> NationalReport:
+def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalReport:
     authorize(actor, Action.VIEW)
+    if cohort is None:
+        cohort = session.scalar(select(func.max(Cohort.number)))
+    number = None if cohort is None or cohort == ALL else int(cohort)
     cohort_id = cohort_by_number(session, number).id if number is not None else None
     hub_id = None if actor.national else actor.hub_id
     if hub_id is None and not actor.national:

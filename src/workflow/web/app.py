@@ -26,6 +26,7 @@ from workflow.web import (
     formatting,
     imports,
     nominations,
+    report,
     signing_in,
     specialist_actions,
     specialists,
@@ -79,6 +80,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         specialist_actions,
         nominations,
         imports,
+        report,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)
