@@ -122,7 +122,7 @@ def test_the_csv_has_the_services_numbers_one_row_a_hub_and_a_national_row(web, 
             for h, m in worked_out["hubs"].items()} == {
         k: v for k, v in expected.items() if k != "national"
     }  # fmt: skip
-    national = [r for r in rows if r["Hub code"] == "national"][0]
+    national = next(r for r in rows if r["Hub code"] == "national")
     share = national["Share of secondary schools reached (%)"]
     assert float(share) <= 100 * report.national.share < float(share) + 0.1  # rounded down
     assert (

@@ -80,8 +80,9 @@ def bar_chart(
         end = LABEL
         if bar.behind is not None:
             parts.append(
-                f'<rect x="{LABEL}" y="{top + (ROW - BAR) / 2:g}" width="{x(bar.behind) - LABEL:.1f}" '
-                f'height="{BAR}" fill="#ffffff" stroke="{DARK_GREY}" stroke-width="2"/>'
+                f'<rect x="{LABEL}" y="{top + (ROW - BAR) / 2:g}" '
+                f'width="{x(bar.behind) - LABEL:.1f}" height="{BAR}" fill="#ffffff" '
+                f'stroke="{DARK_GREY}" stroke-width="2"/>'
             )
             end = x(bar.behind)
         if bar.value is not None:

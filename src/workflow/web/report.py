@@ -74,7 +74,7 @@ def _charts(report: NationalReport, total: Measures | None) -> dict:
                 behind=h.measures.allocated,
             )
             for h in hubs
-        ],  # fmt: skip
+        ],
         legend=[("value", "Places filled"), ("behind", "Places allocated")],
     )
     shares = [h.measures.share for h in hubs]
@@ -91,8 +91,8 @@ def _charts(report: NationalReport, total: Measures | None) -> dict:
                 percent(s),
                 reached=s is not None and s >= report.goal,
             )
-            for h, s in zip(hubs, shares)
-        ],  # fmt: skip
+            for h, s in zip(hubs, shares, strict=True)
+        ],
         maximum=100,
         goal=100 * report.goal,
         goal_text=f"Goal {goal}%",
@@ -124,9 +124,8 @@ def download():
         rows.append(("national", "All hubs", report.national))
     for code, name, m in rows:
         share = "" if m.share is None else percent(m.share).rstrip("%")
-        values = [getattr(m, k) for k in keys]
-        writer.writerow([safe_cell(code), safe_cell(name), *("" if v is None else v for v in values),
-                         share])  # fmt: skip
+        values = ["" if getattr(m, k) is None else getattr(m, k) for k in keys]
+        writer.writerow([safe_cell(code), safe_cell(name), *values, share])
     which = "all-cohorts" if report.cohort is None else f"cohort-{report.cohort}"
     return Response(
         out.getvalue(),
