@@ -19,14 +19,14 @@ BLUE = "#1d70b8"  # a value (5.2:1 on white)
 GREEN = "#00703c"  # a value at or past the goal (5.9:1)
 DARK_GREY = "#505a5f"  # outlines, axes (7:1)
 BLACK = "#0b0c0c"  # text and the goal line
-WIDTH = 680
-LABEL = 250  # the label column
+WIDTH = 960  # drawn at about its size in the page's main column (scaled down on phones)
+LABEL = 260  # the label column
 FIGURE = 110  # room after the longest bar for its figure
-ROW = 32
+ROW = 30
 BAR = 20
 TOP = 44  # room for the legend and the goal's label
 BOTTOM = 12
-LABEL_CHARS = 32
+CHAR = 8  # about the width of a character at 15 units (Arial), for shortening labels
 FONT = 'font-family="arial, sans-serif"'
 
 
@@ -49,39 +49,46 @@ def bar_chart(
     goal: float | None = None,
     goal_text: str = "",
     legend: list[tuple[str, str]] | None = None,
+    width: int = WIDTH,
+    label_width: int = LABEL,
+    figure_width: int = FIGURE,
 ) -> Markup:
     """One horizontal bar per row, scaled to ``maximum`` (default: the largest value);
     ``goal`` draws a dashed vertical line at that value, labelled ``goal_text``;
-    ``legend`` is ``[(kind, text)]`` with kind ``"value"`` or ``"behind"``."""
+    ``legend`` is ``[(kind, text)]`` with kind ``"value"`` or ``"behind"``. ``width``, the
+    label column and the room after the longest bar for its figure are in the SVG's units,
+    about pixels at full size."""
     largest = max([b.value or 0 for b in bars] + [b.behind or 0 for b in bars] + [goal or 0])
     maximum = maximum or largest or 1
-    span = WIDTH - LABEL - FIGURE
-    height = TOP + ROW * max(len(bars), 1) + BOTTOM
+    span = width - label_width - figure_width
+    top_room = TOP if legend or goal is not None else 8
+    height = top_room + ROW * max(len(bars), 1) + BOTTOM
 
     def x(value: float) -> float:
-        return LABEL + span * min(value, maximum) / maximum
+        return label_width + span * min(value, maximum) / maximum
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT}>',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
     parts += _legend(legend or [])
+    figures = []  # drawn last, over the goal line, each on a white halo
     for i, bar in enumerate(bars):
-        top = TOP + i * ROW
+        top = top_room + i * ROW
         middle = top + ROW / 2
-        label = bar.label if len(bar.label) <= LABEL_CHARS else bar.label[: LABEL_CHARS - 1] + "…"
+        label = _shorten(bar.label, (label_width - 10) // CHAR)
         parts.append(
-            f'<text x="{LABEL - 10}" y="{middle + 5:g}" text-anchor="end" font-size="15" '
+            f'<text x="{label_width - 10}" y="{middle + 5:g}" text-anchor="end" font-size="15" '
             f'fill="{BLACK}">{escape(label)}</text>'
         )
-        end = LABEL
+        end = label_width
         if bar.behind is not None:
             parts.append(
-                f'<rect x="{LABEL}" y="{top + (ROW - BAR) / 2:g}" '
-                f'width="{x(bar.behind) - LABEL:.1f}" height="{BAR}" fill="#ffffff" '
+                f'<rect x="{label_width}" y="{top + (ROW - BAR) / 2:g}" '
+                f'width="{x(bar.behind) - label_width:.1f}" height="{BAR}" fill="#ffffff" '
                 f'stroke="{DARK_GREY}" stroke-width="2"/>'
             )
             end = x(bar.behind)
@@ -89,31 +96,38 @@ def bar_chart(
             colour = GREEN if bar.reached else BLUE
             inset = 4 if bar.behind is not None else 0
             parts.append(
-                f'<rect x="{LABEL}" y="{top + (ROW - BAR) / 2 + inset:g}" '
-                f'width="{x(bar.value) - LABEL:.1f}" height="{BAR - 2 * inset}" fill="{colour}"/>'
+                f'<rect x="{label_width}" y="{top + (ROW - BAR) / 2 + inset:g}" '
+                f'width="{x(bar.value) - label_width:.1f}" height="{BAR - 2 * inset}" '
+                f'fill="{colour}"/>'
             )
             end = max(end, x(bar.value))
-        parts.append(
-            f'<text x="{end + 8:.1f}" y="{middle + 5:g}" font-size="15" fill="{BLACK}">'
+        figures.append(
+            f'<text x="{end + 8:.1f}" y="{middle + 5:g}" font-size="15" fill="{BLACK}" '
+            f'stroke="#ffffff" stroke-width="4" paint-order="stroke">'
             f"{escape(bar.text)}</text>"
         )
-    bottom = TOP + ROW * len(bars)
+    bottom = top_room + ROW * len(bars)
     parts.append(
-        f'<line x1="{LABEL}" y1="{TOP - 4}" x2="{LABEL}" y2="{bottom + 4}" '
+        f'<line x1="{label_width}" y1="{top_room - 4}" x2="{label_width}" y2="{bottom + 4}" '
         f'stroke="{DARK_GREY}" stroke-width="2"/>'
     )
     if goal is not None:
         at = x(goal)
         parts.append(
-            f'<line x1="{at:.1f}" y1="{TOP - 8}" x2="{at:.1f}" y2="{bottom + 4}" '
+            f'<line x1="{at:.1f}" y1="{top_room - 8}" x2="{at:.1f}" y2="{bottom + 4}" '
             f'stroke="{BLACK}" stroke-width="2" stroke-dasharray="6 4"/>'
         )
         parts.append(
-            f'<text x="{at:.1f}" y="{TOP - 14}" text-anchor="middle" font-size="15" '
+            f'<text x="{at:.1f}" y="{top_room - 14}" text-anchor="middle" font-size="15" '
             f'font-weight="bold" fill="{BLACK}">{escape(goal_text)}</text>'
         )
+    parts += figures
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _shorten(label: str, chars: int) -> str:
+    return label if len(label) <= chars else label[: chars - 1].rstrip() + "…"
 
 
 def _legend(items: list[tuple[str, str]]) -> list[str]:

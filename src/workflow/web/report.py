@@ -65,10 +65,10 @@ def _charts(report: NationalReport, total: Measures | None) -> dict:
         "places",
         "Places filled and allocated, by hub",
         "For each hub, a blue bar of the places filled now inside an outlined bar of the "
-        "places allocated. The numbers are in the table beside the chart.",
+        "places allocated. The numbers are in the table after the chart.",
         [
             Bar(
-                h.name,
+                _short(h.name),
                 h.measures.filled,
                 f"{h.measures.filled} of {h.measures.allocated}",
                 behind=h.measures.allocated,
@@ -83,10 +83,10 @@ def _charts(report: NationalReport, total: Measures | None) -> dict:
         f"Share of state-funded secondary schools reached, by hub, against the {goal}% goal",
         f"For each hub, a bar of the schools reached as a percentage of the state-funded "
         f"secondary schools in its area, with a dashed line at the goal of {goal}%; green "
-        f"bars have reached the goal. The numbers are in the table beside the chart.",
+        f"bars have reached the goal. The numbers are in the table after the chart.",
         [
             Bar(
-                h.name,
+                _short(h.name),
                 None if s is None else 100 * s,
                 percent(s),
                 reached=s is not None and s >= report.goal,
@@ -107,8 +107,16 @@ def _charts(report: NationalReport, total: Measures | None) -> dict:
             "The numbers are in the table beside the chart.",
             [Bar(label, getattr(total, key), str(getattr(total, key))) for key, label in RETENTION],
             maximum=max(total.selected, 1),
+            width=460,
+            label_width=180,
+            figure_width=60,
         )
     return found
+
+
+def _short(name: str) -> str:
+    """A hub's name in a chart: every hub is a Maths Hub (the table beside has the name)."""
+    return name.removesuffix(" Maths Hub")
 
 
 @blueprint.route("/report.csv")
