@@ -43,9 +43,10 @@ viewer) their own hub's row only, and no national total.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select, union
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
@@ -193,7 +194,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
         )
     ).all()
     filled = {hub: int(n or 0) for hub, n in counted}  # every hub with a specialist
-    trail = _trail(session, scoped)
+    trail, own_schools = _trail(session, scoped)
     leads = dict(
         session.execute(
             scoped(
@@ -206,7 +207,8 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
             )
         ).all()
     )
-    reached_by_hub, reached_nationally = _reached(session, scoped)
+    reached = own_schools | _group_schools(session, scoped)
+    reached_by_hub = Counter(hub for hub, _ in reached)
 
     hubs = session.execute(
         select(Hub.id, Hub.code, Hub.name, Hub.secondary_schools).order_by(Hub.name)
@@ -217,7 +219,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
             continue
         if h.id not in allocated and h.id not in filled:
             continue
-        t = trail.get(h.id, (0, 0, 0, 0, 0))
+        t = trail.get(h.id, [0] * 5)
         rows.append(
             HubRow(
                 code=h.code,
@@ -242,7 +244,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
     known = [h.secondary_schools for h in hubs if h.secondary_schools is not None]
     national = Measures(
         **{key: sum(getattr(r.measures, key) for r in rows) for key in SUMMED},
-        schools_reached=reached_nationally,
+        schools_reached=len({urn for _, urn in reached}),
         secondary_schools=sum(known) if known else None,
     )
     return NationalReport(
@@ -270,14 +272,17 @@ def _flag(condition):
     return func.max(case((condition, 1), else_=0))
 
 
-def _trail(session: Session, scoped) -> dict[int, tuple[int, int, int, int, int]]:
-    """``{hub id: (selected, withdrawn, year 2, year 3, accredited)}`` in one pass over the
-    trail: a flag per specialist (grouped by specialist), then summed per hub."""
+def _trail(session: Session, scoped) -> tuple[dict[int, list[int]], set[tuple[int, str]]]:
+    """One pass over the trail: a flag per specialist (grouped by specialist), summed per
+    school. Returns ``{hub id: [selected, withdrawn, year 2, year 3, accredited]}`` and the
+    ``(hub id, URN)`` of every school with a selected specialist (one row per school comes
+    back, never one per specialist)."""
     transition = AuditEntry.kind == TRANSITION
     into = AuditEntry.to_state
     per_specialist = scoped(
         select(
             School.hub_id.label("hub_id"),
+            School.urn.label("urn"),
             Specialist.state.label("state"),
             _flag(and_(transition, into.in_(PLACE_STATES))).label("took"),
             _flag(and_(transition, into == State.YEAR2.value)).label("year2"),
@@ -293,46 +298,40 @@ def _trail(session: Session, scoped) -> dict[int, tuple[int, int, int, int, int]
                 and_(counted_milestones(), AuditEntry.name == "accreditation"),
             )
         )
-        .group_by(Specialist.id, School.hub_id, Specialist.state)
+        .group_by(Specialist.id, School.hub_id, School.urn, Specialist.state)
     ).subquery()
     s = per_specialist.c
     took = s.took == 1
     rows = session.execute(
         select(
             s.hub_id,
+            s.urn,
             func.sum(s.took),
             func.sum(case((and_(took, s.state == State.WITHDRAWN.value), 1), else_=0)),
             func.sum(s.year2),
             func.sum(s.year3),
             func.sum(case((and_(took, s.accredited == 1), 1), else_=0)),
-        ).group_by(s.hub_id)
+        ).group_by(s.hub_id, s.urn)
     )
-    return {hub: tuple(int(v or 0) for v in values) for hub, *values in rows}
+    by_hub: dict[int, list[int]] = {}
+    schools: set[tuple[int, str]] = set()
+    for hub, urn, *values in rows:
+        sums = by_hub.setdefault(hub, [0] * 5)
+        for i, value in enumerate(values):
+            sums[i] += int(value or 0)
+        if values[0]:
+            schools.add((hub, urn))
+    return by_hub, schools
 
 
-def _reached(session: Session, scoped) -> tuple[dict[int, int], int]:
-    """Distinct schools reached per hub, and nationally (distinct over every hub)."""
-    took_place = exists().where(
-        AuditEntry.specialist_id == Specialist.id,
-        AuditEntry.kind == TRANSITION,
-        AuditEntry.to_state.in_(PLACE_STATES),
-    )
-    own = scoped(
-        select(School.hub_id.label("hub_id"), School.urn.label("urn"))
-        .select_from(Specialist)
-        .join(School, School.id == Specialist.school_id)
-        .where(took_place)
-    )
-    groups = scoped(
-        select(School.hub_id.label("hub_id"), WorkGroupSchool.urn.label("urn"))
+def _group_schools(session: Session, scoped) -> set[tuple[int, str]]:
+    """``(hub id, URN)`` of every school in a Work Group of the specialists (led or joined),
+    distinct: one row per school and hub."""
+    query = scoped(
+        select(School.hub_id, WorkGroupSchool.urn)
         .select_from(WorkGroupSchool)
         .join(WorkGroup, WorkGroup.id == WorkGroupSchool.work_group_id)
         .join(Specialist, Specialist.id == WorkGroup.specialist_id)
         .join(School, School.id == Specialist.school_id)
-    )
-    reached = union(own, groups).subquery()
-    by_hub = dict(
-        session.execute(select(reached.c.hub_id, func.count()).group_by(reached.c.hub_id)).all()
-    )
-    nationally = session.scalar(select(func.count(distinct(reached.c.urn)))) or 0
-    return {h: int(n) for h, n in by_hub.items()}, int(nationally)
+    ).distinct()
+    return {(hub, urn) for hub, urn in session.execute(query)}
