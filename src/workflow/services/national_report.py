@@ -30,12 +30,17 @@ measure that says "ever" still counts someone who has since withdrawn or deferre
   schools in the hub's area (``hubs.secondary_schools``, set with the hub; none when not
   known). Nationally: divided by the sum over every hub whose number is known.
 
-Set-based: a handful of aggregate queries whatever the number of specialists (hubs,
-allocations, states, one pass over the trail, Work Group Leads, schools reached per hub,
-schools reached nationally). With a cohort chosen they start from the index on
-``specialists (cohort_id, state)``, reach the trail through ``audit_log (specialist_id)``,
-voids through the unique ``audit_log (voids_id)``, Work Groups through
-``work_groups (specialist_id)`` and ``work_group_schools (work_group_id)``.
+Set-based: at most nine queries whatever the number of specialists (the cohort and the
+cohorts' numbers, allocations per hub, specialists per hub, one pass over the trail
+summed per school, Work Group Leads per hub, distinct Work Group schools per hub, the
+hubs); what comes back is one row per hub, school or cohort, never one per specialist. With a cohort chosen they
+start from the index on ``specialists (cohort_id, state)`` and reach the trail through
+``audit_log (specialist_id)`` (PostgreSQL prefers a parallel scan of the trail with hash
+joins when the cohort is a large part of it), voids through the unique
+``audit_log (voids_id)``, Work Groups through ``work_groups (specialist_id)`` and their
+schools through ``work_group_schools (work_group_id)``. Measured at 100,000 specialists
+(three cohorts, 600,000 trail entries) on a loaded two-core machine: about 0.9 s for a
+cohort on SQLite and PostgreSQL, of which the pass over the trail is about half.
 
 Who sees what: national staff every hub and the national total; hub staff (lead, staff,
 viewer) their own hub's row only, and no national total.
