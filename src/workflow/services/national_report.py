@@ -30,10 +30,11 @@ measure that says "ever" still counts someone who has since withdrawn or deferre
   schools in the hub's area (``hubs.secondary_schools``, set with the hub; none when not
   known). Nationally: divided by the sum over every hub whose number is known.
 
-Set-based: at most nine queries whatever the number of specialists (the cohort and the
-cohorts' numbers, allocations per hub, specialists per hub, one pass over the trail
+Set-based: at most nine queries whatever the number of specialists (the cohort and
+the cohorts' numbers, allocations per hub, specialists per hub, one pass over the trail
 summed per school, Work Group Leads per hub, distinct Work Group schools per hub, the
-hubs); what comes back is one row per hub, school or cohort, never one per specialist. With a cohort chosen they
+hubs); what comes back is one row per hub, school or cohort, never one per specialist.
+With a cohort chosen they
 start from the index on ``specialists (cohort_id, state)`` and reach the trail through
 ``audit_log (specialist_id)`` (PostgreSQL prefers a parallel scan of the trail with hash
 joins when the cohort is a large part of it), voids through the unique
