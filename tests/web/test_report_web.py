@@ -51,18 +51,15 @@ def test_national_staff_see_every_hub_and_the_national_total(web):
     assert "Cohort 9" in page and "All cohorts" in page
 
 
-@pytest.mark.parametrize("who", ["lead", "staff", "viewer"])
-def test_hub_staff_see_their_hub_only(web, who):
-    response = web.client(who).get("/report?cohort=9")
-    assert response.status_code == 200
-    page = text(response)
-    assert "<title>Report – Mastery Specialists</title>" in page
-    assert "North Maths Hub" in page
-    assert "South Maths Hub" not in page and "East Maths Hub" not in page
-    assert "National total" not in page
-
-
-def test_another_hubs_lead_sees_only_theirs(web):
+def test_hub_staff_see_their_hub_only(web):
+    for who in ("lead", "staff", "viewer"):
+        response = web.client(who).get("/report?cohort=9")
+        assert response.status_code == 200
+        page = text(response)
+        assert "<title>Report – Mastery Specialists</title>" in page
+        assert "North Maths Hub" in page
+        assert "South Maths Hub" not in page and "East Maths Hub" not in page
+        assert "National total" not in page
     page = text(web.client("south_lead").get("/report?cohort=9"))
     assert "South Maths Hub" in page and "North Maths Hub" not in page
 
@@ -106,8 +103,12 @@ def as_csv(measures) -> list[str]:
     return ["" if getattr(measures, k) is None else str(getattr(measures, k)) for k in KEYS]
 
 
-@pytest.mark.parametrize("cohort", ["9", "10", "all"])
-def test_the_csv_has_the_services_numbers_one_row_a_hub_and_a_national_row(web, cohort):
+def test_the_csv_has_the_services_numbers_one_row_a_hub_and_a_national_row(web):
+    for cohort in ("9", "10", "all"):
+        check_csv(web, cohort)
+
+
+def check_csv(web, cohort: str) -> None:
     response = web.client("admin").get(f"/report.csv?cohort={cohort}")
     rows = rows_of(response)
     number = None if cohort == "all" else int(cohort)
