@@ -21,6 +21,7 @@ from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
+    bulk,
     dashboard,
     errors,
     formatting,
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         signing_in,
         account,
         dashboard,
+        bulk,
         specialists,
         specialist_actions,
         nominations,
