@@ -28,6 +28,7 @@ ELSEWHERE = {
     "/specialists/<int:specialist_id>/milestones/<int:milestone_id>/void": (
         "test_corrections.py (needs a milestone recorded)"
     ),
+    "/specialists/bulk": "test_bulk.py (its pages answer POSTs; a GET goes back to the list)",
 }
 
 

@@ -290,9 +290,11 @@ def record_milestone(
     *,
     half_days: int | None = None,
     on: date | None = None,
+    expected_version: int | None = None,
 ) -> None:
     with uow:
-        record_in(uow.session, actor, specialist_id, kind, now, half_days=half_days, on=on)
+        record_in(uow.session, actor, specialist_id, kind, now, half_days=half_days, on=on,
+                  expected_version=expected_version)  # fmt: skip
         uow.commit()
 
 
@@ -305,8 +307,12 @@ def record_in(
     *,
     half_days: int | None = None,
     on: date | None = None,
+    expected_version: int | None = None,
 ) -> AuditEntry:
-    """Record a milestone in the caller's transaction (a command, or a register of many)."""
+    """Record a milestone in the caller's transaction (a command, or a register of many).
+
+    ``expected_version``: refused (``Conflict``) if the specialist changed since that
+    version, as for a transition (a bulk action confirmed twice records once)."""
     if kind not in MILESTONES:
         raise InvalidInput(f"unknown milestone {kind!r}; expected one of {', '.join(MILESTONES)}")
     states, measured = MILESTONES[kind]
@@ -314,6 +320,7 @@ def record_in(
         raise InvalidInput(f"{kind.replace('_', ' ')}: give between 0.5 and {MAX_HALF_DAYS // 2}")
     specialist, hub_id = load_with_hub(session, actor, specialist_id)
     authorize(actor, Action.RECORD, hub_id)
+    check_version(specialist, expected_version)
     state = State(specialist.state)
     if state not in states:
         allowed = " or ".join(s.value for s in states)

@@ -21,12 +21,14 @@ from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
+    bulk,
     corrections,
     dashboard,
     errors,
     formatting,
     imports,
     nominations,
+    report,
     signing_in,
     specialist_actions,
     specialists,
@@ -76,11 +78,13 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         signing_in,
         account,
         dashboard,
+        bulk,
         specialists,
         specialist_actions,
         corrections,
         nominations,
         imports,
+        report,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)
