@@ -68,3 +68,21 @@ def may_override(actor: Actor, hub_id: int) -> bool:
 def milestones_in(state: State | str) -> list[str]:
     """The milestones that may be recorded for a specialist in ``state``."""
     return [kind for kind, (states, _) in MILESTONES.items() if State(state) in states]
+
+
+def may_set_up(actor: Actor) -> bool:
+    """Whether the role may set up hubs, allocations and cohorts' windows (offered as forms)."""
+    try:
+        authorize(actor, Action.SETUP)
+    except NotPermitted:
+        return False
+    return True
+
+
+def may_operate(actor: Actor) -> bool:
+    """Whether the role operates the system: dead letters, the system's health."""
+    try:
+        authorize(actor, Action.OPERATE)
+    except NotPermitted:
+        return False
+    return True

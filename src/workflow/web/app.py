@@ -21,11 +21,14 @@ from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
+    cohorts,
     dashboard,
     errors,
     formatting,
+    hubs,
     imports,
     nominations,
+    operations,
     signing_in,
     specialist_actions,
     specialists,
@@ -79,6 +82,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         specialist_actions,
         nominations,
         imports,
+        hubs,
+        cohorts,
+        operations,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)
@@ -87,7 +93,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     @app.context_processor
     def offered() -> dict:
         who = getattr(session, "actor", None)
-        return {"may_nominate": who is not None and permissions.may_nominate(who)}
+        return {
+            "may_nominate": who is not None and permissions.may_nominate(who),
+            "national": who is not None and who.national,
+        }
 
     return app
 
