@@ -15,6 +15,7 @@ from tests.web.conftest import csrf_token
 from workflow.db.models import (
     Cohort,
     DeadLetter,
+    DueItem,
     EmailLog,
     Hub,
     HubAllocation,
@@ -377,6 +378,7 @@ def test_system_health_before_the_scheduler_ever_ticked(web):
     dead_letter(web)
     page = web.client("admin").get("/system").get_data(as_text=True)
     assert "None recorded" in page and "Not running" in page
+    assert "None: every message&#39;s effect is recorded" in page
     assert "1 email" in page and "Needs attention" in page
     assert "In-process" in page  # no Redis configured
 
@@ -390,6 +392,12 @@ def test_system_health_shows_the_outbox_and_the_last_tick(web):
                     topic=SEND_EMAIL, payload={}, created_at=now - timedelta(minutes=minutes)
                 )
             )
+        uow.session.add(
+            DueItem(key="late", kind="reminder", due_at=now - timedelta(days=2), payload={})
+        )
+        uow.session.add(
+            DueItem(key="later", kind="reminder", due_at=now + timedelta(days=2), payload={})
+        )
         uow.commit()
     health.record_tick(web.runtime.uow(), now - timedelta(minutes=2), 3, 1)
     page = web.client("admin").get("/system").get_data(as_text=True)
@@ -397,6 +405,7 @@ def test_system_health_shows_the_outbox_and_the_last_tick(web):
     assert "2 June 2025, 8:30am (1 hour ago)" in page  # the oldest, 07:30 UTC in London
     assert "2 June 2025, 9:58am (2 minutes ago)" in page and "Running" in page
     assert "3 due items done, 1 message published" in page
+    assert "1 item (the oldest due 2 days ago)" in page  # not the one due in two days
     health.record_tick(web.runtime.uow(), now - timedelta(minutes=20), 0, 0)
     with web.runtime.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(SchedulerTick)) == 1
