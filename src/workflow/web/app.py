@@ -95,7 +95,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         who = getattr(session, "actor", None)
         return {
             "may_nominate": who is not None and permissions.may_nominate(who),
-            "national": who is not None and who.national,
+            "national_pages": who is not None and who.national,
         }
 
     return app
