@@ -85,12 +85,19 @@ def test_a_national_admin_retries_a_dead_letter_and_checks_the_system(
         kwargs={}, error="PermanentDeliveryError: 550 mailbox unavailable", attempts=8,
         now=now - timedelta(hours=2),
     )  # fmt: skip
+    dead_letters.record(
+        runtime.uow(), message_id="outbox-78", queue="emails", actor=SEND_EMAIL,
+        args=[{"key": "5:term_digest:hub_lead:2025-09-01", "template": "term_digest",
+               "specialist_id": None, "to": "hub_lead"}],
+        kwargs={}, error="TransientDeliveryError: 421 try again later (retries exhausted)",
+        attempts=9, now=now - timedelta(minutes=40),
+    )  # fmt: skip
     health.record_tick(runtime.uow(), now - timedelta(minutes=1), 2, 1)
     sign_in(browser, "admin")
 
     browser.click_link("System health")
     assert browser.heading == "System health"
-    assert "Running" in browser.text and "1 email" in browser.text
+    assert "Running" in browser.text and "2 emails" in browser.text
     browser.shoot("system-health")
 
     browser.click_link("Dead letters")
@@ -98,7 +105,10 @@ def test_a_national_admin_retries_a_dead_letter_and_checks_the_system(
     assert "550 mailbox unavailable" in browser.text
     assert "new.lead@hub.example" not in browser.text
     browser.shoot("dead-letters")
-    browser.click_button("Retry")
+    browser.click_button("Retry")  # the first: the invitation
+    assert "1 email queued to be sent again" in browser.text
+    assert "1 email not sent" in browser.text and "421 try again later" in browser.text
+    browser.click_button("Retry all")
     assert "1 email queued to be sent again" in browser.text
     assert "There are no dead letters" in browser.text
     with runtime.uow() as uow:
