@@ -41,6 +41,14 @@ PAGES: dict[str, tuple[str, Callable]] = {
     ),
     "/nominations/new": ("staff", lambda w: "/nominations/new"),
     "/nominations/import": ("lead", lambda w: "/nominations/import"),
+    "/hubs": ("admin", lambda w: "/hubs"),
+    "/hubs/<code>": ("admin", lambda w: "/hubs/north"),
+    "/hubs/<code>/cohorts/<int:number>/places": ("admin", lambda w: "/hubs/north/cohorts/9/places"),
+    "/cohorts": ("lead", lambda w: "/cohorts"),
+    "/cohorts/<int:number>": ("lead", lambda w: "/cohorts/9"),
+    "/cohorts/<int:number>/window": ("admin", lambda w: "/cohorts/9/window"),
+    "/dead-letters": ("admin", lambda w: "/dead-letters"),
+    "/system": ("admin", lambda w: "/system"),
 }
 
 
