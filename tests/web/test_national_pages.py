@@ -413,6 +413,13 @@ def test_system_health_shows_the_outbox_and_the_last_tick(web):
     assert "Late" in late and "20 minutes ago" in late
 
 
+@pytest.mark.redis
+def test_system_health_says_when_redis_answers(web, redis_url):
+    web.runtime.settings.broker_url = redis_url
+    page = web.client("admin").get("/system").get_data(as_text=True)
+    assert "Reachable" in page and "Answers" in page and "Unreachable" not in page
+
+
 def test_system_health_says_when_redis_does_not_answer(web):
     web.runtime.settings.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     page = web.client("admin").get("/system").get_data(as_text=True)
