@@ -25,6 +25,7 @@ ELSEWHERE = {
     "/invitations/<token>": "test_story.py (needs an emailed token)",
     "/password-reset/<token>": "test_story.py (needs an emailed token)",
     "/specialists.csv": "a download, not a page",
+    "/specialists/bulk": "test_bulk.py (its pages answer POSTs; a GET goes back to the list)",
 }
 
 

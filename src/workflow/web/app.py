@@ -21,6 +21,7 @@ from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
+    bulk,
     cohorts,
     dashboard,
     errors,
@@ -29,6 +30,7 @@ from workflow.web import (
     imports,
     nominations,
     operations,
+    report,
     signing_in,
     specialist_actions,
     specialists,
@@ -78,6 +80,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         signing_in,
         account,
         dashboard,
+        bulk,
         specialists,
         specialist_actions,
         nominations,
@@ -85,6 +88,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         hubs,
         cohorts,
         operations,
+        report,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)
