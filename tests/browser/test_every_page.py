@@ -25,6 +25,7 @@ ELSEWHERE = {
     "/invitations/<token>": "test_story.py (needs an emailed token)",
     "/password-reset/<token>": "test_story.py (needs an emailed token)",
     "/specialists.csv": "a download, not a page",
+    "/report.csv": "a download, not a page",
     "/specialists/bulk": "test_bulk.py (its pages answer POSTs; a GET goes back to the list)",
 }
 
@@ -50,6 +51,7 @@ PAGES: dict[str, tuple[str, Callable]] = {
     "/cohorts/<int:number>/window": ("admin", lambda w: "/cohorts/9/window"),
     "/dead-letters": ("admin", lambda w: "/dead-letters"),
     "/system": ("admin", lambda w: "/system"),
+    "/report": ("admin", lambda w: "/report?cohort=9"),
 }
 
 
