@@ -91,6 +91,15 @@ def may_correct(actor: Actor, hub_id: int) -> bool:
     return True
 
 
+def may_set_up(actor: Actor) -> bool:
+    """Whether the role may set up hubs, allocations and cohorts' windows (offered as forms)."""
+    try:
+        authorize(actor, Action.SETUP)
+    except NotPermitted:
+        return False
+    return True
+
+
 def correction_applies(correction: str, state: State | str) -> bool:
     states = CORRECTIONS[correction]
     return states is None or State(state) in states
@@ -116,3 +125,12 @@ def moves_across_hubs(actor: Actor) -> bool:
     """Whether a move may go to another hub's school: only someone who sees both hubs (a
     national admin; ``changes.move`` finds no school of a hub the actor cannot see)."""
     return actor.national and may_correct(actor, 0)
+
+
+def may_operate(actor: Actor) -> bool:
+    """Whether the role operates the system: dead letters, the system's health."""
+    try:
+        authorize(actor, Action.OPERATE)
+    except NotPermitted:
+        return False
+    return True
