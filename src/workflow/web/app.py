@@ -22,11 +22,16 @@ from workflow.services.site import secret_key
 from workflow.web import (
     account,
     bulk,
+    cohorts,
+    corrections,
     dashboard,
     errors,
     formatting,
+    hubs,
     imports,
     nominations,
+    operations,
+    report,
     signing_in,
     specialist_actions,
     specialists,
@@ -79,8 +84,13 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         bulk,
         specialists,
         specialist_actions,
+        corrections,
         nominations,
         imports,
+        hubs,
+        cohorts,
+        operations,
+        report,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)
@@ -89,7 +99,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     @app.context_processor
     def offered() -> dict:
         who = getattr(session, "actor", None)
-        return {"may_nominate": who is not None and permissions.may_nominate(who)}
+        return {
+            "may_nominate": who is not None and permissions.may_nominate(who),
+            "national_pages": who is not None and who.national,
+        }
 
     return app
 
