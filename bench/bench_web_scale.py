@@ -24,7 +24,8 @@ times (each replay every statement, fetching every row); ``ratio`` is page / bar
 median and by p95. Targets: p95 < 50 ms and p95 within 2x the bare p95.
 
 ``BENCH_SIZES`` (default ``10000,100000``) and ``BENCH_RUNS`` change the run while tuning
-(a size not measured keeps its figures from the last run, with their ``measured_at``);
+(a size not measured keeps its figures from the last run, with their ``measured_at``;
+``BENCH_PAGES``, page names separated by commas, measures only those and keeps the rest);
 ``BENCH_KEEP=1`` keeps the seeded databases (``bench_web_N``) and reuses them next time.
 Needs ``WORKFLOW_TEST_POSTGRES_URL`` (``make bench`` starts a server).
 
@@ -55,6 +56,7 @@ SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","
 RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 WARM_UP = 5
 KEEP = os.environ.get("BENCH_KEEP") == "1"
+ONLY = {p for p in os.environ.get("BENCH_PAGES", "").split(",") if p}
 HUBS, COHORTS, SCHOOLS = 40, 10, 3600
 NOW = datetime(2026, 3, 2, 10, tzinfo=UTC)  # mid Year 1 of the cohort-9 rules
 COOKIE = "workflow_session"
@@ -384,6 +386,8 @@ def _measure(url: str) -> dict[str, dict]:
         pages["national: report"] = (admin, "/report")
     else:
         print("  (no /report in this application yet: the national report is skipped)")
+    if ONLY:
+        pages = {name: page for name, page in pages.items() if name in ONLY}
     capture = _Capture(engine)
     found = {}
     for name, (client, path) in pages.items():
@@ -454,7 +458,15 @@ def run() -> dict[str, dict]:
                     conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
-    return {"web_scale": _summary({**_kept(set(by_size)), **by_size})}
+    kept = _kept(set(by_size) if not ONLY else set())
+    for n, d in by_size.items():  # some pages only: the others kept from the last run
+        if n in kept:
+            d["pages"] = {**kept[n]["pages"], **d["pages"]}
+            d["pages_measured_at"] = {p: d["measured_at"] for p in ONLY}
+            d["seed_seconds"] = d["seed_seconds"] or kept[n]["seed_seconds"]
+            d["rows"] = d["rows"] or kept[n]["rows"]
+            d["measured_at"] = kept[n].get("measured_at")
+    return {"web_scale": _summary({**kept, **by_size})}
 
 
 def _kept(measured: set[int]) -> dict[int, dict]:
@@ -486,6 +498,11 @@ def _summary(by_size: dict[int, dict]) -> dict:
         "sizes": {
             str(n): {
                 "measured_at": d.get("measured_at"),
+                **(
+                    {"pages_measured_at": d["pages_measured_at"]}
+                    if "pages_measured_at" in d
+                    else {}
+                ),
                 "seed_seconds": d["seed_seconds"],
                 "rows": d["rows"],
                 "pages": d["pages"],

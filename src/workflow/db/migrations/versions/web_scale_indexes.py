@@ -4,7 +4,7 @@ the single-column indexes they begin with); on
 PostgreSQL, trigram indexes for the search on names and addresses (when pg_trgm can be had)
 
 Revision ID: web_scale_indexes
-Revises: funding_statements
+Revises: scheduler_ticks
 Create Date: 2026-12-01 14:45:00
 """
 
@@ -19,7 +19,7 @@ logger = logging.getLogger("alembic.runtime.migration")
 TRIGRAM = {"ix_specialists_name_trgm": "name", "ix_specialists_email_trgm": "email"}
 
 revision = "web_scale_indexes"
-down_revision = "funding_statements"
+down_revision = "scheduler_ticks"
 branch_labels = None
 depends_on = None
 
