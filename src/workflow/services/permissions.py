@@ -68,3 +68,21 @@ def may_override(actor: Actor, hub_id: int) -> bool:
 def milestones_in(state: State | str) -> list[str]:
     """The milestones that may be recorded for a specialist in ``state``."""
     return [kind for kind, (states, _) in MILESTONES.items() if State(state) in states]
+
+
+def may_take_register(actor: Actor, hub_id: int | None = None) -> bool:
+    """Whether the role may take an event's register (in this hub, when given)."""
+    try:
+        authorize(actor, Action.RECORD, hub_id)
+    except NotPermitted:
+        return False
+    return True
+
+
+def may_mark_paid(actor: Actor, hub_id: int) -> bool:
+    """Whether the role may record a statement of this hub as paid (``mark_paid``)."""
+    try:
+        authorize(actor, Action.DECIDE, hub_id)
+    except NotPermitted:
+        return False
+    return True

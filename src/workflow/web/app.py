@@ -23,7 +23,9 @@ from workflow.web import (
     account,
     dashboard,
     errors,
+    events,
     formatting,
+    funding,
     imports,
     nominations,
     signing_in,
@@ -79,6 +81,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         specialist_actions,
         nominations,
         imports,
+        events,
+        funding,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)

@@ -60,9 +60,22 @@ def moment(value: datetime | None, tz: ZoneInfo) -> str:
 
 
 def pounds(pence: int | None) -> str:
+    """Integer pence as "£1,234.56"; a clawback reads "-£200.00"."""
     if pence is None:
         return ""
-    return f"£{pence // 100:,}.{pence % 100:02d}"
+    sign = "-" if pence < 0 else ""
+    whole, rest = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{rest:02d}"
+
+
+def days(value: float | None) -> str:
+    """A duration in days: "half a day", "1 day", "1.5 days"."""
+    if value is None:
+        return ""
+    if value == 0.5:
+        return "half a day"
+    number = f"{value:g}"
+    return f"{number} day" if value == 1 else f"{number} days"
 
 
 def words(value: str) -> str:
@@ -73,6 +86,7 @@ def register(app: Flask, tz: ZoneInfo) -> None:
     app.add_template_filter(lambda v: day(v, tz), "day")
     app.add_template_filter(lambda v: moment(v, tz), "moment")
     app.add_template_filter(pounds, "pounds")
+    app.add_template_filter(days, "days")
     app.add_template_filter(words, "words")
     app.add_template_filter(lambda s: STATE_LABELS.get(s, words(s)), "state")
     app.add_template_filter(lambda s: TAG_COLOURS.get(s, "grey"), "tag_colour")
