@@ -44,7 +44,10 @@ def year1(world) -> Programme:
     rt, clock = world.runtime, world.clock
     at(clock, 2025, 7, 1, 9)
     ids: dict[str, list[int]] = {"north": [], "south": []}
-    for hub, school, names in (("north", world.school, NORTH), ("south", world.other_school, SOUTH)):
+    for hub, school, names in (
+        ("north", world.school, NORTH),
+        ("south", world.other_school, SOUTH),
+    ):
         for name in names:
             email = name.lower().replace(" ", ".") + "@school.example"
             (sid,) = world.nominate(school=school, name=name, email=email)
