@@ -42,7 +42,8 @@ def _csv(name: str, columns: list[str], rows: list[list]) -> Response:
     writer = csv.writer(out)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        # Text that looks like a formula is quoted; numbers (a clawback is negative) are not.
+        writer.writerow([safe_cell(v) if isinstance(v, str) else v for v in row])
     return Response(
         out.getvalue(),
         mimetype="text/csv",
