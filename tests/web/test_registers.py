@@ -78,7 +78,9 @@ def test_a_register_is_saved_once_and_saving_again_changes_nothing(web, programm
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Register saved: 2 attended, 0 removed (2 newly recorded)" in page
-    assert re.search(rf'id="attended-{a}"[^>]+checked', page)  # pre-ticked now
+    assert f"Already on the register: {NORTH[0]}, {NORTH[1]}." in page  # hub staff's view
+    lead_page = web.client("lead").get(REGISTER).get_data(as_text=True)
+    assert re.search(rf'id="attended-{a}"[^>]+checked', lead_page)  # pre-ticked
     assert central_days(web, a) == ["central_day"] and central_days(web, b) == ["central_day"]
     before = fingerprint(web)
     again = save(client, [a, b])
@@ -107,10 +109,12 @@ def test_hub_staff_cannot_take_someone_off(web, programme):
     client = web.client("staff")
     save(client, [a, b])
     page = client.get(REGISTER).get_data(as_text=True)
-    # Fixed on the register for hub staff: disabled, and sent as a hidden field.
-    assert re.search(rf'id="attended-{b}"[^>]+checked disabled', page)
+    # On the register already: listed, not offered to untick, and sent as a hidden field.
+    assert f'id="attended-{b}"' not in page and f'id="attended-{a}"' not in page
+    assert f"Already on the register: {NORTH[0]}, {NORTH[1]}." in page
     assert f'<input type="hidden" name="attended" value="{b}">' in page
-    assert "a hub lead can take them off" in page
+    assert "Only a hub lead can take someone off the register" in page
+    assert re.search(rf'id="attended-{programme.north[2]}"', page)  # still to tick
     before = fingerprint(web)
     assert save(client, [a]).status_code == 403
     assert fingerprint(web) == before

@@ -62,7 +62,9 @@ def take(cohort: int, event_id: str):
         data = attendance(uow(), actor, cohort, event_id)
         return render_template("register_hubs.html", data=data, hubs=list_hubs(uow(), actor))
     problems: list[dict] = []
-    people = sheet["specialists"]
+    # The first checkbox, for the error summary's link (hub staff: those on the register
+    # already are listed, not offered, since only a hub lead may take someone off).
+    people = [p for p in sheet["specialists"] if sheet["may_remove"] or not p["ticked"]]
     first = f"#attended-{people[0]['id']}" if people else "#main-content"
     if request.method == "POST":
         attended = _ids(request.form.getlist("attended"))
@@ -92,5 +94,6 @@ def take(cohort: int, event_id: str):
                 return redirect(url("events.take", cohort=cohort, event_id=event_id, hub=hub))
         ticks = set(attended)
         for s in sheet["specialists"]:  # show what was sent back, not what was stored
-            s["ticked"] = s["id"] in ticks or (s["ticked"] and not sheet["may_remove"])
+            if sheet["may_remove"] or not s["ticked"]:
+                s["ticked"] = s["id"] in ticks
     return render_template("register.html", sheet=sheet, problems=problems, now=now())
