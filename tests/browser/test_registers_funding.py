@@ -25,7 +25,7 @@ def sign_in(browser, who: str) -> None:
 def test_a_hub_administrator_takes_a_register(browser, served, runtime):
     _, world = served
     programme = year1(world)  # the clock: the day after the first central event
-    a, b, c = programme.north
+    a, b, _ = programme.north
     sign_in(browser, "staff")  # a hub administrator (role hub_staff)
 
     browser.click_link("Events and registers of cohort 9")
