@@ -189,6 +189,7 @@ def test_the_event_page_shows_attendance_across_hubs_to_national_staff(web, prog
     assert "North Maths Hub: 2 attended" in national
     assert "South Maths Hub: 1 attended" in national
     assert "3 across 2 hubs" in national
+    assert "16 October 2025, 9:30am to 3:30pm" in national
     assert NORTH[0] in national and SOUTH[0] in national
     hub = web.client("lead").get(EVENT).get_data(as_text=True)
     assert "North Maths Hub: 2 attended" in hub

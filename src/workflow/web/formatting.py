@@ -59,6 +59,13 @@ def moment(value: datetime | None, tz: ZoneInfo) -> str:
     return f"{day(local, tz)}, {clock}"
 
 
+def period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """ "16 October 2025, 9:30am to 3:30pm"; the end's date too when it is another day."""
+    if start.astimezone(tz).date() == end.astimezone(tz).date():
+        return f"{moment(start, tz)} to {moment(end, tz).split(', ')[-1]}"
+    return f"{moment(start, tz)} to {moment(end, tz)}"
+
+
 def pounds(pence: int | None) -> str:
     """Integer pence as "£1,234.56"; a clawback reads "-£200.00"."""
     if pence is None:
@@ -87,6 +94,7 @@ def register(app: Flask, tz: ZoneInfo) -> None:
     app.add_template_filter(lambda v: moment(v, tz), "moment")
     app.add_template_filter(pounds, "pounds")
     app.add_template_filter(days, "days")
+    app.add_template_filter(lambda start, end: period(start, end, tz), "period")
     app.add_template_filter(words, "words")
     app.add_template_filter(lambda s: STATE_LABELS.get(s, words(s)), "state")
     app.add_template_filter(lambda s: TAG_COLOURS.get(s, "grey"), "tag_colour")
