@@ -57,7 +57,8 @@ class RegisterRefused(DomainError):
         )
 
 
-def _event(rules: CohortRules, event_id: str) -> Event:
+def event_of(rules: CohortRules, event_id: str) -> Event:
+    """The cohort's event with that id; "not found" names the cohort's events."""
     event = rules.event(event_id)
     if event is None:
         known = ", ".join(rules.event_ids()) or "none"
@@ -120,7 +121,7 @@ def set_link(
     with uow:
         session = uow.session
         cohort = cohort_by_number(session, cohort_number)
-        event = _event(rules_from_snapshot(cohort.rules), event_id)
+        event = event_of(rules_from_snapshot(cohort.rules), event_id)
         if not event.online:
             raise DomainError(f"event {event_id!r} is not online ({event.location})")
         link = session.scalar(
@@ -184,7 +185,7 @@ def register(
     with uow:
         session = uow.session
         cohort = cohort_by_number(session, cohort_number)
-        event = _event(rules_from_snapshot(cohort.rules), event_id)
+        event = event_of(rules_from_snapshot(cohort.rules), event_id)
         hub_id = register_scope(session, actor, hub_code)
         authorize(actor, Action.RECORD, hub_id)
         query = select(RegisterMark).where(

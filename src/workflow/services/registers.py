@@ -20,7 +20,7 @@ from workflow.db.models import Hub, RegisterMark, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import InvalidInput, NotPermitted
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.events import MILESTONE_OF, _event, joining_links, register_scope
+from workflow.services.events import MILESTONE_OF, event_of, joining_links, register_scope
 from workflow.services.setup import cohort_by_number
 from workflow.services.specialists import MILESTONES
 from workflow.states.rules import Event, rules_from_snapshot
@@ -91,7 +91,7 @@ def attendance(uow: UnitOfWork, actor: Actor, cohort_number: int, event_id: str)
     with uow:
         session = uow.session
         cohort = cohort_by_number(session, cohort_number)
-        event = _event(rules_from_snapshot(cohort.rules), event_id)
+        event = event_of(rules_from_snapshot(cohort.rules), event_id)
         hub_id = _visible_hub(actor)
         hubs_query = (
             select(Hub.code, Hub.name)
@@ -127,7 +127,7 @@ def register_sheet(
     with uow:
         session = uow.session
         cohort = cohort_by_number(session, cohort_number)
-        event = _event(rules_from_snapshot(cohort.rules), event_id)
+        event = event_of(rules_from_snapshot(cohort.rules), event_id)
         hub_id = register_scope(session, actor, hub_code)
         authorize(actor, Action.RECORD, hub_id)
         if hub_id is None:
