@@ -220,3 +220,15 @@ def test_marking_paid_without_a_csrf_token_is_refused(web, money):
     response = web.client("lead").post(f"/funding/statements/{sid}", data={"reference": "X"})
     assert response.status_code == 400
     assert row_of(web, sid) == before
+
+
+def test_a_cohort_funded_in_instalments_shows_released_and_cancelled(web, tmp_path):
+    from tests.integration.conftest import instalment_rules
+    from workflow.services import setup
+
+    setup.add_cohort(web.runtime.uow(), ADMIN, 10, instalment_rules(tmp_path, "cohort-10"))
+    page = web.client("lead").get("/funding?cohort=10").get_data(as_text=True)
+    assert "Funding is released in fixed instalments" in page
+    assert "No funding yet in cohort 10" in page
+    chooser = web.client("lead").get("/funding").get_data(as_text=True)
+    assert 'href="/funding?cohort=9"' in chooser and 'href="/funding?cohort=10"' in chooser
