@@ -28,6 +28,7 @@ ELSEWHERE = {
     "/funding.csv": "a download, not a page",
     "/funding/statements/<int:statement_id>.csv": "a download, not a page",
     "/funding/statements/<int:statement_id>": "test_registers_funding.py (needs a statement)",
+    "/specialists/bulk": "test_bulk.py (its pages answer POSTs; a GET goes back to the list)",
 }
 
 

@@ -21,6 +21,7 @@ from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
+    bulk,
     dashboard,
     errors,
     events,
@@ -28,6 +29,7 @@ from workflow.web import (
     funding,
     imports,
     nominations,
+    report,
     signing_in,
     specialist_actions,
     specialists,
@@ -77,12 +79,14 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         signing_in,
         account,
         dashboard,
+        bulk,
         specialists,
         specialist_actions,
         nominations,
         imports,
         events,
         funding,
+        report,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)

@@ -146,6 +146,59 @@ class ActionForm(FlaskForm):
             raise ValidationError("Enter the number of half-days, for example 2")
 
 
+class BulkForm(ActionForm):
+    """The list's bulk action: what to do to the ticked specialists, with the details of the
+    chosen action (a milestone as on the record form, a reason, a reminder). ``choose``
+    fits it to the role's actions and to the action posted before validating."""
+
+    bulk_action = RadioField(
+        "What do you want to do?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select what to do to the selected specialists")],
+    )
+    event = SelectField(
+        "Or attendance at an event",
+        widget=GovSelect(),
+        validate_choice=False,
+        description="Its milestone, days and date come from the event, and the specialist is "
+        "added to its register. Events that have begun, of every cohort.",
+    )
+    reminder = RadioField("Reminder", widget=GovRadioInput(), validate_choice=False)
+
+    def choose(
+        self, actions: dict[str, str], milestones: list, reminders: dict, events: list
+    ) -> None:
+        self.bulk_action.choices = list(actions.items())
+        action = self.bulk_action.data if self.bulk_action.data in actions else ""
+        self.prepare(action, "Continue", action == "defer", milestones)
+        self.reason.label.text = "Reason for the deferral"
+        self.reminder.choices = list(reminders.items())
+        self.event.choices = [("", "No event: the milestone above"), *events]
+
+    def _by_event(self) -> bool:
+        return self.action == "record" and bool(self.event.data)
+
+    def validate_event(self, field) -> None:
+        if self._by_event() and field.data not in dict(field.choices):
+            raise ValidationError("Select an event from the list")
+
+    def validate_milestone(self, field) -> None:
+        if not self._by_event():
+            super().validate_milestone(field)
+
+    def validate_days(self, field) -> None:
+        if not self._by_event():
+            super().validate_days(field)
+
+    def validate_half_days(self, field) -> None:
+        if not self._by_event():
+            super().validate_half_days(field)
+
+    def validate_reminder(self, field) -> None:
+        if self.action == "remind" and field.data not in dict(field.choices):
+            raise ValidationError("Select the reminder to send")
+
+
 class NominationForm(FlaskForm):
     cohort = SelectField("Cohort", widget=GovSelect(), coerce=int)
     urn = StringField(
