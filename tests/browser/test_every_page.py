@@ -28,6 +28,7 @@ ELSEWHERE = {
     "/funding.csv": "a download, not a page",
     "/funding/statements/<int:statement_id>.csv": "a download, not a page",
     "/funding/statements/<int:statement_id>": "test_registers_funding.py (needs a statement)",
+    "/report.csv": "a download, not a page",
     "/specialists/bulk": "test_bulk.py (its pages answer POSTs; a GET goes back to the list)",
 }
 
@@ -54,6 +55,15 @@ PAGES: dict[str, tuple[str, Callable]] = {
     ),
     "/funding": ("staff", lambda w: "/funding?cohort=9"),
     "/funding/statements": ("lead", lambda w: "/funding/statements?cohort=9"),
+    "/hubs": ("admin", lambda w: "/hubs"),
+    "/hubs/<code>": ("admin", lambda w: "/hubs/north"),
+    "/hubs/<code>/cohorts/<int:number>/places": ("admin", lambda w: "/hubs/north/cohorts/9/places"),
+    "/cohorts": ("lead", lambda w: "/cohorts"),
+    "/cohorts/<int:number>": ("lead", lambda w: "/cohorts/9"),
+    "/cohorts/<int:number>/window": ("admin", lambda w: "/cohorts/9/window"),
+    "/dead-letters": ("admin", lambda w: "/dead-letters"),
+    "/system": ("admin", lambda w: "/system"),
+    "/report": ("admin", lambda w: "/report?cohort=9"),
 }
 
 

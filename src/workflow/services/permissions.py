@@ -86,3 +86,21 @@ def may_mark_paid(actor: Actor, hub_id: int) -> bool:
     except NotPermitted:
         return False
     return True
+
+
+def may_set_up(actor: Actor) -> bool:
+    """Whether the role may set up hubs, allocations and cohorts' windows (offered as forms)."""
+    try:
+        authorize(actor, Action.SETUP)
+    except NotPermitted:
+        return False
+    return True
+
+
+def may_operate(actor: Actor) -> bool:
+    """Whether the role operates the system: dead letters, the system's health."""
+    try:
+        authorize(actor, Action.OPERATE)
+    except NotPermitted:
+        return False
+    return True

@@ -22,13 +22,16 @@ from workflow.services.site import secret_key
 from workflow.web import (
     account,
     bulk,
+    cohorts,
     dashboard,
     errors,
     events,
     formatting,
     funding,
+    hubs,
     imports,
     nominations,
+    operations,
     report,
     signing_in,
     specialist_actions,
@@ -86,6 +89,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         imports,
         events,
         funding,
+        hubs,
+        cohorts,
+        operations,
         report,
     ):
         app.register_blueprint(module.blueprint)
@@ -95,7 +101,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     @app.context_processor
     def offered() -> dict:
         who = getattr(session, "actor", None)
-        return {"may_nominate": who is not None and permissions.may_nominate(who)}
+        return {
+            "may_nominate": who is not None and permissions.may_nominate(who),
+            "national_pages": who is not None and who.national,
+        }
 
     return app
 

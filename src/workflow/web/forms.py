@@ -251,3 +251,64 @@ class ImportForm(FlaskForm):
     def validate_file(self, field) -> None:
         if not getattr(field.data, "filename", None):
             raise ValidationError("Select a CSV file")
+
+
+class PlacesForm(FlaskForm):
+    """A hub's places in one cohort (``workflow hub allocate``)."""
+
+    places = StringField(
+        "Places",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the number of places")],
+    )
+    submit = SubmitField("Save places", widget=GovSubmitInput())
+
+    def validate_places(self, field) -> None:
+        value = (field.data or "").strip()
+        if not value.isdigit() or not value.isascii():
+            raise ValidationError("Enter the number of places as a whole number, like 6")
+        if int(value) > 100_000:
+            raise ValidationError("Places must be 100,000 or fewer")
+
+
+class WindowForm(FlaskForm):
+    """A cohort's recruitment window (``workflow cohort window``)."""
+
+    opens = DateField(
+        "Opens",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="The first day nominations are taken. For example, 1 4 2026",
+        validators=[InputRequired("Enter the date the window opens")],
+    )
+    closes = DateField(
+        "Closes",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="The last day. For example, 10 7 2026",
+        validators=[InputRequired("Enter the date the window closes")],
+    )
+    closes_time = StringField(
+        "Closing time",
+        widget=GovTextInput(),
+        description="On the last day, in the 24-hour clock (UK time). For example, 17:00",
+        validators=[InputRequired("Enter the closing time, like 17:00")],
+    )
+    nominees = StringField(
+        "Nominees per school",
+        widget=GovTextInput(),
+        description="How many teachers one school may nominate for the cohort.",
+        validators=[InputRequired("Enter how many teachers one school may nominate")],
+    )
+    submit = SubmitField("Save the recruitment window", widget=GovSubmitInput())
+
+    def validate_closes_time(self, field) -> None:
+        hours, _, minutes = (field.data or "").strip().partition(":")
+        ok = hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and hours.isascii()
+        if not ok or not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise ValidationError("Enter the closing time as hours and minutes, like 17:00")
+
+    def validate_nominees(self, field) -> None:
+        value = (field.data or "").strip()
+        if not (value.isdigit() and value.isascii() and 1 <= int(value) <= 100):
+            raise ValidationError("Enter a whole number of nominees from 1 to 100")
