@@ -28,6 +28,9 @@ ELSEWHERE = {
     "/funding.csv": "a download, not a page",
     "/funding/statements/<int:statement_id>.csv": "a download, not a page",
     "/funding/statements/<int:statement_id>": "test_registers_funding.py (needs a statement)",
+    "/specialists/<int:specialist_id>/milestones/<int:milestone_id>/void": (
+        "test_corrections.py (needs a milestone recorded)"
+    ),
     "/report.csv": "a download, not a page",
     "/specialists/bulk": "test_bulk.py (its pages answer POSTs; a GET goes back to the list)",
 }
@@ -55,6 +58,11 @@ PAGES: dict[str, tuple[str, Callable]] = {
     ),
     "/funding": ("staff", lambda w: "/funding?cohort=9"),
     "/funding/statements": ("lead", lambda w: "/funding/statements?cohort=9"),
+    "/specialists/<int:specialist_id>/corrections/<name>": (
+        "lead",
+        lambda w: f"/specialists/{w.ids['year1']}/corrections/move",
+    ),
+    "/nominations/late": ("admin", lambda w: "/nominations/late"),
     "/hubs": ("admin", lambda w: "/hubs"),
     "/hubs/<code>": ("admin", lambda w: "/hubs/north"),
     "/hubs/<code>/cohorts/<int:number>/places": ("admin", lambda w: "/hubs/north/cohorts/9/places"),

@@ -120,4 +120,9 @@ def show(specialist_id: int):
     except NotFound:
         abort(404)
     actions = permissions.offered(the_actor(), page["state"], page["hub_id"])
-    return render_template("specialist.html", s=page, actions=actions)
+    fixes = permissions.corrections_offered(the_actor(), page["state"], page["hub_id"])
+    return render_template(
+        "specialist.html", s=page, actions=actions, corrections=fixes,
+        may_correct=permissions.may_correct(the_actor(), page["hub_id"]),
+        across_hubs=permissions.moves_across_hubs(the_actor()),
+    )  # fmt: skip
