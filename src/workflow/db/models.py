@@ -122,6 +122,8 @@ class Staff(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last 30-second step whose code was accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Deactivated: no sign-in, no token, no links; the row stays (their name is in the records).
+    deactivated_at: Mapped[datetime | None]
 
 
 class Specialist(Base):

@@ -186,7 +186,8 @@ def edit_school(uow: UnitOfWork, actor: Actor, urn: str, now, **changes: str | N
     """Change a school's name, headteacher or finance contact; returns the old values.
 
     Hub leads edit their own hub's schools, national admins any. Emails already queued
-    keep their recipients; what is sent from now on goes to the new ones.
+    keep their recipients; what is sent from now on goes to the new ones. An empty
+    ``finance_email`` removes the finance contact (funding notices go to the head).
     """
     changes = {k: v for k, v in changes.items() if v is not None}
     unknown = set(changes) - set(SCHOOL_FIELDS)
@@ -200,7 +201,8 @@ def edit_school(uow: UnitOfWork, actor: Actor, urn: str, now, **changes: str | N
         "name": lambda v: clean_name(v, "school name"),
         "head_name": lambda v: clean_name(v, "headteacher's name"),
         "head_email": clean_email,
-        "finance_email": clean_email,
+        # An empty finance address removes the finance contact (notices go to the head).
+        "finance_email": lambda v: clean_email(v) if v.strip() else None,
     }
     values = {k: clean[k](v) for k, v in changes.items()}
     with uow:
