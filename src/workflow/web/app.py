@@ -26,9 +26,12 @@ from workflow.web import (
     formatting,
     imports,
     nominations,
+    personal_data,
+    schools,
     signing_in,
     specialist_actions,
     specialists,
+    staff,
 )
 from workflow.web.sessions import DatabaseSessionInterface
 
@@ -79,6 +82,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         specialist_actions,
         nominations,
         imports,
+        personal_data,
+        schools,
+        staff,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)
@@ -87,7 +93,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     @app.context_processor
     def offered() -> dict:
         who = getattr(session, "actor", None)
-        return {"may_nominate": who is not None and permissions.may_nominate(who)}
+        return {
+            "may_nominate": who is not None and permissions.may_nominate(who),
+            "may_manage_staff": who is not None and permissions.may_manage_staff(who),
+        }
 
     return app
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from workflow.errors import InvalidInput, NotFound
 from workflow.services import permissions
+from workflow.services.gdpr.erase import erased_on, has_left
 from workflow.services.search import Filters, search
 from workflow.services.timeline import specialist_page
 from workflow.web.access import signed_in, the_actor, uow
@@ -85,5 +86,16 @@ def show(specialist_id: int):
         page = specialist_page(uow(), the_actor(), specialist_id)
     except NotFound:
         abort(404)
-    actions = permissions.offered(the_actor(), page["state"], page["hub_id"])
-    return render_template("specialist.html", s=page, actions=actions)
+    actor = the_actor()
+    actions = permissions.offered(actor, page["state"], page["hub_id"])
+    personal = None
+    if permissions.may_export(actor) or permissions.may_erase(actor):
+        personal = {
+            "export": permissions.may_export(actor),
+            "erase": permissions.may_erase(actor),
+            "erased_on": erased_on(uow(), actor, specialist_id)
+            if permissions.may_erase(actor)
+            else None,
+            "has_left": has_left(page["state"]),
+        }
+    return render_template("specialist.html", s=page, actions=actions, personal=personal)
