@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.conftest import ADMIN
-from tests.web.conftest import STAFF, csrf_token, sign_in
+from tests.web.conftest import PASSWORD, STAFF, csrf_token, sign_in
 from workflow.db.models import OutboxMessage, Refusal, School, Staff, StaffLink, WebSession
 from workflow.errors import NotFound, NotPermitted
 from workflow.services import setup
@@ -331,8 +331,8 @@ def test_a_hub_lead_cannot_invite_a_national_admin_or_into_another_hub(web):
 
 def test_a_national_admin_invites_a_hub_lead_to_a_chosen_hub(web):
     admin = web.client("admin")
-    response = post(admin, "/staff/invite",
-                    invite_data(role="hub_lead", hub="south", email="sol@south.example"))  # fmt: skip
+    data = invite_data(role="hub_lead", hub="south", email="sol@south.example")
+    response = post(admin, "/staff/invite", data)
     assert response.status_code == 302
     row = staff_row(web, "sol@south.example")
     assert row.role == "hub_lead"
@@ -437,8 +437,8 @@ def test_deactivating(web, who):
         # cannot sign in again (the same message as a wrong password)
         client = web.app.test_client()
         token = csrf_token(client, "/sign-in")
-        again = client.post("/sign-in", data={"csrf_token": token, "email": STAFF["viewer"][0],
-                                              "password": "correct horse battery staple 9"})  # fmt: skip
+        data = {"csrf_token": token, "email": STAFF["viewer"][0], "password": PASSWORD}
+        again = client.post("/sign-in", data=data)
         assert again.status_code == 200
         assert "Enter a correct email address and password" in again.get_data(as_text=True)
         listing = web.client(who).get("/staff").get_data(as_text=True)
