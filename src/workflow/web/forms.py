@@ -251,12 +251,18 @@ class SchoolContactsForm(FlaskForm):
             _email_check(field, EMAIL_FORMAT)
 
 
-class StaffRoleFields(FlaskForm):
-    """The role (radios limited to what the signed-in person may give) and, for national
-    admins, the hub. ``prepare`` fits them to the person before validating."""
+def _role_field() -> RadioField:
+    return RadioField("Role", widget=GovRadioInput(), validate_choice=False)
 
-    role = RadioField("Role", widget=GovRadioInput(), validate_choice=False)
-    hub = SelectField("Hub", widget=GovSelect(), validate_choice=False)
+
+def _hub_field() -> SelectField:
+    return SelectField("Hub", widget=GovSelect(), validate_choice=False)
+
+
+class StaffRoleChecks:
+    """The role (radios limited to what the signed-in person may give) and, for national
+    admins, the hub: ``prepare`` fits them to the person before validating. The fields are
+    declared in each form, so that they come in the page's order."""
 
     def prepare(self, roles: list[tuple[str, str]], hubs: list[tuple[str, str]] | None) -> None:
         self.role.choices = roles
@@ -275,7 +281,7 @@ class StaffRoleFields(FlaskForm):
             raise ValidationError("Select the hub")
 
 
-class InviteForm(StaffRoleFields):
+class InviteForm(StaffRoleChecks, FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -287,6 +293,8 @@ class InviteForm(StaffRoleFields):
         description="The invitation to create a password is sent here.",
         validators=[InputRequired("Enter their email address"), Length(max=320)],
     )
+    role = _role_field()
+    hub = _hub_field()
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
     def validate_name(self, field) -> None:
@@ -296,7 +304,9 @@ class InviteForm(StaffRoleFields):
         _email_check(field, EMAIL_FORMAT)
 
 
-class ChangeRoleForm(StaffRoleFields):
+class ChangeRoleForm(StaffRoleChecks, FlaskForm):
+    role = _role_field()
+    hub = _hub_field()
     submit = SubmitField("Change role", widget=GovSubmitInput())
 
 
