@@ -36,6 +36,11 @@ def runtime(database_url, clock, tmp_path) -> Iterator[Runtime]:
     rt.close()
 
 
+def row_id(runtime, email: str) -> int:
+    with runtime.uow() as uow:
+        return uow.session.scalar(select(Staff.id).where(Staff.email == email))
+
+
 def test_a_national_admin_invites_edits_a_school_and_erases(browser, served, runtime, clock):
     _, world = served
     for urn, name in (("100002", "Northgate High School"), ("100003", "Riverside Academy")):
@@ -72,6 +77,14 @@ def test_a_national_admin_invites_edits_a_school_and_erases(browser, served, run
                   if p["template"] == "staff_invitation"]  # fmt: skip
     assert [p["to"] for p in queued] == ["priya.patel@north.example"]
     assert "/invitations/" in queued[0]["extra"]["link"]
+
+    # the other staff pages, through axe-core: changing a role and deactivating
+    viewer = row_id(runtime, "viewer@north.example")
+    browser.visit(f"/staff/{viewer}/role")
+    assert browser.heading == "Change the role of Viewer"
+    browser.visit(f"/staff/{viewer}/deactivate")
+    assert browser.heading == "Deactivate Viewer"
+    assert "they can no longer sign in" in browser.text
 
     # -- edit a school's finance contact -------------------------------------------------
     browser.click_link("Schools")
