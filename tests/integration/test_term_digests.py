@@ -208,3 +208,16 @@ def test_the_digest_lists_the_terms_events_with_their_joining_links(world):
         autumn = progress.cohort_progress(uow.session, 9, date(2025, 9, 3))
     assert [(e.id, e.link) for e in spring.events] == [("y1-central2", link)]
     assert [(e.id, e.link) for e in autumn.events] == [("y1-launch1", None), ("y1-central1", None)]
+
+
+def test_the_digest_lists_the_events_still_to_come_this_year_after_the_term(world):
+    with world.runtime.uow() as uow:
+        autumn = progress.cohort_progress(uow.session, 9, date(2025, 9, 3))
+        spring = progress.cohort_progress(uow.session, 9, date(2026, 1, 5))
+        summer = progress.cohort_progress(uow.session, 9, date(2026, 4, 20))
+    # This academic year's events after the term, never the next year's (Year 2 from October).
+    assert [e.id for e in autumn.later_events] == ["y1-central2", "y1-central3"]
+    assert [e.id for e in spring.later_events] == ["y1-central3"]
+    assert [e.id for e in summer.events] == ["y1-central3"]
+    assert summer.later_events == []
+    assert spring.as_dict()["later_events"][0]["title"] == "Central event 3: mathematical thinking"

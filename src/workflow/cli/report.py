@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from workflow.cli.context import Env, json_option, pass_env
-from workflow.cli.output import emit_json, pounds, table, write_csv
+from workflow.cli.output import emit_json, local_time, pounds, table, write_csv
 from workflow.cli.params import COHORT_NUMBER
 
 FUNDING_COLUMNS = (
@@ -144,3 +144,12 @@ def report_progress(env: Env, cohort: int, hub_code, term_day, as_json) -> None:
         [[h["hub"], s["name"], s["school"], s["programme_year"], "; ".join(s["shortfalls"]) or "-"]
          for h in data["hubs"] for s in h["specialists"]],
     )  # fmt: skip
+    events = [("This term", e) for e in data["events"]]
+    events += [("Later this year", e) for e in data["later_events"]]
+    if events:
+        table(
+            None,
+            ["When", "Event", "Starts", "Joining link"],
+            [[when, e["title"], local_time(e["starts_at"], env.runtime.settings.tz),
+              e.get("link") or "-"] for when, e in events],
+        )  # fmt: skip

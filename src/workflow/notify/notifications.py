@@ -155,6 +155,9 @@ class TermDigest(HubExtra, frozen=True):
     late: bool
     figures: HubFigures
     events: list[EventInfo]
+    # Events after the term, to the end of the academic year; absent from rows written
+    # before it was added (2026-12), hence the default.
+    later_events: list[EventInfo] = []
 
 
 class TermSummary(Extra, frozen=True):
@@ -240,6 +243,15 @@ def _digest_sample() -> TermDigest:
                 title="Central event 2: coherence and small steps",
                 starts_at=datetime(2026, 1, 29, 9, 30, tzinfo=UTC),
                 ends_at=datetime(2026, 1, 29, 15, 30, tzinfo=UTC),
+                location="Online",
+                online=True,
+            )
+        ],
+        later_events=[
+            EventInfo(
+                title="Central event 3: planning for the year ahead",
+                starts_at=datetime(2026, 6, 18, 8, 30, tzinfo=UTC),
+                ends_at=datetime(2026, 6, 18, 14, 30, tzinfo=UTC),
                 location="Online",
                 online=True,
             )

@@ -53,6 +53,7 @@ class CohortProgress:
     term: TermInfo
     hubs: list[tuple[int, HubFigures]]  # (hub id, figures)
     events: list[EventInfo]  # the term's central and launch events
+    later_events: list[EventInfo]  # those after the term, to the end of its academic year
 
     def counts(self) -> list[HubCount]:
         return [HubCount(h.hub, h.name, h.on_track, h.behind) for _, h in self.hubs]
@@ -68,6 +69,7 @@ class CohortProgress:
             },
             "hubs": [msgspec.to_builtins(figures) for _, figures in self.hubs],
             "events": [msgspec.to_builtins(event) for event in self.events],
+            "later_events": [msgspec.to_builtins(event) for event in self.later_events],
             "totals": {
                 "on_track": sum(h.on_track for _, h in self.hubs),
                 "behind": sum(h.behind for _, h in self.hubs),
@@ -208,12 +210,17 @@ def cohort_progress(
             )
         )
     links = joining_links(session, cohort.id)
-    events = [
-        msgspec.structs.replace(event_info(e, event_id), link=links.get(event_id))
-        for event_id, e in zip(rules.event_ids(), rules.events, strict=True)
-        if term.start <= _day(cal, e.starts_at) <= term.end
-    ]
-    return CohortProgress(cohort=cohort_number, term=term, hubs=hubs, events=events)
+    academic, _, _ = cal.term_at(term.start)
+    year_end = academic.summer.end
+    events, later = [], []
+    for event_id, e in zip(rules.event_ids(), rules.events, strict=True):
+        on = _day(cal, e.starts_at)
+        if term.start <= on <= year_end:
+            info = msgspec.structs.replace(event_info(e, event_id), link=links.get(event_id))
+            (events if on <= term.end else later).append(info)
+    return CohortProgress(
+        cohort=cohort_number, term=term, hubs=hubs, events=events, later_events=later
+    )
 
 
 def terms_ended(cal: Calendar, rules: CohortRules, programme_year: int, day: date) -> int:

@@ -88,6 +88,7 @@ def send_term_digests(
                 late=status == LATE,
                 figures=hub,
                 events=figures.events,
+                later_events=figures.later_events,
             )
             occurrence = f"cohort{cohort_number}-term{term_start.isoformat()}-hub{hub_id}"
             rows += [
