@@ -25,6 +25,11 @@ ELSEWHERE = {
     "/invitations/<token>": "test_story.py (needs an emailed token)",
     "/password-reset/<token>": "test_story.py (needs an emailed token)",
     "/specialists.csv": "a download, not a page",
+    "/specialists/<int:specialist_id>/export": "a download (JSON), not a page",
+    "/specialists/<int:specialist_id>/export.html": "a download (the readable export)",
+    "/specialists/<int:specialist_id>/erase": "test_people.py (needs someone who has left)",
+    "/staff/<int:staff_id>/role": "test_people.py",
+    "/staff/<int:staff_id>/deactivate": "test_people.py",
 }
 
 
@@ -41,6 +46,10 @@ PAGES: dict[str, tuple[str, Callable]] = {
     ),
     "/nominations/new": ("staff", lambda w: "/nominations/new"),
     "/nominations/import": ("lead", lambda w: "/nominations/import"),
+    "/schools": ("staff", lambda w: "/schools?q=north"),
+    "/schools/<urn>": ("lead", lambda w: "/schools/100001"),
+    "/staff": ("lead", lambda w: "/staff"),
+    "/staff/invite": ("lead", lambda w: "/staff/invite"),
 }
 
 
