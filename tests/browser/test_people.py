@@ -98,12 +98,14 @@ def test_a_national_admin_invites_edits_a_school_and_erases(browser, served, run
     browser.fill("Finance contact's email address", "bursar@northgate")
     browser.click_button("Save contacts")
     assert "Enter an email address in the correct format" in browser.text
+    browser.fill("Finance contact's name", "Bea Bursar")
     browser.fill("Finance contact's email address", "bursar@northgate.example")
     browser.click_button("Save contacts")
     assert "The contacts of Northgate High School have been saved" in browser.text
     with runtime.uow() as uow:
         school = uow.session.scalar(select(School).where(School.urn == "100002"))
         assert school.finance_email == "bursar@northgate.example"
+        assert school.finance_name == "Bea Bursar"
     browser.visit("/schools/100001")
     browser.shoot("school")
 

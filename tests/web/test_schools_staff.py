@@ -177,13 +177,33 @@ def test_a_hub_lead_edits_the_finance_contact(web):
     client = web.client("lead")
     response = post(client, "/schools/100001", {
         "head_name": "Alex Head", "head_email": "head@north.example",
-        "finance_email": "Bursar@North.example",
+        "finance_name": "Bea Bursar", "finance_email": "Bursar@North.example",
     }, "/schools/100001")  # fmt: skip
     assert response.status_code == 302 and response.headers["Location"] == "/schools/100001"
-    assert school(web, "100001").finance_email == "bursar@north.example"
+    row = school(web, "100001")
+    assert (row.finance_name, row.finance_email) == ("Bea Bursar", "bursar@north.example")
     page = client.get("/schools/100001").get_data(as_text=True)
     assert "The contacts of North Academy have been saved" in page
-    assert "bursar@north.example" in page
+    assert "Bea Bursar" in page and "bursar@north.example" in page
+
+
+def test_the_command_line_edits_the_finance_contacts_name_too(web):
+    from click.testing import CliRunner
+
+    from workflow.cli.main import cli
+
+    token = add_staff(web.runtime.uow(), ADMIN, "cli.lead@north.example", "Cli Lead",
+                      "hub_lead", "north", web.clock.now())  # fmt: skip
+    env = {"WORKFLOW_DATABASE_URL": web.runtime.settings.database_url,
+           "WORKFLOW_TOKEN": token, "WORKFLOW_NOW": "2025-06-02T10:00"}  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["school", "edit", "100001", "--finance-name", "Bo Bursar", "--json"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert school(web, "100001").finance_name == "Bo Bursar"
+    cleared = CliRunner().invoke(cli, ["school", "edit", "100001", "--finance-name", ""], env=env)
+    assert cleared.exit_code == 0, cleared.output
+    assert school(web, "100001").finance_name is None
 
 
 def test_a_blank_finance_email_removes_the_finance_contact(web):
@@ -208,6 +228,9 @@ def test_a_blank_finance_email_removes_the_finance_contact(web):
          "Enter an email address in the correct format, like name@example.com"),
         ({"head_name": "", "head_email": "a@b.example", "finance_email": ""}, "head_name",
          "Enter the headteacher&#39;s name"),
+        ({"head_name": "A", "head_email": "a@b.example", "finance_name": "Bea",
+          "finance_email": ""}, "finance_email",
+         "Enter the finance contact&#39;s email address, or leave their name blank"),
         ({"head_name": "A", "head_email": "a@b.example\r\nBcc: x@y.example",
           "finance_email": ""}, "head_email",
          "Enter an email address in the correct format, like name@example.com"),

@@ -101,6 +101,7 @@ class School(Base):
     head_name: Mapped[str] = mapped_column(String(200))
     head_email: Mapped[str] = mapped_column(String(320))
     finance_email: Mapped[str | None] = mapped_column(String(320))
+    finance_name: Mapped[str | None] = mapped_column(String(200))
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), index=True)
 
 

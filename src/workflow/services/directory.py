@@ -186,6 +186,7 @@ def school_page(uow: UnitOfWork, actor: Actor, urn: str) -> dict:
             "head_name": school.head_name,
             "head_email": school.head_email,
             "finance_email": school.finance_email,
+            "finance_name": school.finance_name,
             "specialists": [
                 {"id": r.id, "name": r.name, "state": r.state, "cohort": r.number}
                 for r in specialists

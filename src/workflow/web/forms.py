@@ -232,11 +232,16 @@ class SchoolContactsForm(FlaskForm):
         widget=GovTextInput(),
         validators=[InputRequired("Enter the headteacher's email address"), Length(max=320)],
     )
+    finance_name = StringField(
+        "Finance contact's name",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200)],
+    )
     finance_email = StringField(
         "Finance contact's email address",
         widget=GovTextInput(),
         description="Funding statements go here. Leave it blank to send them to the headteacher.",
-        validators=[Optional(), Length(max=320)],
+        validators=[Length(max=320)],  # not Optional(): blank is checked against the name
     )
     submit = SubmitField("Save contacts", widget=GovSubmitInput())
 
@@ -246,9 +251,19 @@ class SchoolContactsForm(FlaskForm):
     def validate_head_email(self, field) -> None:
         _email_check(field, EMAIL_FORMAT)
 
+    def validate_finance_name(self, field) -> None:
+        if (field.data or "").strip():
+            _name_check(
+                field, "Enter the finance contact's name on one line, 200 characters or fewer"
+            )
+
     def validate_finance_email(self, field) -> None:
         if (field.data or "").strip():
             _email_check(field, EMAIL_FORMAT)
+        elif (self.finance_name.data or "").strip():
+            raise ValidationError(
+                "Enter the finance contact's email address, or leave their name blank"
+            )
 
 
 def _role_field() -> RadioField:

@@ -1,6 +1,6 @@
 """Schools: ``/schools?q=`` (search by URN or name, 50 a page) and ``/schools/URN`` (the
-school, its hub, headteacher and finance contact, its specialists, and a form to edit the
-contacts).
+school, its hub, headteacher and finance contact (names and addresses), its specialists,
+and a form to edit the contacts).
 
 Everyone sees their own hub's schools (a national admin every hub's); another hub's school
 is "Page not found". Editing the contacts is for national admins and the school's hub
@@ -21,7 +21,7 @@ from workflow.web.access import now, signed_in, the_actor, uow
 from workflow.web.forms import SchoolContactsForm
 
 blueprint = Blueprint("schools", __name__)
-CONTACTS = ("head_name", "head_email", "finance_email")
+CONTACTS = ("head_name", "head_email", "finance_name", "finance_email")
 
 
 @blueprint.route("/schools")

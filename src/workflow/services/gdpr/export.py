@@ -229,6 +229,7 @@ def export_contact(
                         if a == address
                     ],
                     "head_name": s.head_name if s.head_email == address else None,
+                    "finance_name": s.finance_name if s.finance_email == address else None,
                 }
                 for s in schools
             ],

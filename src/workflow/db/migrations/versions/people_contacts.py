@@ -1,6 +1,6 @@
-"""staff deactivated: a member of staff who may no longer sign in (the row stays)
+"""people: a school's finance contact's name; staff deactivated (the row stays)
 
-Revision ID: staff_deactivated
+Revision ID: people_contacts
 Revises: funding_statements
 """
 
@@ -9,13 +9,15 @@ from alembic import op
 
 import workflow.db.types
 
-revision = "staff_deactivated"
+revision = "people_contacts"
 down_revision = "funding_statements"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("schools", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("finance_name", sa.String(length=200), nullable=True))
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("deactivated_at", workflow.db.types.UTCDateTime(), nullable=True)
@@ -25,3 +27,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.drop_column("deactivated_at")
+    with op.batch_alter_table("schools", schema=None) as batch_op:
+        batch_op.drop_column("finance_name")
