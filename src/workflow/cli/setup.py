@@ -261,6 +261,9 @@ def cohort_window(env: Env, number, opens, closes, nominees_per_school, as_json)
 for group, command in (
     (staff, directory.staff_list),
     (staff, directory.staff_token),
+    (staff, directory.staff_role),
+    (staff, directory.staff_deactivate),
+    (staff, directory.staff_invite),
     (hub, directory.hub_list),
     (school, directory.school_list),
     (cohort, directory.cohort_list),

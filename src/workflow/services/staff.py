@@ -140,7 +140,7 @@ def _managed(session, actor: Actor, email: str) -> Staff:
     authorize(actor, Action.STAFF)
     row = session.scalar(select(Staff).where(Staff.email == clean_email(email)))
     if row is None or not (actor.national or _leads(actor, row)):
-        raise NotFound(f"no member of staff {email} that you may manage")
+        raise NotFound(f"member of staff {email} not found")
     if row.email == actor.email:
         raise NotPermitted("you cannot change your own role or deactivate yourself")
     if RANK[Role(row.role)] > RANK[actor.role]:
