@@ -53,8 +53,9 @@ def cohort_list(env: Env, as_json: bool) -> None:
 @json_option
 @pass_env
 def staff_list(env: Env, as_json: bool) -> None:
-    """List staff: email, name, role, hub."""
-    _show(staff.list_staff(env.uow(), env.actor), ["email", "name", "role", "hub"], as_json)
+    """List staff: email, name, role, hub, status (invited, active, deactivated)."""
+    rows = staff.list_staff(env.uow(), env.actor)
+    _show(rows, ["email", "name", "role", "hub", "status"], as_json)
 
 
 @click.command("token")
