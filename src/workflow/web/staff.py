@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template
 from flask import url_for as url
 
-from workflow.errors import DomainError, InvalidInput, NotPermitted
+from workflow.errors import DomainError, NotFound, NotPermitted
 from workflow.services import permissions
 from workflow.services import staff as staff_service
 from workflow.services.auth import Actor, Role
@@ -81,9 +81,9 @@ def invite():
                 uow(), actor, form.email.data, form.name.data, form.role.data,
                 _hub_code(form, actor), now(), invite_base_url=runtime().settings.base_url,
             )  # fmt: skip
-        except (InvalidInput, DomainError) as exc:
-            if isinstance(exc, NotPermitted):
-                raise
+        except (NotFound, NotPermitted):
+            raise
+        except DomainError as exc:  # invalid input, or already a member of staff
             form.email.errors = [*form.email.errors, _sentence(str(exc))]
         else:
             flash(f"An invitation has been sent to {form.email.data.strip()}")
@@ -115,9 +115,9 @@ def role(staff_id: int):
             staff_service.change_role(
                 uow(), actor, member["email"], form.role.data, _hub_code(form, actor, member)
             )
-        except NotPermitted:
+        except (NotFound, NotPermitted):
             raise
-        except (InvalidInput, DomainError) as exc:
+        except DomainError as exc:
             problems.append(_sentence(str(exc)))
         else:
             flash(f"{member['name']} is now {ROLE_LABELS[form.role.data].lower()}")
@@ -137,7 +137,7 @@ def deactivate(staff_id: int):
     if not problems and form.validate_on_submit():
         try:
             staff_service.deactivate(uow(), actor, member["email"], now())
-        except NotPermitted:
+        except (NotFound, NotPermitted):
             raise
         except DomainError as exc:
             problems.append(_sentence(str(exc)))
@@ -161,7 +161,7 @@ def resend(staff_id: int):
         staff_service.resend_invitation(
             uow(), actor, member["email"], runtime().settings.base_url, now()
         )
-    except NotPermitted:
+    except (NotFound, NotPermitted):
         raise
     except DomainError as exc:
         return errors.page(409, _sentence(str(exc)))
