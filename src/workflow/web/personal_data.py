@@ -17,7 +17,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template
 from flask import url_for as url
 
-from workflow.errors import DomainError, NotPermitted, SettingsError
+from workflow.errors import DomainError, NotFound, NotPermitted, SettingsError
 from workflow.services import permissions
 from workflow.services.gdpr.erase import erase_specialist, erased_on, has_left
 from workflow.services.gdpr.export import export_specialist
@@ -102,7 +102,7 @@ def erase(specialist_id: int):
                 "WORKFLOW_ERASURE_KEY. Nothing was erased."
             )
             status = 503
-        except NotPermitted:
+        except (NotFound, NotPermitted):
             raise
         except DomainError as exc:
             problems.append(str(exc))

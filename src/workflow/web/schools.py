@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask import url_for as url
 
-from workflow.errors import DomainError, InvalidInput, NotPermitted
+from workflow.errors import DomainError, NotFound, NotPermitted
 from workflow.services import permissions
 from workflow.services.directory import find_schools, school_page
 from workflow.services.setup import edit_school
@@ -53,9 +53,9 @@ def show(urn: str):
             return redirect(url("schools.show", urn=urn))
         try:
             edit_school(uow(), actor, urn, now(), **changes)
-        except InvalidInput as exc:
-            problems.append(str(exc))
-        except DomainError as exc:  # pragma: no cover - the form checks what the service does
+        except (NotFound, NotPermitted):
+            raise
+        except DomainError as exc:  # invalid input the form's checks let through
             problems.append(str(exc))
         else:
             flash(f"The contacts of {school['name']} have been saved")
