@@ -207,3 +207,22 @@ def test_a_post_without_csrf_changes_nothing(web, people):
     client = web.client("admin")
     response = client.post(f"/specialists/{people['left']}/erase", data={"reason": "r"})
     assert response.status_code == 400 and erasures(web) == 0
+
+
+def test_without_an_erasure_key_nothing_is_erased_and_the_page_says_why(web, people, clock):
+    """A site without ``WORKFLOW_ERASURE_KEY``: the form says so (503), nothing changes."""
+    from tests.web.conftest import STAFF, sign_in
+    from workflow.web.app import create_app
+
+    keyless = bootstrap(Settings(database_url=web.runtime.settings.database_url), clock=clock)
+    try:
+        keyless.settings.require_admin_totp = False
+        client = create_app(keyless).test_client()
+        sign_in(client, STAFF["admin"][0])
+        before = person(web, people["left"])
+        response = erase(client, people["left"])
+        assert response.status_code == 503
+        assert "WORKFLOW_ERASURE_KEY" in response.get_data(as_text=True)
+        assert person(web, people["left"]) == before and erasures(web) == 0
+    finally:
+        keyless.close()
