@@ -18,6 +18,8 @@ from workflow.db.models import OutboxMessage, Refusal, School, Staff, StaffLink,
 from workflow.errors import NotFound, NotPermitted
 from workflow.services import setup
 from workflow.services.auth import Actor, Role
+from workflow.services.gdpr.export import export_contact
+from workflow.services.gdpr.retention import Rules
 from workflow.services.staff import (
     add_staff,
     authenticate,
@@ -185,6 +187,13 @@ def test_a_hub_lead_edits_the_finance_contact(web):
     page = client.get("/schools/100001").get_data(as_text=True)
     assert "The contacts of North Academy have been saved" in page
     assert "Bea Bursar" in page and "bursar@north.example" in page
+    # a subject access export for the finance contact's address names them too
+    rules = Rules.from_settings(web.runtime.settings).as_dict()
+    document = export_contact(
+        web.runtime.uow(), ADMIN, "bursar@north.example", web.clock.now(), rules
+    )
+    assert document["schools"][0]["roles"] == ["finance"]
+    assert document["schools"][0]["finance_name"] == "Bea Bursar"
 
 
 def test_the_command_line_edits_the_finance_contacts_name_too(web):
