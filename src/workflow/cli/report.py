@@ -106,6 +106,50 @@ def report_funding(env: Env, cohort: int, hub_code, csv_path: Path | None, as_js
 
 COMMANDS = [report]
 
+NATIONAL_HEADINGS = ["Hub", "Allocated", "Filled", "Selected", "Withdrawn", "Year 2", "Year 3",
+                     "Accredited", "WG Leads", "Reached", "Secondary", "Share"]  # fmt: skip
+
+
+@report.command("national")
+@click.option("--cohort", type=COHORT_NUMBER, help="The cohort number (default: the newest).")
+@click.option("--all-cohorts", is_flag=True, help="Every cohort together.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report to this CSV file.")  # fmt: skip
+@json_option
+@pass_env
+def report_national(env: Env, cohort, all_cohorts, csv_path: Path | None, as_json) -> None:
+    """Per hub and nationally: places allocated, filled, selected, withdrawn, retained into
+    Years 2 and 3, accredited, Work Group Leads, schools reached and their share of the
+    area's state-funded secondary schools (the web's /report)."""
+    from workflow.errors import InvalidInput
+    from workflow.services.national_report import ALL, MEASURES, national_report
+    from workflow.web.charts import percent
+
+    if all_cohorts and cohort is not None:
+        raise click.UsageError("give --cohort or --all-cohorts, not both")
+    data = national_report(env.uow(), env.actor, ALL if all_cohorts else cohort).as_dict()
+    keys = [key for key, _, _ in MEASURES]
+    rows = [[h["hub"], *(h[k] for k in keys), h["share"]] for h in data["hubs"]]
+    if data["national"] is not None:
+        rows.append(["national", *(data["national"][k] for k in keys), data["national"]["share"]])
+    if csv_path is not None:
+        try:
+            write_csv(str(csv_path), ["hub", *keys, "share"], rows)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {csv_path}: {exc.strerror or exc}") from None
+    if as_json:
+        emit_json(data)
+        return
+    which = "every cohort" if data["cohort"] is None else f"cohort {data['cohort']}"
+    table(
+        f"National report, {which} (goal: {data['goal']:.0%} of secondary schools)",
+        NATIONAL_HEADINGS,
+        [[*("" if v is None else v for v in r[:-1]), "" if r[-1] is None else percent(r[-1])]
+         for r in rows],
+    )  # fmt: skip
+    if csv_path is not None:
+        click.echo(f"written to {csv_path}")
+
 
 @report.command("progress")
 @click.option("--cohort", type=COHORT_NUMBER, required=True, help="The cohort number.")

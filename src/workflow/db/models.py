@@ -524,6 +524,18 @@ class TermDigest(Base):
     at: Mapped[datetime]
 
 
+class SchedulerTick(Base):
+    """When the scheduler's dispatch job last finished a tick (one row per job, updated by
+    every tick), and what that tick did: the system health page shows it."""
+
+    __tablename__ = "scheduler_ticks"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime]
+    items_done: Mapped[int] = mapped_column(Integer, default=0)
+    published: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Erasure(Base):
     """A person's data erased at their request or by a retention rule: who, when, why.
 

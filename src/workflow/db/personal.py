@@ -156,6 +156,7 @@ NOT_PERSONAL: frozenset[tuple[str, str]] = frozenset(
         ("sign_in_events", "outcome"),
         ("staff_links", "purpose"),
         ("site_secrets", "name"),
+        ("scheduler_ticks", "job"),
     }
 )
 

@@ -14,7 +14,8 @@ An item whose work is refused by the domain (a ``WorkflowError``) is logged and 
 claimed, so it is retried when the claim goes stale; any other error propagates, so
 that the scheduler process fails loudly (and its supervisor restarts it).
 
-``tick`` is what the scheduler runs every interval: dispatch, then relay the outbox.
+``tick`` is what the scheduler runs every interval: dispatch, then relay the outbox, then
+record that it ticked (``services.health.record_tick``: the web's system health page).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from workflow.errors import WorkflowError
 from workflow.scheduler.jobs import EXPIRED, Handler, default_handlers
-from workflow.services import due
+from workflow.services import due, health
 from workflow.workers.relay import relay_once
 
 if TYPE_CHECKING:
@@ -139,7 +140,8 @@ def relay_outbox(runtime: Runtime) -> int:
 
 
 def tick(runtime: Runtime, handlers: Mapping[str, Handler] | None = None) -> DispatchReport:
-    """One scheduler interval: dispatch what is due, then relay the outbox."""
+    """One scheduler interval: dispatch what is due, relay the outbox, record the tick."""
     report = dispatch_due(runtime, handlers)
-    relay_outbox(runtime)
+    published = relay_outbox(runtime)
+    health.record_tick(runtime.uow(), runtime.clock.now(), report.total, published)
     return report

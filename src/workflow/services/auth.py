@@ -34,6 +34,7 @@ class Action(StrEnum):
     VIEW = "view"
     NOMINATE = "nominate"
     RECORD = "record"
+    REMIND = "remind"  # send a specialist one of the reminders now (services/reminders_now.py)
     DECIDE = "decide"  # select, decline, advance, withdraw, defer, resume
     OVERRIDE = "override"
     CORRECT = "correct"  # reinstate, void a milestone, edit, move, change cohort
@@ -51,13 +52,14 @@ ALLOWED: dict[Role, set[Action]] = {
         Action.VIEW,
         Action.NOMINATE,
         Action.RECORD,
+        Action.REMIND,
         Action.DECIDE,
         Action.OVERRIDE,
         Action.CORRECT,
         Action.SCHOOLS,
         Action.STAFF,
     },
-    Role.HUB_STAFF: {Action.VIEW, Action.NOMINATE, Action.RECORD},
+    Role.HUB_STAFF: {Action.VIEW, Action.NOMINATE, Action.RECORD, Action.REMIND},
     Role.VIEWER: {Action.VIEW},
 }
 
@@ -83,6 +85,7 @@ WHAT = {
     Action.VIEW: "view records",
     Action.NOMINATE: "nominate teachers",
     Action.RECORD: "record milestones",
+    Action.REMIND: "send reminders to specialists",
     Action.DECIDE: "select, decline, advance, withdraw, defer or resume specialists",
     Action.OVERRIDE: "override a requirement",
     Action.CORRECT: "correct a record (reinstate, void, edit, move or change cohort)",

@@ -14,6 +14,10 @@ saved again without someone ticked before voids that event's milestone for them
 (``corrections.void_in``, with the register as the reason; hub leads and national admins
 may, as for any void), in the same transaction.
 
+``attend`` marks one specialist present at one event of their cohort the same way (the
+milestone and the mark), in a transaction of its own, leaving the rest of the register as
+it is: the list's bulk "Record attendance" calls it once per specialist (``services/bulk.py``).
+
 ``set_link`` keeps an online event's joining link; reminders carry it (``with_link``).
 """
 
@@ -27,13 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.clock import local_date
-from workflow.db.models import EventLink, RegisterMark, Specialist
+from workflow.db.models import Cohort, EventLink, RegisterMark, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import DomainError, InvalidInput, NotFound
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.corrections import void_in
 from workflow.services.setup import cohort_by_number
-from workflow.services.specialists import record_in
+from workflow.services.specialists import load_with_hub, record_in
 from workflow.states.rules import CohortRules, Event, rules_from_snapshot
 
 MILESTONE_OF = {"launch": "launch_attended", "central": "central_day"}
@@ -169,9 +173,6 @@ def register(
                     f"taken off the register of {event_id}", now)  # fmt: skip
             session.delete(marks.pop(sid))
         session.flush()
-        kind = MILESTONE_OF[event.kind]
-        on = local_date(event.starts_at, session_timezone(session))
-        half_days = event.half_days if kind == "central_day" else None
         recorded, already, problems = [], [], []
         for sid in attended:
             if sid in marks:
@@ -182,16 +183,86 @@ def register(
                 problems.append(f"{sid}: not a specialist of cohort {cohort_number}")
                 continue
             try:
-                entry = record_in(session, actor, sid, kind, now, half_days=half_days, on=on)
+                _mark(session, actor, cohort.id, event_id, event, sid, now)
             except DomainError as refused:
                 problems.append(f"{sid}: {refused}")
                 continue
-            session.add(
-                RegisterMark(cohort_id=cohort.id, event_id=event_id, specialist_id=sid,
-                             milestone_id=entry.id, actor=actor.email, at=now)
-            )  # fmt: skip
             recorded.append(sid)
         if problems:
             raise DomainError("register not saved: " + "; ".join(problems))
         uow.commit()
         return {"recorded": recorded, "already": already, "removed": removed}
+
+
+def _mark(session, actor, cohort_id, event_id, event, specialist_id, now, expected_version=None):
+    """One specialist marked present: the event's milestone (``record_in``) and the mark."""
+    kind = MILESTONE_OF[event.kind]
+    on = local_date(event.starts_at, session_timezone(session))
+    half_days = event.half_days if kind == "central_day" else None
+    entry = record_in(session, actor, specialist_id, kind, now, half_days=half_days, on=on,
+                      expected_version=expected_version)  # fmt: skip
+    mark = RegisterMark(cohort_id=cohort_id, event_id=event_id, specialist_id=specialist_id,
+                        milestone_id=entry.id, actor=actor.email, at=now)  # fmt: skip
+    session.add(mark)
+    return mark
+
+
+def attend_in(
+    session: Session,
+    actor: Actor,
+    specialist_id: int,
+    cohort_number: int,
+    event_id: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> RegisterMark:
+    """Mark one specialist present at an event of their cohort, in the caller's transaction,
+    leaving the rest of its register as it is (the list's bulk "Record attendance")."""
+    specialist, _ = load_with_hub(session, actor, specialist_id)
+    cohort = cohort_by_number(session, cohort_number)
+    event = _event(rules_from_snapshot(cohort.rules), event_id)
+    if specialist.cohort_id != cohort.id:
+        raise DomainError(f"not a specialist of cohort {cohort_number}")
+    if event.kind not in MILESTONE_OF:
+        raise DomainError(f"{event.title} records no attendance")
+    if session.scalar(
+        select(RegisterMark.id).where(
+            RegisterMark.cohort_id == cohort.id,
+            RegisterMark.event_id == event_id,
+            RegisterMark.specialist_id == specialist_id,
+        )
+    ):
+        raise DomainError(f"already on the register of {event.title}")
+    return _mark(session, actor, cohort.id, event_id, event, specialist_id, now, expected_version)
+
+
+@logs_refusals("attend")
+def attend(
+    uow: UnitOfWork,
+    actor: Actor,
+    specialist_id: int,
+    cohort_number: int,
+    event_id: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> None:
+    """``attend_in`` in a transaction of its own."""
+    with uow:
+        attend_in(uow.session, actor, specialist_id, cohort_number, event_id, now,
+                  expected_version)  # fmt: skip
+        uow.commit()
+
+
+def past_events(uow: UnitOfWork, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """Every cohort's events that record attendance and have begun by ``now``, newest cohort
+    first, each ``{"cohort", "id", "title", "starts_at"}`` (to choose one in a form)."""
+    authorize(actor, Action.VIEW)
+    with uow:
+        found = []
+        for cohort in uow.session.scalars(select(Cohort).order_by(Cohort.number.desc())):
+            rules = rules_from_snapshot(cohort.rules)
+            for event_id, event in zip(rules.event_ids(), rules.events, strict=True):
+                if event.kind in MILESTONE_OF and event.starts_at <= now:
+                    found.append({"cohort": cohort.number, "id": event_id, "title": event.title,
+                                  "starts_at": event.starts_at})  # fmt: skip
+        return found

@@ -73,6 +73,15 @@ def milestones_in(state: State | str) -> list[str]:
     return [kind for kind, (states, _) in MILESTONES.items() if State(state) in states]
 
 
+def may_set_up(actor: Actor) -> bool:
+    """Whether the role may set up hubs, allocations and cohorts' windows (offered as forms)."""
+    try:
+        authorize(actor, Action.SETUP)
+    except NotPermitted:
+        return False
+    return True
+
+
 def _allowed(actor: Actor, action: Action, hub_id: int | None = None) -> bool:
     try:
         authorize(actor, action, hub_id)
@@ -99,3 +108,12 @@ def may_export(actor: Actor) -> bool:
 def may_erase(actor: Actor) -> bool:
     """A person's data may be erased (Article 17): national admins."""
     return actor.role in ERASE_ROLES
+
+
+def may_operate(actor: Actor) -> bool:
+    """Whether the role operates the system: dead letters, the system's health."""
+    try:
+        authorize(actor, Action.OPERATE)
+    except NotPermitted:
+        return False
+    return True

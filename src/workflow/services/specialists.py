@@ -218,17 +218,21 @@ def _transition(
         specialist, hub_id = load_with_hub(session, actor, specialist_id)
         action = Action.CORRECT if correction else Action.OVERRIDE if override else Action.DECIDE
         authorize(actor, action, hub_id)
-        if expected_version is not None and specialist.version != expected_version:
-            raise Conflict(
-                f"specialist {specialist_id} changed since version {expected_version} "
-                f"(now version {specialist.version}); look again and retry"
-            )
+        _check_version(specialist, expected_version)
         left = _state_left(session, specialist, trigger)
         facts = _facts(session, specialist, trigger, hub_id, now, left)
         outcome = fire(specialist.state, trigger, facts, resume_state=left, override=override)
         apply_outcome(session, specialist, trigger, outcome, actor, now, reason)
         uow.commit()
         return outcome
+
+
+def _check_version(specialist: Specialist, expected_version: int | None) -> None:
+    if expected_version is not None and specialist.version != expected_version:
+        raise Conflict(
+            f"specialist {specialist.id} changed since version {expected_version} "
+            f"(now version {specialist.version}); look again and retry"
+        )
 
 
 def _state_left(session: Session, specialist: Specialist, trigger: str) -> str | None:
@@ -285,9 +289,11 @@ def record_milestone(
     *,
     half_days: int | None = None,
     on: date | None = None,
+    expected_version: int | None = None,
 ) -> None:
     with uow:
-        record_in(uow.session, actor, specialist_id, kind, now, half_days=half_days, on=on)
+        record_in(uow.session, actor, specialist_id, kind, now, half_days=half_days, on=on,
+                  expected_version=expected_version)  # fmt: skip
         uow.commit()
 
 
@@ -300,8 +306,12 @@ def record_in(
     *,
     half_days: int | None = None,
     on: date | None = None,
+    expected_version: int | None = None,
 ) -> AuditEntry:
-    """Record a milestone in the caller's transaction (a command, or a register of many)."""
+    """Record a milestone in the caller's transaction (a command, or a register of many).
+
+    ``expected_version``: refused (``Conflict``) if the specialist changed since that
+    version, as for a transition (a bulk action confirmed twice records once)."""
     if kind not in MILESTONES:
         raise InvalidInput(f"unknown milestone {kind!r}; expected one of {', '.join(MILESTONES)}")
     states, measured = MILESTONES[kind]
@@ -309,6 +319,7 @@ def record_in(
         raise InvalidInput(f"{kind.replace('_', ' ')}: give between 0.5 and {MAX_HALF_DAYS // 2}")
     specialist, hub_id = load_with_hub(session, actor, specialist_id)
     authorize(actor, Action.RECORD, hub_id)
+    _check_version(specialist, expected_version)
     state = State(specialist.state)
     if state not in states:
         allowed = " or ".join(s.value for s in states)

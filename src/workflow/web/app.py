@@ -21,12 +21,17 @@ from workflow.services import permissions
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
+    bulk,
+    cohorts,
     dashboard,
     errors,
     formatting,
+    hubs,
     imports,
     nominations,
+    operations,
     personal_data,
+    report,
     schools,
     signing_in,
     specialist_actions,
@@ -78,10 +83,15 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         signing_in,
         account,
         dashboard,
+        bulk,
         specialists,
         specialist_actions,
         nominations,
         imports,
+        hubs,
+        cohorts,
+        operations,
+        report,
         personal_data,
         schools,
         staff,
@@ -95,6 +105,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         who = getattr(session, "actor", None)
         return {
             "may_nominate": who is not None and permissions.may_nominate(who),
+            "national_pages": who is not None and who.national,
             "may_manage_staff": who is not None and permissions.may_manage_staff(who),
         }
 

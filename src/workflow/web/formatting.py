@@ -3,7 +3,7 @@ configured time zone."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -53,10 +53,36 @@ def moment(value: datetime | None, tz: ZoneInfo) -> str:
     if value is None:
         return ""
     local = value.astimezone(tz)
+    return f"{day(local, tz)}, {clock(local, tz)}"
+
+
+def clock(value: datetime | None, tz: ZoneInfo) -> str:
+    """The time of day only: "9:30am", "5pm"."""
+    if value is None:
+        return ""
+    local = value.astimezone(tz)
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
-    clock = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
-    return f"{day(local, tz)}, {clock}"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
+def duration(value: timedelta | None) -> str:
+    """An age for people: "less than a minute", "12 minutes", "3 hours", "5 days"."""
+    if value is None:
+        return ""
+    seconds = max(0, int(value.total_seconds()))
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    return "less than a minute"
+
+
+def number(value: float | int | None) -> str:
+    """Days as people write them: 7.5, 5 (not 5.0)."""
+    if value is None:
+        return ""
+    return f"{value:g}"
 
 
 def pounds(pence: int | None) -> str:
@@ -72,6 +98,9 @@ def words(value: str) -> str:
 def register(app: Flask, tz: ZoneInfo) -> None:
     app.add_template_filter(lambda v: day(v, tz), "day")
     app.add_template_filter(lambda v: moment(v, tz), "moment")
+    app.add_template_filter(lambda v: clock(v, tz), "clock")
+    app.add_template_filter(duration, "duration")
+    app.add_template_filter(number, "number")
     app.add_template_filter(pounds, "pounds")
     app.add_template_filter(words, "words")
     app.add_template_filter(lambda s: STATE_LABELS.get(s, words(s)), "state")

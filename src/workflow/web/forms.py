@@ -149,6 +149,59 @@ class ActionForm(FlaskForm):
             raise ValidationError("Enter the number of half-days, for example 2")
 
 
+class BulkForm(ActionForm):
+    """The list's bulk action: what to do to the ticked specialists, with the details of the
+    chosen action (a milestone as on the record form, a reason, a reminder). ``choose``
+    fits it to the role's actions and to the action posted before validating."""
+
+    bulk_action = RadioField(
+        "What do you want to do?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select what to do to the selected specialists")],
+    )
+    event = SelectField(
+        "Or attendance at an event",
+        widget=GovSelect(),
+        validate_choice=False,
+        description="Its milestone, days and date come from the event, and the specialist is "
+        "added to its register. Events that have begun, of every cohort.",
+    )
+    reminder = RadioField("Reminder", widget=GovRadioInput(), validate_choice=False)
+
+    def choose(
+        self, actions: dict[str, str], milestones: list, reminders: dict, events: list
+    ) -> None:
+        self.bulk_action.choices = list(actions.items())
+        action = self.bulk_action.data if self.bulk_action.data in actions else ""
+        self.prepare(action, "Continue", action == "defer", milestones)
+        self.reason.label.text = "Reason for the deferral"
+        self.reminder.choices = list(reminders.items())
+        self.event.choices = [("", "No event: the milestone above"), *events]
+
+    def _by_event(self) -> bool:
+        return self.action == "record" and bool(self.event.data)
+
+    def validate_event(self, field) -> None:
+        if self._by_event() and field.data not in dict(field.choices):
+            raise ValidationError("Select an event from the list")
+
+    def validate_milestone(self, field) -> None:
+        if not self._by_event():
+            super().validate_milestone(field)
+
+    def validate_days(self, field) -> None:
+        if not self._by_event():
+            super().validate_days(field)
+
+    def validate_half_days(self, field) -> None:
+        if not self._by_event():
+            super().validate_half_days(field)
+
+    def validate_reminder(self, field) -> None:
+        if self.action == "remind" and field.data not in dict(field.choices):
+            raise ValidationError("Select the reminder to send")
+
+
 class NominationForm(FlaskForm):
     cohort = SelectField("Cohort", widget=GovSelect(), coerce=int)
     urn = StringField(
@@ -350,3 +403,64 @@ class EraseForm(FlaskForm):
             if len(text) > REASON_MAX:
                 raise ValidationError("Reason must be 1,000 characters or fewer") from None
             raise ValidationError("Enter the reason on one line") from None
+
+
+class PlacesForm(FlaskForm):
+    """A hub's places in one cohort (``workflow hub allocate``)."""
+
+    places = StringField(
+        "Places",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the number of places")],
+    )
+    submit = SubmitField("Save places", widget=GovSubmitInput())
+
+    def validate_places(self, field) -> None:
+        value = (field.data or "").strip()
+        if not value.isdigit() or not value.isascii():
+            raise ValidationError("Enter the number of places as a whole number, like 6")
+        if int(value) > 100_000:
+            raise ValidationError("Places must be 100,000 or fewer")
+
+
+class WindowForm(FlaskForm):
+    """A cohort's recruitment window (``workflow cohort window``)."""
+
+    opens = DateField(
+        "Opens",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="The first day nominations are taken. For example, 1 4 2026",
+        validators=[InputRequired("Enter the date the window opens")],
+    )
+    closes = DateField(
+        "Closes",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="The last day. For example, 10 7 2026",
+        validators=[InputRequired("Enter the date the window closes")],
+    )
+    closes_time = StringField(
+        "Closing time",
+        widget=GovTextInput(),
+        description="On the last day, in the 24-hour clock (UK time). For example, 17:00",
+        validators=[InputRequired("Enter the closing time, like 17:00")],
+    )
+    nominees = StringField(
+        "Nominees per school",
+        widget=GovTextInput(),
+        description="How many teachers one school may nominate for the cohort.",
+        validators=[InputRequired("Enter how many teachers one school may nominate")],
+    )
+    submit = SubmitField("Save the recruitment window", widget=GovSubmitInput())
+
+    def validate_closes_time(self, field) -> None:
+        hours, _, minutes = (field.data or "").strip().partition(":")
+        ok = hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and hours.isascii()
+        if not ok or not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise ValidationError("Enter the closing time as hours and minutes, like 17:00")
+
+    def validate_nominees(self, field) -> None:
+        value = (field.data or "").strip()
+        if not (value.isdigit() and value.isascii() and 1 <= int(value) <= 100):
+            raise ValidationError("Enter a whole number of nominees from 1 to 100")

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from workflow.errors import InvalidInput, NotFound
-from workflow.services import permissions
+from workflow.services import bulk, permissions, reminders_now
+from workflow.services.events import past_events
 from workflow.services.gdpr.erase import erased_on, has_left
 from workflow.services.search import Filters, search
+from workflow.services.specialists import MILESTONES
 from workflow.services.timeline import specialist_page
-from workflow.web.access import signed_in, the_actor, uow
-from workflow.web.formatting import STATE_LABELS
+from workflow.web.access import now, signed_in, the_actor, uow
+from workflow.web.formatting import STATE_LABELS, day
+from workflow.web.forms import BulkForm
 
 blueprint = Blueprint("specialists", __name__)
 CSV_COLUMNS = ["ID", "Name", "Email", "School", "URN", "Hub", "Cohort", "State"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The list's query arguments (filters and page), kept through the bulk pages.
+LIST_ARGS = ("cohort", "hub", "state", "stuck", "q", "page")
 
 
-def _filters() -> Filters:
-    args = request.args
+def _filters(args=None) -> Filters:
+    args = request.args if args is None else args
     cohort = args.get("cohort", "").strip()
     state = args.get("state", "").strip() or None
     if state is not None and state not in STATE_LABELS:
@@ -45,13 +51,41 @@ def _search(filters: Filters, page: int | None):
 @blueprint.route("/specialists")
 @signed_in
 def index():
-    filters = _filters()
-    page = request.args.get("page", "1")
+    return list_page(request.args, ticked=None if request.args.get("all") == "1" else ())
+
+
+def list_page(args, bulk_form=None, ticked=(), errors=(), status: int = 200):
+    """The list for the query ``args``; staff who may act on specialists get a checkbox a
+    row and the bulk form (``ticked``: the ids to tick; None: every row of the page)."""
+    filters = _filters(args)
+    page = args.get("page", "1")
     found = _search(filters, int(page) if page.isdigit() else 1)
+    query = {k: v for k, v in args.items() if k in LIST_ARGS and k != "page" and v}
+    actions = bulk.offered(the_actor())
+    if actions and bulk_form is None:
+        bulk_form = make_bulk_form(actions, formdata=None)
+    if ticked is None:
+        ticked = [r["id"] for r in found.rows]
     return render_template(
-        "specialists.html", found=found, filters=filters, states=STATE_LABELS,
-        query={k: v for k, v in request.args.items() if k != "page" and v},
-    )  # fmt: skip
+        "specialists.html", found=found, filters=filters, states=STATE_LABELS, query=query,
+        bulk_form=bulk_form if actions else None, ticked=set(ticked), bulk_errors=list(errors),
+        here={**query, "page": str(found.page)} if found.page > 1 else query,
+    ), status  # fmt: skip
+
+
+def make_bulk_form(actions: dict[str, str], **kwargs) -> BulkForm:
+    """The list's bulk form, fitted to the role's ``actions`` and the events to choose from."""
+    form = BulkForm(**kwargs)
+    tz = ZoneInfo(current_app.config["TIMEZONE_NAME"])
+    events = [
+        (
+            f"{e['cohort']}:{e['id']}",
+            f"Cohort {e['cohort']}: {e['title']}, {day(e['starts_at'], tz)}",
+        )
+        for e in past_events(uow(), the_actor(), now())
+    ]
+    form.choose(actions, list(MILESTONES), reminders_now.CHOICES, events)
+    return form
 
 
 @blueprint.route("/specialists.csv")

@@ -282,3 +282,17 @@ def close_broker(broker: Broker) -> None:
     broker.close()
     if isinstance(broker, RedisBroker):
         broker.client.close()
+
+
+def redis_unreachable(url: str, timeout: float = 1.0) -> str | None:
+    """Why the Redis at ``url`` does not answer a PING within ``timeout`` seconds, or None
+    when it does (the system health page). The reason names the error's kind only: a
+    connection error's text may hold the URL and its password."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return type(exc).__name__
+    finally:
+        client.close()
+    return None

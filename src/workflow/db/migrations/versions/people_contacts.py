@@ -1,7 +1,7 @@
 """people: a school's finance contact's name; staff deactivated (the row stays)
 
 Revision ID: people_contacts
-Revises: funding_statements
+Revises: scheduler_ticks
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import workflow.db.types
 
 revision = "people_contacts"
-down_revision = "funding_statements"
+down_revision = "scheduler_ticks"
 branch_labels = None
 depends_on = None
 
