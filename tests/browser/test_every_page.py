@@ -25,6 +25,9 @@ ELSEWHERE = {
     "/invitations/<token>": "test_story.py (needs an emailed token)",
     "/password-reset/<token>": "test_story.py (needs an emailed token)",
     "/specialists.csv": "a download, not a page",
+    "/specialists/<int:specialist_id>/milestones/<int:milestone_id>/void": (
+        "test_corrections.py (needs a milestone recorded)"
+    ),
     "/report.csv": "a download, not a page",
     "/specialists/bulk": "test_bulk.py (its pages answer POSTs; a GET goes back to the list)",
     "/specialists/<int:specialist_id>/export": "a download (JSON), not a page",
@@ -48,6 +51,11 @@ PAGES: dict[str, tuple[str, Callable]] = {
     ),
     "/nominations/new": ("staff", lambda w: "/nominations/new"),
     "/nominations/import": ("lead", lambda w: "/nominations/import"),
+    "/specialists/<int:specialist_id>/corrections/<name>": (
+        "lead",
+        lambda w: f"/specialists/{w.ids['year1']}/corrections/move",
+    ),
+    "/nominations/late": ("admin", lambda w: "/nominations/late"),
     "/hubs": ("admin", lambda w: "/hubs"),
     "/hubs/<code>": ("admin", lambda w: "/hubs/north"),
     "/hubs/<code>/cohorts/<int:number>/places": ("admin", lambda w: "/hubs/north/cohorts/9/places"),

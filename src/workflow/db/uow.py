@@ -9,6 +9,7 @@ costs about 0.07 ms a transaction. A unit of work uses one or the other, never b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
@@ -43,6 +44,12 @@ class UnitOfWork:
     def fresh(self) -> UnitOfWork:
         """Another, independent unit of work on the same database."""
         return UnitOfWork(self._session_factory, self.clock)
+
+    def rehearsal(
+        self, before: Callable[[Session], None], after: Callable[[Session], None]
+    ) -> Rehearsal:
+        """A unit of work that never commits (``Rehearsal``), on the same database."""
+        return Rehearsal(self._session_factory, self.clock, before, after)
 
     @property
     def timezone(self) -> str:
@@ -116,6 +123,36 @@ class UnitOfWork:
             self.session.commit()
         except StaleDataError as exc:
             raise _conflict() from exc
+
+
+class Rehearsal(UnitOfWork):
+    """A service call run to its end and then undone: what a confirmation page says.
+
+    ``before(session)`` reads the database when the service first asks for its session;
+    ``commit`` only flushes and calls ``after(session)``, which reads the result inside the
+    same transaction; leaving the block rolls every change back. The service runs its own
+    code, checks and all, so what is read is exactly what doing it would change. Nothing
+    outside the transaction happens (emails are outbox rows, rolled back with the rest).
+    """
+
+    def __init__(self, factory, clock, before, after):
+        super().__init__(factory, clock)
+        self._before, self._after = before, after
+
+    @property
+    def session(self) -> Session:
+        fresh = self._session is None
+        session = UnitOfWork.session.fget(self)
+        if fresh:
+            self._before(session)
+        return session
+
+    def connection(self, **execution_options: Any) -> Connection:
+        raise RuntimeError("a rehearsal works through the ORM session only")
+
+    def commit(self) -> None:
+        self.flush()
+        self._after(self.session)
 
 
 def _conflict() -> Conflict:

@@ -26,7 +26,7 @@ from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_
 from workflow.services.corrections import correction_entry, require_reason
 from workflow.services.queries import places, places_used
 from workflow.services.setup import school_by_urn
-from workflow.services.specialists import load_with_hub
+from workflow.services.specialists import check_version, load_with_hub
 from workflow.services.validation import clean_email, clean_name
 from workflow.states.guards import school_reasons
 from workflow.states.lifecycle import ACTIVE, HOLDS_PLACE, State
@@ -42,6 +42,7 @@ def edit_specialist(
     name: str | None = None,
     email: str | None = None,
     reason: str | None = None,
+    expected_version: int | None = None,
 ) -> dict:
     """Change a specialist's name or email; returns the old values (kept in the audit)."""
     changes = {}
@@ -55,6 +56,7 @@ def edit_specialist(
         session = uow.session
         specialist, hub_id = load_with_hub(session, actor, specialist_id)
         authorize(actor, Action.CORRECT, hub_id)
+        check_version(specialist, expected_version)
         if "email" in changes:
             other = session.scalar(
                 select(Specialist.id).where(
@@ -79,7 +81,14 @@ def edit_specialist(
 
 @logs_refusals("move")
 def move(
-    uow: UnitOfWork, actor: Actor, specialist_id: int, urn: str, reason: str, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    specialist_id: int,
+    urn: str,
+    reason: str,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
 ) -> dict:
     """Move a specialist to the school with ``urn``; returns ``{"from", "to", "hub_changed"}``."""
     reason = require_reason(reason, "a move")
@@ -90,6 +99,7 @@ def move(
         school = school_by_urn(session, urn)
         not_found_unless_visible(actor, school.hub_id, f"school with URN {urn}")
         authorize(actor, Action.CORRECT, school.hub_id)
+        check_version(specialist, expected_version)
         old = session.get(School, specialist.school_id)
         if school.id == old.id:
             raise DomainError(f"specialist {specialist_id} is at school {urn} already")

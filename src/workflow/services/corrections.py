@@ -28,7 +28,7 @@ from workflow.services import funding, reminders
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.queries import CORRECTION, MILESTONE, places, places_used
 from workflow.services.setup import cohort_by_number
-from workflow.services.specialists import _transition, load_with_hub
+from workflow.services.specialists import _transition, check_version, load_with_hub
 from workflow.states.lifecycle import Outcome, State
 
 YEAR_OF_STATE = {State.SELECTED: 1, State.YEAR1: 1, State.YEAR2: 2}
@@ -42,11 +42,20 @@ def require_reason(reason: str | None, what: str) -> str:
 
 @logs_refusals("reinstate")
 def reinstate(
-    uow: UnitOfWork, actor: Actor, specialist_id: int, reason: str, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    specialist_id: int,
+    reason: str,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
 ) -> Outcome:
     """not_selected -> nominated (reserve list) or withdrawn -> the state it left."""
     require_reason(reason, "reinstate")
-    return _transition(uow, actor, specialist_id, "reinstate", now, reason=reason)
+    return _transition(
+        uow, actor, specialist_id, "reinstate", now, reason=reason,
+        expected_version=expected_version,
+    )  # fmt: skip
 
 
 def correction_entry(
@@ -89,11 +98,16 @@ def void_milestone(
     milestone_id: int,
     reason: str,
     now: datetime,
+    *,
+    expected_version: int | None = None,
 ) -> int:
     """Void one milestone; returns the id of the correction entry."""
     reason = require_reason(reason, "a void")
     with uow:
-        void = void_in(uow.session, actor, specialist_id, milestone_id, reason, now)
+        void = void_in(
+            uow.session, actor, specialist_id, milestone_id, reason, now,
+            expected_version=expected_version,
+        )  # fmt: skip
         uow.commit()
         return void.id
 
@@ -105,11 +119,14 @@ def void_in(
     milestone_id: int,
     reason: str,
     now: datetime,
+    *,
+    expected_version: int | None = None,
 ) -> AuditEntry:
     """Void one milestone in the caller's transaction (a command, or a register saved again
     without someone ticked before); the funding reaction follows in the same transaction."""
     specialist, hub_id = load_with_hub(session, actor, specialist_id)
     authorize(actor, Action.CORRECT, hub_id)
+    check_version(specialist, expected_version)
     entry = session.get(AuditEntry, milestone_id)
     if entry is None or entry.specialist_id != specialist.id or entry.kind != MILESTONE:
         raise NotFound(f"milestone {milestone_id} of specialist {specialist_id} not found")
@@ -135,6 +152,7 @@ def change_cohort(
     now: datetime,
     *,
     override: bool = False,
+    expected_version: int | None = None,
 ) -> None:
     """Move a deferred specialist into a later cohort: its rules and dates from now on.
 
@@ -150,6 +168,7 @@ def change_cohort(
         authorize(actor, Action.CORRECT, hub_id)
         if override:
             authorize(actor, Action.OVERRIDE, hub_id)
+        check_version(specialist, expected_version)
         if specialist.state != State.DEFERRED:
             raise DomainError(
                 f"only a deferred specialist can change cohort; specialist {specialist_id} "

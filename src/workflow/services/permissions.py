@@ -13,7 +13,7 @@ from workflow.services.auth import Action, Actor, authorize
 from workflow.services.gdpr.erase import ERASE_ROLES
 from workflow.services.gdpr.export import EXPORT_ROLES
 from workflow.services.specialists import MILESTONES
-from workflow.states.lifecycle import NEXT_YEAR_TRIGGER, State, allowed_triggers
+from workflow.states.lifecycle import ACTIVE, NEXT_YEAR_TRIGGER, State, allowed_triggers
 
 #: The web's actions: the trigger each fires (None: advance or record) and what it needs.
 ACTIONS: dict[str, tuple[str | None, Action]] = {
@@ -73,10 +73,52 @@ def milestones_in(state: State | str) -> list[str]:
     return [kind for kind, (states, _) in MILESTONES.items() if State(state) in states]
 
 
+#: The corrections the web offers on a specialist's page (``web/corrections.py``), in order,
+#: and the states each applies to (None: any state). Each needs ``Action.CORRECT``; the
+#: services check again, and decide what is refused (a move across hubs, an override).
+CORRECTIONS: dict[str, tuple[State, ...] | None] = {
+    "undo-withdrawal": (State.WITHDRAWN,),
+    "reinstate": (State.NOT_SELECTED,),
+    "change-cohort": (State.DEFERRED,),
+    "move": tuple(ACTIVE),
+    "edit": None,
+}
+
+
+def may_correct(actor: Actor, hub_id: int) -> bool:
+    """Whether the role may correct a specialist of this hub (reinstate, void, edit, move)."""
+    try:
+        authorize(actor, Action.CORRECT, hub_id)
+    except NotPermitted:
+        return False
+    return True
+
+
 def may_set_up(actor: Actor) -> bool:
     """Whether the role may set up hubs, allocations and cohorts' windows (offered as forms)."""
     try:
         authorize(actor, Action.SETUP)
+    except NotPermitted:
+        return False
+    return True
+
+
+def correction_applies(correction: str, state: State | str) -> bool:
+    states = CORRECTIONS[correction]
+    return states is None or State(state) in states
+
+
+def corrections_offered(actor: Actor, state: State | str, hub_id: int) -> list[str]:
+    """The corrections to offer on a specialist's page (voids are offered per milestone)."""
+    if not may_correct(actor, hub_id):
+        return []
+    return [c for c in CORRECTIONS if correction_applies(c, state)]
+
+
+def may_admit(actor: Actor) -> bool:
+    """Whether the role may accept a late nomination (the late nomination form is offered)."""
+    try:
+        authorize(actor, Action.ADMIT)
     except NotPermitted:
         return False
     return True
@@ -108,6 +150,12 @@ def may_export(actor: Actor) -> bool:
 def may_erase(actor: Actor) -> bool:
     """A person's data may be erased (Article 17): national admins."""
     return actor.role in ERASE_ROLES
+
+
+def moves_across_hubs(actor: Actor) -> bool:
+    """Whether a move may go to another hub's school: only someone who sees both hubs (a
+    national admin; ``changes.move`` finds no school of a hub the actor cannot see)."""
+    return actor.national and may_correct(actor, 0)
 
 
 def may_operate(actor: Actor) -> bool:

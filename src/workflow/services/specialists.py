@@ -218,7 +218,7 @@ def _transition(
         specialist, hub_id = load_with_hub(session, actor, specialist_id)
         action = Action.CORRECT if correction else Action.OVERRIDE if override else Action.DECIDE
         authorize(actor, action, hub_id)
-        _check_version(specialist, expected_version)
+        check_version(specialist, expected_version)
         left = _state_left(session, specialist, trigger)
         facts = _facts(session, specialist, trigger, hub_id, now, left)
         outcome = fire(specialist.state, trigger, facts, resume_state=left, override=override)
@@ -227,7 +227,8 @@ def _transition(
         return outcome
 
 
-def _check_version(specialist: Specialist, expected_version: int | None) -> None:
+def check_version(specialist: Specialist, expected_version: int | None) -> None:
+    """Refuse a change decided on an older version of the specialist (``Conflict``)."""
     if expected_version is not None and specialist.version != expected_version:
         raise Conflict(
             f"specialist {specialist.id} changed since version {expected_version} "
@@ -319,7 +320,7 @@ def record_in(
         raise InvalidInput(f"{kind.replace('_', ' ')}: give between 0.5 and {MAX_HALF_DAYS // 2}")
     specialist, hub_id = load_with_hub(session, actor, specialist_id)
     authorize(actor, Action.RECORD, hub_id)
-    _check_version(specialist, expected_version)
+    check_version(specialist, expected_version)
     state = State(specialist.state)
     if state not in states:
         allowed = " or ".join(s.value for s in states)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from workflow.db.models import AuditEntry, Cohort, EmailLog, FundingEntry, Hub, School
 from workflow.db.uow import UnitOfWork
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.queries import MILESTONE
+from workflow.services.queries import CORRECTION, MILESTONE
 from workflow.services.specialists import load_with_hub
 
 
@@ -25,14 +25,22 @@ def specialist_page(uow: UnitOfWork, actor: Actor, specialist_id: int) -> dict:
         hub = session.get(Hub, hub_id)
         cohort = session.get(Cohort, specialist.cohort_id)
         events = []
-        for e in session.scalars(
-            select(AuditEntry).where(AuditEntry.specialist_id == specialist.id)
-        ):
+        entries = list(
+            session.scalars(select(AuditEntry).where(AuditEntry.specialist_id == specialist.id))
+        )
+        voided = {e.voids_id for e in entries if e.voids_id is not None}
+        for e in entries:
             if e.kind == MILESTONE:
                 amount = _days(e.half_days) if e.half_days is not None else None
                 events.append(
-                    _event(e.at, "milestone", e.name, e.actor, amount=amount, on=e.occurred_on)
-                )
+                    _event(e.at, "milestone", e.name, e.actor, amount=amount, on=e.occurred_on,
+                           id=e.id, voided=e.id in voided)
+                )  # fmt: skip
+            elif e.kind == CORRECTION:
+                events.append(
+                    _event(e.at, "correction", e.name, e.actor, reason=e.reason,
+                           override=e.override, details=e.details or {}, id=e.id)
+                )  # fmt: skip
             else:
                 events.append(
                     _event(
@@ -94,7 +102,7 @@ def _days(half_days: int) -> str:
     return f"{days:g} day" if days == 1 else f"{days:g} days"
 
 
-_ORDER = {"change": 0, "milestone": 1, "funding": 2, "email": 3}
+_ORDER = {"change": 0, "correction": 0, "milestone": 1, "funding": 2, "email": 3}
 
 
 def _event(at: datetime, kind: str, name: str, who: str, **details) -> dict:

@@ -38,6 +38,7 @@ TRIGGER_LABELS = {
     "defer": "Deferred",
     "resume": "Resumed",
     "withdraw": "Withdrew",
+    "reinstate": "Reinstated (a correction)",
 }
 
 

@@ -48,4 +48,7 @@ def new():
         else:
             flash(f"{request_.name.strip()} has been nominated")
             return redirect(url("specialists.show", specialist_id=specialist_id))
-    return render_template("nominate.html", form=form, problems=problems)
+    return render_template(
+        "nominate.html", form=form, problems=problems,
+        may_admit=permissions.may_admit(the_actor()),
+    )  # fmt: skip

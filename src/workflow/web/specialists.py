@@ -122,6 +122,7 @@ def show(specialist_id: int):
         abort(404)
     actor = the_actor()
     actions = permissions.offered(actor, page["state"], page["hub_id"])
+    fixes = permissions.corrections_offered(actor, page["state"], page["hub_id"])
     personal = None
     if permissions.may_export(actor) or permissions.may_erase(actor):
         personal = {
@@ -132,4 +133,8 @@ def show(specialist_id: int):
             else None,
             "has_left": has_left(page["state"]),
         }
-    return render_template("specialist.html", s=page, actions=actions, personal=personal)
+    return render_template(
+        "specialist.html", s=page, actions=actions, corrections=fixes,
+        may_correct=permissions.may_correct(actor, page["hub_id"]),
+        across_hubs=permissions.moves_across_hubs(actor), personal=personal,
+    )  # fmt: skip
