@@ -25,6 +25,9 @@ ELSEWHERE = {
     "/invitations/<token>": "test_story.py (needs an emailed token)",
     "/password-reset/<token>": "test_story.py (needs an emailed token)",
     "/specialists.csv": "a download, not a page",
+    "/funding.csv": "a download, not a page",
+    "/funding/statements/<int:statement_id>.csv": "a download, not a page",
+    "/funding/statements/<int:statement_id>": "test_registers_funding.py (needs a statement)",
     "/specialists/<int:specialist_id>/milestones/<int:milestone_id>/void": (
         "test_corrections.py (needs a milestone recorded)"
     ),
@@ -51,6 +54,15 @@ PAGES: dict[str, tuple[str, Callable]] = {
     ),
     "/nominations/new": ("staff", lambda w: "/nominations/new"),
     "/nominations/import": ("lead", lambda w: "/nominations/import"),
+    "/cohorts/<int:cohort>/events": ("staff", lambda w: "/cohorts/9/events"),
+    "/cohorts/<int:cohort>/events/<event_id>": ("admin", lambda w: "/cohorts/9/events/y1-launch1"),
+    # As a national admin: the hub chooser (test_registers_funding.py visits a hub's sheet).
+    "/cohorts/<int:cohort>/events/<event_id>/register": (
+        "admin",
+        lambda w: "/cohorts/9/events/y1-launch1/register",
+    ),
+    "/funding": ("staff", lambda w: "/funding?cohort=9"),
+    "/funding/statements": ("lead", lambda w: "/funding/statements?cohort=9"),
     "/specialists/<int:specialist_id>/corrections/<name>": (
         "lead",
         lambda w: f"/specialists/{w.ids['year1']}/corrections/move",

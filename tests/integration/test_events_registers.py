@@ -177,3 +177,43 @@ def test_the_commands(world, database_url, monkeypatch):
         cli, ["event", "link", "y1-central1", "--cohort", "9", "--url", "https://x.example"]
     )
     assert refused.exit_code == 1 and "not online" in refused.output
+
+
+def test_a_register_is_one_hubs_and_leaves_the_others_alone(world, database_url, monkeypatch):
+    rt = world.runtime
+    a, b = in_year1(world)
+    world.clock.set(datetime(2025, 7, 1, 9, tzinfo=UTC))
+    (s,) = world.nominate(school=world.other_school, email="south@school.example")
+    transition(rt.uow(), ADMIN, s, "select", world.clock.now())
+    world.clock.set(datetime(2025, 9, 1, 9, tzinfo=UTC))
+    transition(rt.uow(), ADMIN, s, "start_year1", world.clock.now())
+    world.clock.set(datetime(2025, 10, 17, 9, tzinfo=UTC))
+    register(rt.uow(), ADMIN, 9, "y1-central1", [a, b, s], world.clock.now())  # the cohort's
+    with rt.uow() as uow:
+        north = setup.hub_by_code(uow.session, "north").id
+    lead = Actor("lead@north.example", Role.HUB_LEAD, north)
+    saved = register(rt.uow(), lead, 9, "y1-central1", [a], world.clock.now())
+    assert saved == {"recorded": [], "already": [a], "removed": [b]}  # s is south's: left alone
+    assert [m[0] for m in milestones(world, s)] == ["central_day"]
+    with pytest.raises(DomainError, match=f"{s}: not a specialist of this hub"):
+        register(rt.uow(), lead, 9, "y1-central1", [a, s], world.clock.now())
+    with pytest.raises(NotFound, match="hub 'south'"):
+        register(rt.uow(), lead, 9, "y1-central1", [s], world.clock.now(), hub_code="south")
+    # An empty register is refused, unless it takes someone off (here: the last of north).
+    saved = register(rt.uow(), lead, 9, "y1-central1", [], world.clock.now())
+    assert saved == {"recorded": [], "already": [], "removed": [a]}
+    with pytest.raises(InvalidInput, match="at least one"):
+        register(rt.uow(), lead, 9, "y1-central1", [], world.clock.now())
+
+    monkeypatch.setenv("WORKFLOW_DATABASE_URL", database_url)
+    token = staff.init(rt.uow(), "admin@ncetm.example", "Nat Admin", world.clock.now())
+    monkeypatch.setenv("WORKFLOW_TOKEN", token)
+    monkeypatch.setenv("WORKFLOW_NOW", "2025-10-17T09:00:00+00:00")
+    saved = CliRunner().invoke(
+        cli,
+        ["register", "y1-central1", "--cohort", "9", "--hub", "north", "--attended", f"{b}",
+         "--json"],
+    )  # fmt: skip
+    assert saved.exit_code == 0, saved.output
+    assert json.loads(saved.output) == {"recorded": [b], "already": [], "removed": []}
+    assert [m[0] for m in milestones(world, s)] == ["central_day"]  # south's still stands

@@ -61,13 +61,21 @@ def link(env: Env, event_id: str, cohort: int, url: str) -> None:
 @click.argument("event_id", metavar="EVENT_ID")
 @click.option("--cohort", type=int, required=True, help="The cohort number.")
 @click.option("--attended", required=True, callback=_ids, help="Specialist ids: 12,15,31.")
+@click.option(
+    "--hub", "hub_code", help="The hub whose register it is (default: yours; national: all)."
+)
 @json_option
 @pass_env
-def register(env: Env, event_id: str, cohort: int, attended: list[int], as_json) -> None:
-    """Record attendance at one event for many specialists at once."""
+def register(env: Env, event_id: str, cohort: int, attended: list[int], hub_code, as_json) -> None:
+    """Record attendance at one event for many specialists at once.
+
+    A register is one hub's: saved again, it takes off only that hub's specialists left out.
+    """
     from workflow.services.events import register as register_service
 
-    saved = register_service(env.uow(), env.actor, cohort, event_id, attended, env.now())
+    saved = register_service(
+        env.uow(), env.actor, cohort, event_id, attended, env.now(), hub_code=hub_code
+    )
     if as_json:
         emit_json(saved)
     else:

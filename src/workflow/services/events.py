@@ -12,7 +12,9 @@ launch = the headteacher's attendance, ``launch_attended``), recorded through th
 which milestone the event recorded. Ticking someone twice records nothing more. A register
 saved again without someone ticked before voids that event's milestone for them
 (``corrections.void_in``, with the register as the reason; hub leads and national admins
-may, as for any void), in the same transaction.
+may, as for any void), in the same transaction. A register is one hub's: hub staff save
+their own hub's, and a national admin a hub's (``hub_code``) or the whole cohort's, so
+saving one hub's register never takes another hub's specialists off it.
 
 ``attend`` marks one specialist present at one event of their cohort the same way (the
 milestone and the mark), in a transaction of its own, leaving the rest of the register as
@@ -31,19 +33,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.clock import local_date
-from workflow.db.models import Cohort, EventLink, RegisterMark, Specialist
+from workflow.db.models import Cohort, EventLink, RegisterMark, School, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import DomainError, InvalidInput, NotFound
-from workflow.services.auth import Action, Actor, authorize, logs_refusals
+from workflow.services.auth import (
+    Action,
+    Actor,
+    authorize,
+    logs_refusals,
+    not_found_unless_visible,
+)
 from workflow.services.corrections import void_in
-from workflow.services.setup import cohort_by_number
+from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.services.specialists import load_with_hub, record_in
 from workflow.states.rules import CohortRules, Event, rules_from_snapshot
 
 MILESTONE_OF = {"launch": "launch_attended", "central": "central_day"}
 
 
-def _event(rules: CohortRules, event_id: str) -> Event:
+class RegisterRefused(DomainError):
+    """A register not saved: why, for each specialist who could not be recorded."""
+
+    def __init__(self, problems: dict[int, str]):
+        self.problems = problems
+        super().__init__(
+            "register not saved: " + "; ".join(f"{sid}: {why}" for sid, why in problems.items())
+        )
+
+
+def event_of(rules: CohortRules, event_id: str) -> Event:
+    """The cohort's event with that id; "not found" names the cohort's events."""
     event = rules.event(event_id)
     if event is None:
         known = ", ".join(rules.event_ids()) or "none"
@@ -106,7 +125,7 @@ def set_link(
     with uow:
         session = uow.session
         cohort = cohort_by_number(session, cohort_number)
-        event = _event(rules_from_snapshot(cohort.rules), event_id)
+        event = event_of(rules_from_snapshot(cohort.rules), event_id)
         if not event.online:
             raise DomainError(f"event {event_id!r} is not online ({event.location})")
         link = session.scalar(
@@ -137,6 +156,16 @@ def with_link(session: Session, specialist_id: int, extra: dict[str, Any]) -> di
     return extra if url is None else {**extra, "event": {**event, "link": url}}
 
 
+def register_scope(session: Session, actor: Actor, hub_code: str | None) -> int | None:
+    """The hub a register is taken for: ``hub_code`` (visible to the actor), else the
+    actor's own hub; ``None`` for a national actor with no hub given (the whole cohort)."""
+    if hub_code is not None:
+        hub_id = hub_by_code(session, hub_code).id
+        not_found_unless_visible(actor, hub_id, f"hub {hub_code!r}")
+        return hub_id
+    return None if actor.national else actor.hub_id
+
+
 @logs_refusals("register")
 def register(
     uow: UnitOfWork,
@@ -145,51 +174,62 @@ def register(
     event_id: str,
     attended: list[int],
     now: datetime,
+    hub_code: str | None = None,
 ) -> dict[str, list[int]]:
     """Save one event's register: ``{"recorded", "already", "removed"}`` (ids).
 
+    The register is one hub's (``hub_code``; hub staff: their own hub) or, for a national
+    actor with no hub given, the whole cohort's: only specialists of that scope are taken
+    off when left unticked. An empty register is refused unless it takes someone off.
     All or nothing: if one specialist cannot be recorded, nothing is, and the refusal
     names each one.
     """
-    if not attended:
-        raise InvalidInput("a register needs at least one attended specialist id")
     if len(set(attended)) != len(attended):
         raise InvalidInput("a specialist is listed twice on the register")
     with uow:
         session = uow.session
         cohort = cohort_by_number(session, cohort_number)
-        event = _event(rules_from_snapshot(cohort.rules), event_id)
-        marks = {
-            m.specialist_id: m
-            for m in session.scalars(
-                select(RegisterMark).where(
-                    RegisterMark.cohort_id == cohort.id, RegisterMark.event_id == event_id
-                )
+        event = event_of(rules_from_snapshot(cohort.rules), event_id)
+        hub_id = register_scope(session, actor, hub_code)
+        authorize(actor, Action.RECORD, hub_id)
+        query = select(RegisterMark).where(
+            RegisterMark.cohort_id == cohort.id, RegisterMark.event_id == event_id
+        )
+        if hub_id is not None:
+            query = (
+                query.join(Specialist, Specialist.id == RegisterMark.specialist_id)
+                .join(School, School.id == Specialist.school_id)
+                .where(School.hub_id == hub_id)
             )
-        }
+        marks = {m.specialist_id: m for m in session.scalars(query)}
+        if not attended and not marks:
+            raise InvalidInput("a register needs at least one attended specialist id")
         removed = sorted(set(marks) - set(attended))
         for sid in removed:  # un-ticked: that event's milestone is voided
             void_in(session, actor, sid, marks[sid].milestone_id,
                     f"taken off the register of {event_id}", now)  # fmt: skip
             session.delete(marks.pop(sid))
         session.flush()
-        recorded, already, problems = [], [], []
+        recorded, already, problems = [], [], {}
         for sid in attended:
             if sid in marks:
                 already.append(sid)
                 continue
             specialist = session.get(Specialist, sid)
             if specialist is None or specialist.cohort_id != cohort.id:
-                problems.append(f"{sid}: not a specialist of cohort {cohort_number}")
+                problems[sid] = f"not a specialist of cohort {cohort_number}"
+                continue
+            if hub_id is not None and session.get(School, specialist.school_id).hub_id != hub_id:
+                problems[sid] = "not a specialist of this hub"
                 continue
             try:
                 _mark(session, actor, cohort.id, event_id, event, sid, now)
             except DomainError as refused:
-                problems.append(f"{sid}: {refused}")
+                problems[sid] = str(refused)
                 continue
             recorded.append(sid)
         if problems:
-            raise DomainError("register not saved: " + "; ".join(problems))
+            raise RegisterRefused(problems)
         uow.commit()
         return {"recorded": recorded, "already": already, "removed": removed}
 
@@ -220,7 +260,7 @@ def attend_in(
     leaving the rest of its register as it is (the list's bulk "Record attendance")."""
     specialist, _ = load_with_hub(session, actor, specialist_id)
     cohort = cohort_by_number(session, cohort_number)
-    event = _event(rules_from_snapshot(cohort.rules), event_id)
+    event = event_of(rules_from_snapshot(cohort.rules), event_id)
     if specialist.cohort_id != cohort.id:
         raise DomainError(f"not a specialist of cohort {cohort_number}")
     if event.kind not in MILESTONE_OF:

@@ -73,6 +73,24 @@ def milestones_in(state: State | str) -> list[str]:
     return [kind for kind, (states, _) in MILESTONES.items() if State(state) in states]
 
 
+def may_take_register(actor: Actor, hub_id: int | None = None) -> bool:
+    """Whether the role may take an event's register (in this hub, when given)."""
+    try:
+        authorize(actor, Action.RECORD, hub_id)
+    except NotPermitted:
+        return False
+    return True
+
+
+def may_mark_paid(actor: Actor, hub_id: int) -> bool:
+    """Whether the role may record a statement of this hub as paid (``mark_paid``)."""
+    try:
+        authorize(actor, Action.DECIDE, hub_id)
+    except NotPermitted:
+        return False
+    return True
+
+
 #: The corrections the web offers on a specialist's page (``web/corrections.py``), in order,
 #: and the states each applies to (None: any state). Each needs ``Action.CORRECT``; the
 #: services check again, and decide what is refused (a move across hubs, an override).

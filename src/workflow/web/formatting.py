@@ -86,10 +86,30 @@ def number(value: float | int | None) -> str:
     return f"{value:g}"
 
 
+def period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """ "16 October 2025, 9:30am to 3:30pm"; the end's date too when it is another day."""
+    if start.astimezone(tz).date() == end.astimezone(tz).date():
+        return f"{moment(start, tz)} to {moment(end, tz).split(', ')[-1]}"
+    return f"{moment(start, tz)} to {moment(end, tz)}"
+
+
 def pounds(pence: int | None) -> str:
+    """Integer pence as "£1,234.56"; a clawback reads "-£200.00"."""
     if pence is None:
         return ""
-    return f"£{pence // 100:,}.{pence % 100:02d}"
+    sign = "-" if pence < 0 else ""
+    whole, rest = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{rest:02d}"
+
+
+def days(value: float | None) -> str:
+    """A duration in days: "half a day", "1 day", "1.5 days"."""
+    if value is None:
+        return ""
+    if value == 0.5:
+        return "half a day"
+    number = f"{value:g}"
+    return f"{number} day" if value == 1 else f"{number} days"
 
 
 def words(value: str) -> str:
@@ -103,6 +123,8 @@ def register(app: Flask, tz: ZoneInfo) -> None:
     app.add_template_filter(duration, "duration")
     app.add_template_filter(number, "number")
     app.add_template_filter(pounds, "pounds")
+    app.add_template_filter(days, "days")
+    app.add_template_filter(lambda start, end: period(start, end, tz), "period")
     app.add_template_filter(words, "words")
     app.add_template_filter(lambda s: STATE_LABELS.get(s, words(s)), "state")
     app.add_template_filter(lambda s: TAG_COLOURS.get(s, "grey"), "tag_colour")

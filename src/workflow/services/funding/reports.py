@@ -75,6 +75,7 @@ class SchoolFunding:
     paid_pence: int = 0
     clawed_back_pence: int = 0
     days_basis: bool = False
+    name: str = ""  # the school's name, for pages; not in ``as_dict`` (the CLI's JSON)
 
     @property
     def figures(self) -> tuple[str, ...]:
@@ -184,15 +185,16 @@ def funding_report(
 
 def _schools(session: Session, figures: dict[int, dict[str, int]], **flags) -> list:
     names = {
-        row.id: (row.urn, row.code)
+        row.id: (row.urn, row.code, row.name)
         for row in session.execute(
-            select(School.id, School.urn, Hub.code)
+            select(School.id, School.urn, Hub.code, School.name)
             .join(Hub, Hub.id == School.hub_id)
             .where(School.id.in_(list(figures)))
         )
     }
     schools = [
-        SchoolFunding(*names[school_id], **values, **flags) for school_id, values in figures.items()
+        SchoolFunding(*names[school_id][:2], **values, **flags, name=names[school_id][2])
+        for school_id, values in figures.items()
     ]
     schools.sort(key=lambda s: (s.hub, s.urn))
     return schools

@@ -58,6 +58,7 @@ class StatementView:
     lines: int
     paid_at: datetime | None
     reference: str | None
+    school_name: str = ""  # for pages; not in ``as_dict`` (the CLI's JSON)
 
     def as_dict(self) -> dict:
         return {
@@ -236,7 +237,7 @@ def list_statements(
         cohort = cohort_by_number(session, cohort_number)
         hub_id = _scope(session, actor, hub_code)
         query = (
-            select(Statement, School.urn, Hub.code)
+            select(Statement, School.urn, Hub.code, School.name)
             .join(School, School.id == Statement.school_id)
             .join(Hub, Hub.id == School.hub_id)
             .where(Statement.cohort_id == cohort.id)
@@ -263,9 +264,46 @@ def list_statements(
                 counts[s.id],
                 s.paid_at,
                 s.reference,
+                name,
             )
-            for s, urn, code in session.execute(query)
+            for s, urn, code, name in session.execute(query)
         ]
+
+
+@logs_refusals("funding statement")
+def statement(uow: UnitOfWork, actor: Actor, statement_id: int) -> dict:
+    """One statement as its page shows it: the school, hub and cohort, status and payment,
+    and every line (``statement_detail``); another hub's statement is not found."""
+    authorize(actor, Action.VIEW)
+    with uow:
+        session = uow.session
+        row = session.execute(
+            select(Statement, School.urn, School.name, Hub.code, Hub.name, Cohort.number,
+                   School.hub_id)
+            .join(School, School.id == Statement.school_id)
+            .join(Hub, Hub.id == School.hub_id)
+            .join(Cohort, Cohort.id == Statement.cohort_id)
+            .where(Statement.id == statement_id)
+        ).one_or_none()  # fmt: skip
+        if row is None:
+            raise NotFound(f"statement {statement_id} not found")
+        found, urn, school, code, hub, cohort, hub_id = row
+        not_found_unless_visible(actor, hub_id, f"statement {statement_id}")
+        detail = statement_detail(session, statement_id)
+        lines = [{**line, "date": date.fromisoformat(line["date"])} for line in detail["lines"]]
+        return {
+            **detail,
+            "lines": lines,
+            "release_date": found.release_date,
+            "school_urn": urn,
+            "school_name": school,
+            "hub": code,
+            "hub_name": hub,
+            "hub_id": hub_id,
+            "cohort": cohort,
+            "paid_at": found.paid_at,
+            "reference": found.reference,
+        }
 
 
 @logs_refusals("funding mark-paid")

@@ -1,0 +1,135 @@
+"""Funding on the web: per school of a cohort (``/funding?cohort=N``, CSV
+``/funding.csv?cohort=N``), the statements (``/funding/statements?cohort=N``), one statement
+with its lines (``/funding/statements/ID``, CSV ``.../ID.csv``) and "Mark as paid".
+
+The same services as ``workflow report funding``, ``workflow funding statements`` and
+``workflow funding mark-paid``, as the signed-in person: hub staff see their hub's schools,
+national staff every hub; another hub's statement is "Page not found"; marking paid is for
+hub leads and national admins (offered only to them, and refused 403 to others).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from flask import url_for as url
+
+from workflow.errors import DomainError, NotFound, NotPermitted
+from workflow.services import permissions
+from workflow.services.directory import list_cohorts
+from workflow.services.funding import report
+from workflow.services.funding.statements import list_statements, mark_paid, statement
+from workflow.web.access import now, signed_in, the_actor, uow
+from workflow.web.specialists import safe_cell
+
+blueprint = Blueprint("funding", __name__)
+REFERENCE_MAX = 200
+
+
+def _cohort() -> int | None:
+    value = request.args.get("cohort", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        abort(400)
+    return int(value)
+
+
+def _csv(name: str, columns: list[str], rows: list[list]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        # Text that looks like a formula is quoted; numbers (a clawback is negative) are not.
+        writer.writerow([safe_cell(v) if isinstance(v, str) else v for v in row])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+@blueprint.route("/funding")
+@signed_in
+def index():
+    cohort = _cohort()
+    if cohort is None:
+        cohorts = list_cohorts(uow(), the_actor())
+        return render_template("funding_cohorts.html", cohorts=cohorts)
+    found = report(uow(), the_actor(), cohort)
+    return render_template("funding.html", cohort=cohort, report=found, actor=the_actor())
+
+
+@blueprint.route("/funding.csv")
+@signed_in
+def download():
+    cohort = _cohort()
+    if cohort is None:
+        abort(400)
+    found = report(uow(), the_actor(), cohort)
+    figures = [f for f in found.totals]
+    rows = [[s.urn, s.name, s.hub, *(getattr(s, f) for f in figures)] for s in found.schools]
+    rows.append(["total", "", "", *(found.totals[f] for f in figures)])
+    return _csv(f"funding-cohort-{cohort}.csv", ["urn", "school", "hub", *figures], rows)
+
+
+@blueprint.route("/funding/statements")
+@signed_in
+def statements():
+    cohort = _cohort()
+    if cohort is None:
+        cohorts = list_cohorts(uow(), the_actor())
+        return render_template("funding_cohorts.html", cohorts=cohorts, statements=True)
+    found = list_statements(uow(), the_actor(), cohort)
+    return render_template("statements.html", cohort=cohort, statements=found)
+
+
+@blueprint.route("/funding/statements/<int:statement_id>", methods=["GET", "POST"])
+@signed_in
+def show(statement_id: int):
+    actor = the_actor()
+    found = statement(uow(), actor, statement_id)
+    may_pay = permissions.may_mark_paid(actor, found["hub_id"])
+    problems: list[dict] = []
+    reference = ""
+    status = 200
+    if request.method == "POST":
+        reference = request.form.get("reference", "").strip()
+        if not reference:
+            problems.append({"text": "Enter the payment reference", "href": "#reference"})
+        elif len(reference) > REFERENCE_MAX:
+            problems.append({"text": "Payment reference must be 200 characters or fewer",
+                             "href": "#reference"})  # fmt: skip
+        else:
+            try:
+                mark_paid(uow(), actor, statement_id, now(), reference)
+            except (NotFound, NotPermitted):
+                raise
+            except DomainError as exc:  # paid already (by someone else, meanwhile)
+                problems.append({"text": str(exc).capitalize(), "href": "#status"})
+                status = 409
+                found = statement(uow(), actor, statement_id)
+            else:
+                flash(f"Statement {statement_id} marked as paid, reference {reference}")
+                return redirect(url("funding.show", statement_id=statement_id))
+        if not may_pay:  # the form was not offered: refuse as the service would
+            raise NotPermitted("your role may not mark statements as paid")
+    return render_template(
+        "statement.html", s=found, may_pay=may_pay, problems=problems, reference=reference,
+    ), status  # fmt: skip
+
+
+@blueprint.route("/funding/statements/<int:statement_id>.csv")
+@signed_in
+def download_statement(statement_id: int):
+    found = statement(uow(), the_actor(), statement_id)
+    rows = [
+        [found["id"], found["school_urn"], line["specialist"], line["date"], line["kind"],
+         line["what"], line["days"] if line["days"] is not None else "", line["amount_pence"]]
+        for line in found["lines"]
+    ]  # fmt: skip
+    rows.append([found["id"], found["school_urn"], "total", "", "", "", "", found["total_pence"]])
+    columns = ["statement", "urn", "specialist", "date", "kind", "what", "days", "amount_pence"]
+    return _csv(f"statement-{statement_id}.csv", columns, rows)

@@ -1,0 +1,234 @@
+"""Funding on the web (issue 17 point 3): per school (``/funding``, CSV), statements with
+their lines and clawbacks, "Mark as paid" with a reference; who may see and do what."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.integration.conftest import ADMIN
+from tests.web.conftest import csrf_token
+from tests.web.programme import NORTH, with_statements
+from workflow.db.models import Hub, Statement
+from workflow.services.auth import Actor, Role
+from workflow.services.funding import report
+from workflow.services.funding.statements import statement_detail
+
+
+@pytest.fixture
+def money(web):
+    return with_statements(web.world)
+
+
+def row_of(web, statement_id: int) -> tuple:
+    with web.runtime.uow() as uow:
+        s = uow.session.get(Statement, statement_id)
+        return (s.status, s.reference, s.paid_at, s.paid_by, s.total_pence)
+
+
+def pay(client, statement_id: int, reference: str = "BACS-0720"):
+    path = f"/funding/statements/{statement_id}"
+    token = csrf_token(client, "/funding")
+    return client.post(path, data={"csrf_token": token, "reference": reference})
+
+
+def test_funding_per_school_shows_the_reports_figures(web, money):
+    page = web.client("admin").get("/funding?cohort=9").get_data(as_text=True)
+    found = report(web.runtime.uow(), ADMIN, 9)
+    assert [s.urn for s in found.schools] == ["100001", "200001"]
+    for school in found.schools:
+        assert school.name in page
+        for pence in (school.entitled_pence, school.paid_pence, school.scheduled_pence):
+            assert f"£{pence // 100:,}.{pence % 100:02d}" in page
+    north = found.schools[0]
+    assert north.clawed_back_pence == 20000  # Brook Taylor's paid day, taken back
+    assert north.paid_pence == 40000
+    assert "National total" in page and "Download CSV" in page
+    assert 'href="/funding/statements?cohort=9"' in page
+
+
+def test_hub_staff_see_their_hubs_schools_only(web, money):
+    page = web.client("staff").get("/funding?cohort=9").get_data(as_text=True)
+    assert "North Academy" in page and "South Academy" not in page
+    listed = web.client("staff").get("/funding/statements?cohort=9").get_data(as_text=True)
+    assert f"/funding/statements/{money.statements['north']}" in listed
+    assert f"/funding/statements/{money.statements['south']}" not in listed
+    national = web.client("admin").get("/funding/statements?cohort=9").get_data(as_text=True)
+    assert f"/funding/statements/{money.statements['south']}" in national
+
+
+@pytest.mark.parametrize("who", ["admin", "lead"])
+def test_the_csv_holds_the_service_reports_numbers(web, money, who):
+    response = web.client(who).get("/funding.csv?cohort=9")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    actor = ADMIN
+    if who == "lead":
+        with web.runtime.uow() as uow:
+            north = uow.session.scalar(select(Hub.id).where(Hub.code == "north"))
+        actor = Actor("lead@north.example", Role.HUB_LEAD, north)
+    found = report(web.runtime.uow(), actor, 9).as_dict()
+    figures = list(found["totals"])
+    assert [r["urn"] for r in rows[:-1]] == [s["urn"] for s in found["schools"]]
+    for row, school in zip(rows, found["schools"], strict=False):
+        assert {f: int(row[f]) for f in figures} == {f: school[f] for f in figures}
+    assert rows[-1]["urn"] == "total"
+    assert {f: int(rows[-1][f]) for f in figures} == found["totals"]
+
+
+def test_a_statement_shows_its_lines_and_the_clawback(web, money):
+    sid = money.statements["north"]
+    page = web.client("lead").get(f"/funding/statements/{sid}").get_data(as_text=True)
+    assert f'<h1 class="govuk-heading-l">Statement {sid}</h1>' in page
+    assert "Payable" in page and "15 July 2026" in page
+    assert "Clawback" in page and "-£200.00" in page
+    assert NORTH[0] in page and NORTH[1] in page
+    assert "29 January 2026" in page and "2 March 2026" in page
+    assert "Central day" in page and "Development day" in page
+    assert "£200.00" in page  # the total: two days less the clawback
+    assert "Mark as paid" in page and "Payment reference" in page
+    paid = web.client("lead").get(f"/funding/statements/{money.statements['north_paid']}")
+    text = paid.get_data(as_text=True)
+    assert "Paid</strong> on 20 January 2026, reference BACS-0120" in text
+    assert "Mark as paid" not in text
+
+
+def test_the_statement_csv_holds_its_lines(web, money):
+    sid = money.statements["north"]
+    response = web.client("staff").get(f"/funding/statements/{sid}.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    with web.runtime.uow() as uow:
+        detail = statement_detail(uow.session, sid)
+    assert [(r["specialist"], r["kind"], int(r["amount_pence"])) for r in rows[:-1]] == [
+        (line["specialist"], line["kind"], line["amount_pence"]) for line in detail["lines"]
+    ]
+    assert "clawback" in [r["kind"] for r in rows]
+    assert rows[-1]["specialist"] == "total" and int(rows[-1]["amount_pence"]) == 20000
+
+
+def test_a_hub_lead_marks_a_statement_paid_once(web, money):
+    sid = money.statements["north"]
+    lead = web.client("lead")
+    response = pay(lead, sid, "  BACS-0720 ")
+    assert response.status_code == 302
+    page = lead.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Statement {sid} marked as paid, reference BACS-0720" in page
+    status, reference, paid_at, paid_by, total = row_of(web, sid)
+    assert (status, reference, paid_by, total) == ("paid", "BACS-0720", "lead@north.example", 20000)
+    assert paid_at is not None
+    assert "Mark as paid" not in page
+    again = pay(lead, sid, "BACS-AGAIN")
+    assert again.status_code == 409
+    assert "already paid" in again.get_data(as_text=True)
+    assert row_of(web, sid) == (status, reference, paid_at, paid_by, total)
+
+
+def test_a_payment_reference_is_required(web, money):
+    sid = money.statements["south"]
+    before = row_of(web, sid)
+    response = pay(web.client("south_lead"), sid, "   ")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert 'href="#reference">Enter the payment reference' in page
+    assert row_of(web, sid) == before
+    too_long = pay(web.client("south_lead"), sid, "x" * 201)
+    assert "200 characters or fewer" in too_long.get_data(as_text=True)
+    assert row_of(web, sid) == before
+
+
+def test_hub_staff_are_not_offered_mark_as_paid(web, money):
+    sid = money.statements["north"]
+    page = web.client("staff").get(f"/funding/statements/{sid}").get_data(as_text=True)
+    assert "Lines" in page and "Mark as paid" not in page and "Payment reference" not in page
+
+
+def test_every_role_sees_funding_in_the_navigation(web, money):
+    for who in ("admin", "lead", "staff", "viewer"):
+        page = web.client(who).get("/").get_data(as_text=True)
+        nav = page[page.index("govuk-service-navigation") : page.index("</nav>")]
+        assert re.search(r'href="/funding">\s*Funding\s*</a>', nav), who
+
+
+# -- who may do what, on every route ------------------------------------------------------
+
+ROLES = ("admin", "lead", "staff", "viewer", "south_lead")
+EVERYONE = dict.fromkeys(ROLES, 200)
+
+
+def get_cases():
+    yield "/funding", EVERYONE
+    yield "/funding?cohort=9", EVERYONE
+    yield "/funding.csv?cohort=9", EVERYONE
+    yield "/funding/statements", EVERYONE
+    yield "/funding/statements?cohort=9", EVERYONE
+    yield "/funding?cohort=77", dict.fromkeys(ROLES, 404)
+    yield "/funding?cohort=x", dict.fromkeys(ROLES, 400)
+    yield "/funding.csv", dict.fromkeys(ROLES, 400)
+    north = {**EVERYONE, "south_lead": 404}
+    south = {"admin": 200, "lead": 404, "staff": 404, "viewer": 404, "south_lead": 200}
+    for key, seen in (("north", north), ("north_paid", north), ("south", south)):
+        yield f"/funding/statements/{{{key}}}", seen
+        yield f"/funding/statements/{{{key}}}.csv", seen
+    yield "/funding/statements/999999", dict.fromkeys(ROLES, 404)
+
+
+def test_who_may_see_each_page(web, money):
+    clients = {who: web.client(who) for who in ROLES}
+    for pattern, expected in get_cases():
+        path = pattern.format(**money.statements)
+        for who, status in expected.items():
+            assert clients[who].get(path).status_code == status, (path, who)
+        signed_out = web.client().get(path)
+        assert signed_out.status_code == 302 and "/sign-in?next=" in signed_out.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("who", "which", "status"),
+    [
+        ("admin", "north", 302),
+        ("admin", "south", 302),
+        ("lead", "north", 302),
+        ("staff", "north", 403),
+        ("viewer", "north", 403),
+        ("south_lead", "north", 404),
+        ("lead", "south", 404),
+        ("lead", "north_paid", 409),
+    ],
+)
+def test_who_may_mark_a_statement_paid(web, money, who, which, status):
+    sid = money.statements[which]
+    before = row_of(web, sid)
+    response = pay(web.client(who), sid)
+    assert response.status_code == status
+    after = row_of(web, sid)
+    if status == 302:
+        assert after[:2] == ("paid", "BACS-0720")
+    else:
+        assert after == before
+
+
+def test_marking_paid_without_a_csrf_token_is_refused(web, money):
+    sid = money.statements["north"]
+    before = row_of(web, sid)
+    response = web.client("lead").post(f"/funding/statements/{sid}", data={"reference": "X"})
+    assert response.status_code == 400
+    assert row_of(web, sid) == before
+
+
+def test_a_cohort_funded_in_instalments_shows_released_and_cancelled(web, tmp_path):
+    from tests.integration.conftest import instalment_rules
+    from workflow.services import setup
+
+    setup.add_cohort(web.runtime.uow(), ADMIN, 10, instalment_rules(tmp_path, "cohort-10"))
+    page = web.client("lead").get("/funding?cohort=10").get_data(as_text=True)
+    assert "Funding is released in fixed instalments" in page
+    assert "No funding yet in cohort 10" in page
+    chooser = web.client("lead").get("/funding").get_data(as_text=True)
+    assert 'href="/funding?cohort=9"' in chooser and 'href="/funding?cohort=10"' in chooser
