@@ -33,6 +33,11 @@ ELSEWHERE = {
     ),
     "/report.csv": "a download, not a page",
     "/specialists/bulk": "test_bulk.py (its pages answer POSTs; a GET goes back to the list)",
+    "/specialists/<int:specialist_id>/export": "a download (JSON), not a page",
+    "/specialists/<int:specialist_id>/export.html": "a download (the readable export)",
+    "/specialists/<int:specialist_id>/erase": "test_people.py (needs someone who has left)",
+    "/staff/<int:staff_id>/role": "test_people.py",
+    "/staff/<int:staff_id>/deactivate": "test_people.py",
 }
 
 
@@ -72,6 +77,10 @@ PAGES: dict[str, tuple[str, Callable]] = {
     "/dead-letters": ("admin", lambda w: "/dead-letters"),
     "/system": ("admin", lambda w: "/system"),
     "/report": ("admin", lambda w: "/report?cohort=9"),
+    "/schools": ("staff", lambda w: "/schools?q=north"),
+    "/schools/<urn>": ("lead", lambda w: "/schools/100001"),
+    "/staff": ("lead", lambda w: "/staff"),
+    "/staff/invite": ("lead", lambda w: "/staff/invite"),
 }
 
 

@@ -45,7 +45,12 @@ def commands(t: dict[str, str]) -> dict[str, tuple[list[str], set[str], bool]]:
     """name -> (arguments, roles allowed, whether it targets a hub's record)."""
     return {
         "staff add": (["staff", "add", "new@x.example", "--name", "New", "--role", "viewer",
-                       "--hub", t["hub"]], NATIONAL, False),
+                       "--hub", t["hub"]], LEADS, True),
+        "staff role": (["staff", "role", f"viewer@{t['hub']}.example", "--role", "hub_staff"],
+                       LEADS, True),
+        "staff deactivate": (["staff", "deactivate", f"hub_staff@{t['hub']}.example"], LEADS,
+                             True),
+        "staff invite": (["staff", "invite", f"viewer@{t['hub']}.example"], LEADS, True),
         "hub add": (["hub", "add", "east", "--name", "East Hub"], NATIONAL, False),
         "hub allocate": (["hub", "allocate", t["hub"], "--cohort", "9", "--places", "7"],
                          NATIONAL, False),

@@ -1,5 +1,6 @@
 """Listing what is set up: ``hub list``, ``school list``, ``staff list``, ``cohort list``,
-and ``staff token EMAIL`` (a new token; the old one stops working).
+``staff token EMAIL`` (a new token; the old one stops working), and managing staff as the
+web's staff page does: ``staff role``, ``staff deactivate``, ``staff invite``.
 
 The commands are added to the groups of ``cli/setup.py`` (which imports this module).
 """
@@ -11,6 +12,7 @@ import click
 from workflow.cli.context import Env, json_option, pass_env
 from workflow.cli.output import emit_json, table
 from workflow.services import directory, staff
+from workflow.services.auth import Role
 
 
 def _show(rows: list[dict], columns: list[str], as_json: bool) -> None:
@@ -51,8 +53,9 @@ def cohort_list(env: Env, as_json: bool) -> None:
 @json_option
 @pass_env
 def staff_list(env: Env, as_json: bool) -> None:
-    """List staff: email, name, role, hub."""
-    _show(staff.list_staff(env.uow(), env.actor), ["email", "name", "role", "hub"], as_json)
+    """List staff: email, name, role, hub, status (invited, active, deactivated)."""
+    rows = staff.list_staff(env.uow(), env.actor)
+    _show(rows, ["email", "name", "role", "hub", "status"], as_json)
 
 
 @click.command("token")
@@ -67,3 +70,47 @@ def staff_token(env: Env, email: str, as_json: bool) -> None:
     else:
         click.echo("The old token no longer works. Keep this one safe; it is shown once:", err=True)
         click.echo(token)
+
+
+@click.command("role")
+@click.argument("email")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role if role != Role.SYSTEM]),
+    help="The new role (a hub lead gives none above their own).",
+)
+@click.option("--hub", "hub_code", help="Another hub (national admins). Default: unchanged.")
+@json_option
+@pass_env
+def staff_role(env: Env, email: str, role: str, hub_code: str | None, as_json: bool) -> None:
+    """Change a member of staff's role (a hub lead: their own hub's staff)."""
+    old = staff.change_role(env.uow(), env.actor, email, role, hub_code)
+    if as_json:
+        emit_json({"email": email, "role": role, "was": old})
+    else:
+        click.echo(f"{email}: {old} -> {role}")
+
+
+@click.command("deactivate")
+@click.argument("email")
+@json_option
+@pass_env
+def staff_deactivate(env: Env, email: str, as_json: bool) -> None:
+    """Deactivate a member of staff: no more signing in, token or links (the row stays)."""
+    staff.deactivate(env.uow(), env.actor, email, env.now())
+    emit_json({"email": email, "deactivated": True}) if as_json else click.echo(
+        f"{email} deactivated"
+    )
+
+
+@click.command("invite")
+@click.argument("email")
+@json_option
+@pass_env
+def staff_invite(env: Env, email: str, as_json: bool) -> None:
+    """Email a new invitation to someone who has not created a password yet."""
+    staff.resend_invitation(env.uow(), env.actor, email, env.runtime.settings.base_url, env.now())
+    emit_json({"email": email, "invited": True}) if as_json else click.echo(
+        f"invitation queued for {email}"
+    )

@@ -163,16 +163,18 @@ def school() -> None:
 @click.option("--head-name", required=True, help="The headteacher's name.")
 @click.option("--head-email", required=True, help="The headteacher's email.")
 @click.option("--finance-email", help="Where funding notices go.")
+@click.option("--finance-name", help="The finance contact's name.")
 @json_option
 @pass_env
 def school_add(env: Env, urn, name, hub_code, phase, funding, head_name, head_email,
-               finance_email, as_json) -> None:  # fmt: skip
+               finance_email, finance_name, as_json) -> None:  # fmt: skip
     """Add a school by its six-digit URN."""
     from workflow.services.setup import add_school
 
     school_id = add_school(
         env.uow(), env.actor, urn=urn, name=name, hub_code=hub_code, phase=phase,
         funding=funding, head_name=head_name, head_email=head_email, finance_email=finance_email,
+        finance_name=finance_name,
     )  # fmt: skip
     emit_json({"id": school_id, "urn": urn}) if as_json else click.echo(f"school {urn} added")
 
@@ -182,16 +184,18 @@ def school_add(env: Env, urn, name, hub_code, phase, funding, head_name, head_em
 @click.option("--name", help="The school's name.")
 @click.option("--head-name", help="The headteacher's name.")
 @click.option("--head-email", help="The headteacher's email.")
-@click.option("--finance-email", help="Where funding notices go.")
+@click.option("--finance-email", help='Where funding notices go ("" removes it).')
+@click.option("--finance-name", help='The finance contact\'s name ("" removes it).')
 @json_option
 @pass_env
-def school_edit(env: Env, urn, name, head_name, head_email, finance_email, as_json) -> None:
+def school_edit(env: Env, urn, name, head_name, head_email, finance_email, finance_name,
+                as_json) -> None:  # fmt: skip
     """Change a school's name, headteacher or finance contact (hub leads: their own hub)."""
     from workflow.services.setup import edit_school
 
     old = edit_school(
         env.uow(), env.actor, urn, env.now(), name=name, head_name=head_name,
-        head_email=head_email, finance_email=finance_email,
+        head_email=head_email, finance_email=finance_email, finance_name=finance_name,
     )  # fmt: skip
     if as_json:
         emit_json({"urn": urn, "changed": sorted(old)})
@@ -257,6 +261,9 @@ def cohort_window(env: Env, number, opens, closes, nominees_per_school, as_json)
 for group, command in (
     (staff, directory.staff_list),
     (staff, directory.staff_token),
+    (staff, directory.staff_role),
+    (staff, directory.staff_deactivate),
+    (staff, directory.staff_invite),
     (hub, directory.hub_list),
     (school, directory.school_list),
     (cohort, directory.cohort_list),

@@ -101,6 +101,7 @@ class School(Base):
     head_name: Mapped[str] = mapped_column(String(200))
     head_email: Mapped[str] = mapped_column(String(320))
     finance_email: Mapped[str | None] = mapped_column(String(320))
+    finance_name: Mapped[str | None] = mapped_column(String(200))
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), index=True)
 
 
@@ -122,6 +123,8 @@ class Staff(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last 30-second step whose code was accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Deactivated: no sign-in, no token, no links; the row stays (their name is in the records).
+    deactivated_at: Mapped[datetime | None]
 
 
 class Specialist(Base):

@@ -63,6 +63,7 @@ PERSONAL: tuple[Field, ...] = (
     Field("schools", "head_name", N, "Headteacher {id}"),
     Field("schools", "head_email", E, "head-{id}@erased.invalid"),
     Field("schools", "finance_email", E, "finance-{id}@erased.invalid"),
+    Field("schools", "finance_name", N, "Finance contact {id}"),
     Field("staff", "name", N, "Staff {id}"),
     Field("staff", "email", E, "staff-{id}@erased.invalid"),
     Field("staff", "token_hash", Kind.SECRET),

@@ -39,6 +39,7 @@ class Action(StrEnum):
     OVERRIDE = "override"
     CORRECT = "correct"  # reinstate, void a milestone, edit, move, change cohort
     SCHOOLS = "schools"  # add and edit schools (a hub lead: in their own hub)
+    STAFF = "staff"  # invite, change the role of, deactivate staff (a hub lead: their hub's)
     ADMIT = "admit"  # accept a late nomination or one beyond a school's nominees
     SETUP = "setup"  # hubs, cohorts and their windows, allocations, staff
     OPERATE = "operate"  # simulate the scheduler's jobs, re-drive dead letters (national team)
@@ -56,6 +57,7 @@ ALLOWED: dict[Role, set[Action]] = {
         Action.OVERRIDE,
         Action.CORRECT,
         Action.SCHOOLS,
+        Action.STAFF,
     },
     Role.HUB_STAFF: {Action.VIEW, Action.NOMINATE, Action.RECORD, Action.REMIND},
     Role.VIEWER: {Action.VIEW},
@@ -88,6 +90,7 @@ WHAT = {
     Action.OVERRIDE: "override a requirement",
     Action.CORRECT: "correct a record (reinstate, void, edit, move or change cohort)",
     Action.SCHOOLS: "add or edit schools",
+    Action.STAFF: "invite or manage staff",
     Action.ADMIT: "accept a late nomination or one beyond the school's nominees",
     Action.SETUP: "set up hubs, schools, cohorts or staff",
     Action.OPERATE: "operate the system (simulate, dead letters): ask the national team",

@@ -1,16 +1,37 @@
-"""Listing what is set up: hubs, schools and cohorts, as each actor may see them.
+"""Listing what is set up: hubs, schools and cohorts, as each actor may see them; finding
+a school by URN or name, and one school's page (contacts and specialists).
 
 A national admin sees everything; hub staff see their own hub and its schools (every
-cohort, since cohorts are national). Plain dicts, the shapes ``--json`` prints.
+cohort, since cohorts are national); another hub's school is "not found". Plain dicts,
+the shapes ``--json`` prints.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
 
 from workflow.db.models import Cohort, Hub, HubAllocation, School, Specialist
 from workflow.db.uow import UnitOfWork
-from workflow.services.auth import Action, Actor, authorize, logs_refusals
+from workflow.errors import NotFound
+from workflow.services.auth import (
+    Action,
+    Actor,
+    authorize,
+    logs_refusals,
+    not_found_unless_visible,
+)
+
+SCHOOLS_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class SchoolsFound:
+    rows: list[dict]
+    total: int
+    page: int
+    pages: int
 
 
 @logs_refusals("hub list")
@@ -97,3 +118,77 @@ def list_cohorts(uow: UnitOfWork, actor: Actor) -> list[dict]:
             }
             for number, rules, start, p, n in rows
         ]
+
+
+@logs_refusals("school search")
+def find_schools(uow: UnitOfWork, actor: Actor, q: str | None, page: int = 1) -> SchoolsFound:
+    """One page of the schools the actor sees whose URN starts with ``q`` or whose name
+    contains it (any case); every school they see when ``q`` is empty."""
+    authorize(actor, Action.VIEW)
+    with uow:
+        session = uow.session
+        query = select(School.urn, School.name, Hub.code, Hub.name.label("hub_name")).join(
+            Hub, Hub.id == School.hub_id
+        )
+        if not actor.national:
+            query = query.where(School.hub_id == actor.hub_id)
+        text = (q or "").strip()[:200]
+        if text:
+            query = query.where(
+                or_(
+                    School.urn.startswith(text, autoescape=True),
+                    func.lower(School.name).contains(text.lower(), autoescape=True),
+                )
+            )
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        pages = max(1, -(-total // SCHOOLS_PAGE_SIZE))
+        page = min(max(1, page), pages)
+        rows = session.execute(
+            query.order_by(School.name, School.urn)
+            .limit(SCHOOLS_PAGE_SIZE)
+            .offset((page - 1) * SCHOOLS_PAGE_SIZE)
+        )
+        return SchoolsFound(
+            rows=[
+                {"urn": r.urn, "name": r.name, "hub": r.code, "hub_name": r.hub_name} for r in rows
+            ],
+            total=total,
+            page=page,
+            pages=pages,
+        )
+
+
+@logs_refusals("school show")
+def school_page(uow: UnitOfWork, actor: Actor, urn: str) -> dict:
+    """A school with its hub, headteacher and finance contact, and its specialists."""
+    authorize(actor, Action.VIEW)
+    with uow:
+        session = uow.session
+        school = session.scalar(select(School).where(School.urn == urn))
+        if school is None:
+            raise NotFound(f"school with URN {urn} not found")
+        not_found_unless_visible(actor, school.hub_id, f"school with URN {urn}")
+        hub = session.get(Hub, school.hub_id)
+        specialists = session.execute(
+            select(Specialist.id, Specialist.name, Specialist.state, Cohort.number)
+            .join(Cohort, Cohort.id == Specialist.cohort_id)
+            .where(Specialist.school_id == school.id)
+            .order_by(Cohort.number, Specialist.name, Specialist.id)
+        )
+        return {
+            "urn": school.urn,
+            "name": school.name,
+            "phase": school.phase,
+            "funding": "state" if school.state_funded else "independent",
+            "hub": hub.code,
+            "hub_id": hub.id,
+            "hub_name": hub.name,
+            "head_name": school.head_name,
+            "head_email": school.head_email,
+            "finance_email": school.finance_email,
+            "finance_name": school.finance_name,
+            "specialists": [
+                {"id": r.id, "name": r.name, "state": r.state, "cohort": r.number}
+                for r in specialists
+            ],
+        }

@@ -1,4 +1,5 @@
-"""Which actions on a specialist a member of staff may take now: what the web offers.
+"""Which actions on a specialist a member of staff may take now: what the web offers
+(also: editing a school, managing staff, exporting and erasing personal data).
 
 Derived from the same ``authorize`` the services call (one authorisation) and from the
 lifecycle's transitions: an action is offered when the role may take it in that hub and the
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from workflow.errors import NotPermitted
 from workflow.services.auth import Action, Actor, authorize
+from workflow.services.gdpr.erase import ERASE_ROLES
+from workflow.services.gdpr.export import EXPORT_ROLES
 from workflow.services.specialists import MILESTONES
 from workflow.states.lifecycle import ACTIVE, NEXT_YEAR_TRIGGER, State, allowed_triggers
 
@@ -137,6 +140,34 @@ def may_admit(actor: Actor) -> bool:
     except NotPermitted:
         return False
     return True
+
+
+def _allowed(actor: Actor, action: Action, hub_id: int | None = None) -> bool:
+    try:
+        authorize(actor, action, hub_id)
+    except NotPermitted:
+        return False
+    return True
+
+
+def may_edit_school(actor: Actor, hub_id: int) -> bool:
+    """The school's contacts may be edited (national admins; a hub lead in their hub)."""
+    return _allowed(actor, Action.SCHOOLS, hub_id)
+
+
+def may_manage_staff(actor: Actor) -> bool:
+    """The staff page is offered (national admins; hub leads for their hub)."""
+    return _allowed(actor, Action.STAFF)
+
+
+def may_export(actor: Actor) -> bool:
+    """A person's data may be exported (UK GDPR Article 15): national admins."""
+    return actor.role in EXPORT_ROLES
+
+
+def may_erase(actor: Actor) -> bool:
+    """A person's data may be erased (Article 17): national admins."""
+    return actor.role in ERASE_ROLES
 
 
 def moves_across_hubs(actor: Actor) -> bool:

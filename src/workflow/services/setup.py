@@ -123,6 +123,7 @@ def add_school(
     head_name: str,
     head_email: str,
     finance_email: str | None = None,
+    finance_name: str | None = None,
 ) -> int:
     authorize(actor, Action.SCHOOLS)
     urn = clean_urn(urn)
@@ -138,6 +139,7 @@ def add_school(
         head_name=clean_name(head_name, "headteacher's name"),
         head_email=clean_email(head_email),
         finance_email=clean_email(finance_email) if finance_email else None,
+        finance_name=clean_name(finance_name, "finance contact's name") if finance_name else None,
     )
     with uow:
         hub = hub_by_code(uow.session, hub_code)
@@ -178,15 +180,18 @@ def add_cohort(uow: UnitOfWork, actor: Actor, number: int, rules_name_or_file: s
         return cohort.id
 
 
-SCHOOL_FIELDS = ("name", "head_name", "head_email", "finance_email")
+SCHOOL_FIELDS = ("name", "head_name", "head_email", "finance_email", "finance_name")
 
 
 @logs_refusals("school edit")
 def edit_school(uow: UnitOfWork, actor: Actor, urn: str, now, **changes: str | None) -> dict:
-    """Change a school's name, headteacher or finance contact; returns the old values.
+    """Change a school's name, headteacher or finance contact (address and name); returns
+    the old values.
 
     Hub leads edit their own hub's schools, national admins any. Emails already queued
-    keep their recipients; what is sent from now on goes to the new ones.
+    keep their recipients; what is sent from now on goes to the new ones. An empty
+    ``finance_email`` removes the finance contact (funding notices go to the head), an
+    empty ``finance_name`` their name.
     """
     changes = {k: v for k, v in changes.items() if v is not None}
     unknown = set(changes) - set(SCHOOL_FIELDS)
@@ -194,13 +199,16 @@ def edit_school(uow: UnitOfWork, actor: Actor, urn: str, now, **changes: str | N
         raise InvalidInput(f"cannot edit {', '.join(sorted(unknown))} of a school")
     if not changes:
         raise InvalidInput(
-            "nothing to change: give --name, --head-name, --head-email or --finance-email"
+            "nothing to change: give --name, --head-name, --head-email, --finance-email"
+            " or --finance-name"
         )
     clean = {
         "name": lambda v: clean_name(v, "school name"),
         "head_name": lambda v: clean_name(v, "headteacher's name"),
         "head_email": clean_email,
-        "finance_email": clean_email,
+        # An empty finance address removes the finance contact (notices go to the head).
+        "finance_email": lambda v: clean_email(v) if v.strip() else None,
+        "finance_name": lambda v: clean_name(v, "finance contact's name") if v.strip() else None,
     }
     values = {k: clean[k](v) for k, v in changes.items()}
     with uow:

@@ -71,6 +71,8 @@ def check_password(
             uow.commit()
             raise Locked(until)
         staff = session.scalar(select(Staff).where(Staff.email == address)) if address else None
+        if staff is not None and staff.deactivated_at is not None:
+            staff = None  # deactivated: refused like a wrong password, never said why
         if not verify_password(staff.password_hash if staff else None, password):
             _record(session, address, staff.id if staff else None, "failure", now)
             locked = _lock_if_due(session, address, staff, now)

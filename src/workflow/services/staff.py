@@ -1,5 +1,11 @@
-"""Staff identities: the first national admin, adding staff, re-issuing a token, listing
-staff, and knowing who holds a token.
+"""Staff identities: the first national admin, adding (inviting) staff, changing a role,
+deactivating, re-sending an invitation, re-issuing a token, listing staff, and knowing who
+holds a token.
+
+Who may manage whom: a national admin anyone; a hub lead their own hub's staff, giving no
+role above their own (``RANK``); nobody changes their own role or deactivates themselves
+(the last national admin cannot lock everyone out by mistake). Another hub's member of
+staff is "not found".
 
 A token is shown once, when issued, and stored only as a slow salted hash (scrypt).
 It has two parts: a short lookup id, stored plainly to find the row, and a secret.
@@ -12,18 +18,29 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from workflow.db.models import Hub, Staff
+from workflow.db.models import Hub, Staff, StaffLink
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, InvalidInput, NotFound, NotPermitted
-from workflow.services import staff_links
-from workflow.services.auth import Action, Actor, Role, authorize, logs_refusals
+from workflow.services import staff_links, web_sessions
+from workflow.services.auth import (
+    Action,
+    Actor,
+    Role,
+    authorize,
+    logs_refusals,
+    not_found_unless_visible,
+)
 from workflow.services.passwords import hash_password, password_problem
 from workflow.services.setup import hub_by_code
 from workflow.services.validation import clean_email, clean_name
 
 PREFIX = "wf"
+#: Roles by rank: a member of staff gives no role above their own.
+RANK = {Role.VIEWER: 0, Role.HUB_STAFF: 1, Role.HUB_LEAD: 2, Role.NATIONAL_ADMIN: 3, Role.SYSTEM: 4}
+STAFF_ROLES = (Role.NATIONAL_ADMIN, Role.HUB_LEAD, Role.HUB_STAFF, Role.VIEWER)
+INVITED, ACTIVE, DEACTIVATED = "invited", "active", "deactivated"
 # scrypt cost: about 50 ms per check here, so guessing a secret offline is slow.
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -68,27 +85,146 @@ def add_staff(
     invite_base_url: str | None = None,
 ) -> str:
     """Add a member of staff; returns their token (shown once). With ``invite_base_url``,
-    their invitation to the web application is emailed (in the same transaction)."""
-    authorize(actor, Action.SETUP)
-    try:
-        role_ = Role(role)
-    except ValueError:
-        roles = ", ".join(r.value for r in Role if r != Role.SYSTEM)
-        raise InvalidInput(f"role {role!r}: expected one of {roles}") from None
-    if role_ == Role.SYSTEM:
-        raise InvalidInput("the system role cannot be given to staff")
+    their invitation to the web application is emailed (in the same transaction).
+
+    National admins add anyone; a hub lead adds staff to their own hub, in a role no higher
+    than their own."""
+    authorize(actor, Action.STAFF)
+    role_ = _role(role)
+    _may_give(actor, role_)
     if role_ != Role.NATIONAL_ADMIN and not hub_code:
         raise InvalidInput(f"a {role_.value} needs --hub")
     with uow:
-        hub_id = hub_by_code(uow.session, hub_code).id if hub_code else None
-        if role_ == Role.NATIONAL_ADMIN:
-            hub_id = None
+        hub_id = None
+        if role_ != Role.NATIONAL_ADMIN:
+            hub_id = hub_by_code(uow.session, hub_code).id
+            not_found_unless_visible(actor, hub_id, f"hub {hub_code!r}")
+            authorize(actor, Action.STAFF, hub_id)
         token = _add(uow.session, email, name, role_, hub_id, now)
         if invite_base_url:
             staff = uow.session.scalar(select(Staff).where(Staff.email == clean_email(email)))
             staff_links.issue(uow.session, staff, staff_links.INVITATION, invite_base_url, now)
         uow.commit()
         return token
+
+
+def _role(role: str) -> Role:
+    try:
+        role_ = Role(role)
+    except ValueError:
+        roles = ", ".join(r.value for r in STAFF_ROLES)
+        raise InvalidInput(f"role {role!r}: expected one of {roles}") from None
+    if role_ == Role.SYSTEM:
+        raise InvalidInput("the system role cannot be given to staff")
+    return role_
+
+
+def _may_give(actor: Actor, role: Role) -> None:
+    if RANK[role] > RANK[actor.role]:
+        who = actor.role.value.replace("_", " ")
+        raise NotPermitted(f"a {who} may not give the role {role.value} (above their own)")
+
+
+def grantable_roles(actor: Actor) -> list[Role]:
+    """The roles ``actor`` may give, highest first (none unless they may manage staff)."""
+    try:
+        authorize(actor, Action.STAFF)
+    except NotPermitted:
+        return []
+    return [role for role in STAFF_ROLES if RANK[role] <= RANK[actor.role]]
+
+
+def _managed(session, actor: Actor, email: str) -> Staff:
+    """The member of staff ``actor`` may manage: another hub's (or a national admin, to a
+    hub lead) is not found; oneself, or anyone above one's own role, is not permitted."""
+    authorize(actor, Action.STAFF)
+    row = session.scalar(select(Staff).where(Staff.email == clean_email(email)))
+    if row is None or not (actor.national or _leads(actor, row)):
+        raise NotFound(f"member of staff {email} not found")
+    if row.email == actor.email:
+        raise NotPermitted("you cannot change your own role or deactivate yourself")
+    if RANK[Role(row.role)] > RANK[actor.role]:
+        raise NotPermitted(f"{row.email} has a role above your own")
+    return row
+
+
+def may_manage(actor: Actor, row: dict) -> bool:
+    """Whether ``actor`` may change the role of, deactivate or re-invite ``row`` (a row of
+    ``list_staff``): what the staff page offers; the services check again."""
+    try:
+        authorize(actor, Action.STAFF)
+    except NotPermitted:
+        return False
+    if row["email"] == actor.email or row["status"] == DEACTIVATED:
+        return False
+    role = Role(row["role"])
+    in_scope = actor.national or (actor.role == Role.HUB_LEAD and row["hub_id"] == actor.hub_id)
+    return in_scope and RANK[role] <= RANK[actor.role]
+
+
+@logs_refusals("staff role")
+def change_role(
+    uow: UnitOfWork, actor: Actor, email: str, role: str, hub_code: str | None = None
+) -> str:
+    """Give a member of staff another role (and, for national admins, another hub); returns
+    the old role. A hub lead: their own hub's staff, no role above their own."""
+    role_ = _role(role)
+    with uow:
+        row = _managed(uow.session, actor, email)
+        _may_give(actor, role_)
+        if row.deactivated_at is not None:
+            raise DomainError(f"{row.email} is deactivated")
+        hub_id = None
+        if role_ != Role.NATIONAL_ADMIN:
+            hub_id = hub_by_code(uow.session, hub_code).id if hub_code else row.hub_id
+            if hub_id is None:
+                raise InvalidInput(f"a {role_.value} needs a hub (--hub)")
+            not_found_unless_visible(actor, hub_id, f"hub {hub_code!r}")
+            authorize(actor, Action.STAFF, hub_id)
+        old = row.role
+        row.role, row.hub_id = role_.value, hub_id
+        uow.commit()
+        return old
+
+
+@logs_refusals("staff deactivate")
+def deactivate(uow: UnitOfWork, actor: Actor, email: str, now: datetime) -> None:
+    """No more signing in: web sessions end, the token stops working and unused links
+    expire. The row stays, since their name is in the records of what they did."""
+    with uow:
+        session = uow.session
+        row = _managed(session, actor, email)
+        if row.deactivated_at is not None:
+            raise DomainError(f"{row.email} is already deactivated")
+        row.deactivated_at = now
+        _, row.token_lookup, row.token_hash = _issue()  # the old token stops working
+        session.execute(
+            update(StaffLink)
+            .where(StaffLink.staff_id == row.id, StaffLink.used_at.is_(None))
+            .values(used_at=now)
+        )
+        web_sessions.end_all_for(session, row.id)
+        uow.commit()
+
+
+@logs_refusals("staff invite")
+def resend_invitation(
+    uow: UnitOfWork, actor: Actor, email: str, base_url: str, now: datetime
+) -> str:
+    """Email a new invitation to someone who has not yet created a password; returns the
+    link. Earlier links keep working until they expire."""
+    with uow:
+        row = _managed(uow.session, actor, email)
+        if row.deactivated_at is not None:
+            raise DomainError(f"{row.email} is deactivated")
+        if row.password_hash is not None:
+            raise DomainError(
+                f"{row.email} has already created a password: they can use "
+                '"Forgot your password?" on the sign-in page'
+            )
+        url = staff_links.issue(uow.session, row, staff_links.INVITATION, base_url, now)
+        uow.commit()
+        return url
 
 
 @logs_refusals("staff password")
@@ -142,7 +278,7 @@ def authenticate(uow: UnitOfWork, token: str | None) -> Actor:
     with uow:
         row = uow.session.execute(
             select(Staff.email, Staff.role, Staff.hub_id, Staff.token_hash).where(
-                Staff.token_lookup == lookup
+                Staff.token_lookup == lookup, Staff.deactivated_at.is_(None)
             )
         ).first()
     if row is None or not _matches(secret, row.token_hash):
@@ -178,17 +314,48 @@ def _leads(actor: Actor, row: Staff) -> bool:
 
 @logs_refusals("staff list")
 def list_staff(uow: UnitOfWork, actor: Actor) -> list[dict]:
-    """Staff, with their role and hub (a hub's own staff only, unless national)."""
+    """Staff, with their role, hub and status (invited: no password yet; active;
+    deactivated); a hub's own staff only, unless national."""
     authorize(actor, Action.VIEW)
     with uow:
         query = (
-            select(Staff.email, Staff.name, Staff.role, Hub.code)
+            select(Staff, Hub.code, Hub.name.label("hub_name"))
             .outerjoin(Hub, Hub.id == Staff.hub_id)
-            .order_by(Staff.role, Staff.email)
+            .order_by(Hub.code.is_not(None), Hub.code, Staff.role, Staff.name, Staff.email)
         )
         if not actor.national:
             query = query.where(Staff.hub_id == actor.hub_id)
-        return [
-            {"email": r.email, "name": r.name, "role": r.role, "hub": r.code}
-            for r in uow.session.execute(query)
-        ]
+        return [_row(r.Staff, r.code, r.hub_name) for r in uow.session.execute(query)]
+
+
+def _row(staff: Staff, hub_code: str | None, hub_name: str | None) -> dict:
+    if staff.deactivated_at is not None:
+        status = DEACTIVATED
+    else:
+        status = ACTIVE if staff.password_hash else INVITED
+    return {
+        "id": staff.id,
+        "email": staff.email,
+        "name": staff.name,
+        "role": staff.role,
+        "hub": hub_code,
+        "hub_id": staff.hub_id,
+        "hub_name": hub_name,
+        "status": status,
+    }
+
+
+@logs_refusals("staff show")
+def staff_member(uow: UnitOfWork, actor: Actor, staff_id: int) -> dict:
+    """One member of staff as ``list_staff`` shows them, to those who may manage staff;
+    another hub's is not found."""
+    authorize(actor, Action.STAFF)
+    with uow:
+        found = uow.session.execute(
+            select(Staff, Hub.code, Hub.name.label("hub_name"))
+            .outerjoin(Hub, Hub.id == Staff.hub_id)
+            .where(Staff.id == staff_id)
+        ).first()
+        if found is None or not (actor.national or found.Staff.hub_id == actor.hub_id):
+            raise NotFound(f"member of staff {staff_id} not found")
+        return _row(found.Staff, found.code, found.hub_name)

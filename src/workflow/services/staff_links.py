@@ -3,7 +3,8 @@
 The link is ``BASE_URL/invitations/TOKEN`` (or ``/password-reset/TOKEN``); only the token's
 SHA-256 is stored. Opening it changes nothing (mail scanners open links); setting a password
 with it uses it up, in a statement that only one request can win. It expires after
-``LIFETIME``. The email goes through the outbox like every other email.
+``LIFETIME``. The email goes through the outbox like every other email. A deactivated member
+of staff's links are used up when they are deactivated, and none is issued to them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from workflow.errors import InvalidInput, NotFound
 from workflow.notify.notifications import PASSWORD_RESET, STAFF_INVITATION, StaffMember
 from workflow.notify.notifications import StaffLink as StaffLinkExtra
 from workflow.services import effects, web_sessions
-from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.passwords import hash_password, password_problem
 from workflow.services.validation import clean_email
 
@@ -57,19 +57,6 @@ def issue(session: Session, staff: Staff, purpose: str, base_url: str, now: date
     return url
 
 
-@logs_refusals("staff invite")
-def invite(uow: UnitOfWork, actor: Actor, email: str, base_url: str, now: datetime) -> str:
-    """Email a member of staff a new invitation (national admins); returns the link."""
-    authorize(actor, Action.SETUP)
-    with uow:
-        staff = uow.session.scalar(select(Staff).where(Staff.email == clean_email(email)))
-        if staff is None:
-            raise NotFound(f"no member of staff with the address {email}")
-        url = issue(uow.session, staff, INVITATION, base_url, now)
-        uow.commit()
-        return url
-
-
 def request_reset(uow: UnitOfWork, email: str, base_url: str, now: datetime) -> None:
     """Email a reset link if ``email`` is a member of staff's; silent either way."""
     try:
@@ -77,7 +64,9 @@ def request_reset(uow: UnitOfWork, email: str, base_url: str, now: datetime) -> 
     except InvalidInput:
         return
     with uow:
-        staff = uow.session.scalar(select(Staff).where(Staff.email == address))
+        staff = uow.session.scalar(
+            select(Staff).where(Staff.email == address, Staff.deactivated_at.is_(None))
+        )
         if staff is None:
             return
         issue(uow.session, staff, RESET, base_url, now)
@@ -90,7 +79,7 @@ def open_link(uow: UnitOfWork, token: str, purpose: str, now: datetime) -> str:
         row = uow.session.execute(
             select(Staff.email)
             .join(StaffLink, StaffLink.staff_id == Staff.id)
-            .where(_live(token, purpose, now))
+            .where(_live(token, purpose, now), Staff.deactivated_at.is_(None))
         ).first()
         if row is None:
             raise NotFound(EXPIRED)

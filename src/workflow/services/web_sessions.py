@@ -65,7 +65,7 @@ def load(uow: UnitOfWork, token: str | None, now: datetime) -> Loaded | None:
             web.last_seen_at = now
             uow.commit()
         loaded = Loaded(token=token, data=dict(web.data or {}), staff_id=web.staff_id)
-        if staff is not None:
+        if staff is not None and staff.deactivated_at is None:
             loaded.actor = Actor(staff.email, Role(staff.role), staff.hub_id)
             loaded.staff_name = staff.name
         return loaded

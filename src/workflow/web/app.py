@@ -33,10 +33,13 @@ from workflow.web import (
     imports,
     nominations,
     operations,
+    personal_data,
     report,
+    schools,
     signing_in,
     specialist_actions,
     specialists,
+    staff,
 )
 from workflow.web.sessions import DatabaseSessionInterface
 
@@ -95,6 +98,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         cohorts,
         operations,
         report,
+        personal_data,
+        schools,
+        staff,
     ):
         app.register_blueprint(module.blueprint)
     errors.register(app)
@@ -106,6 +112,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         return {
             "may_nominate": who is not None and permissions.may_nominate(who),
             "national_pages": who is not None and who.national,
+            "may_manage_staff": who is not None and permissions.may_manage_staff(who),
         }
 
     return app

@@ -29,6 +29,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from workflow.errors import InvalidInput
+from workflow.services.validation import REASON_MAX, clean_email, clean_name, clean_reason
+
 
 class DateInput(GovDateInput):
     """GOV.UK's date input, also when the form was posted without the date's three boxes."""
@@ -251,6 +254,155 @@ class ImportForm(FlaskForm):
     def validate_file(self, field) -> None:
         if not getattr(field.data, "filename", None):
             raise ValidationError("Select a CSV file")
+
+
+def _email_check(field, message: str) -> None:
+    """The services' own check of an address (``clean_email``), with the GOV.UK message."""
+    try:
+        clean_email(field.data or "")
+    except InvalidInput:
+        raise ValidationError(message) from None
+
+
+def _name_check(field, message: str) -> None:
+    try:
+        clean_name(field.data or "")
+    except InvalidInput:
+        raise ValidationError(message) from None
+
+
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+
+
+class SchoolContactsForm(FlaskForm):
+    head_name = StringField(
+        "Headteacher's name",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the headteacher's name"), Length(max=200)],
+    )
+    head_email = StringField(
+        "Headteacher's email address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the headteacher's email address"), Length(max=320)],
+    )
+    finance_name = StringField(
+        "Finance contact's name",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200)],
+    )
+    finance_email = StringField(
+        "Finance contact's email address",
+        widget=GovTextInput(),
+        description="Funding statements go here. Leave it blank to send them to the headteacher.",
+        validators=[Length(max=320)],  # not Optional(): blank is checked against the name
+    )
+    submit = SubmitField("Save contacts", widget=GovSubmitInput())
+
+    def validate_head_name(self, field) -> None:
+        _name_check(field, "Enter the headteacher's name on one line, 200 characters or fewer")
+
+    def validate_head_email(self, field) -> None:
+        _email_check(field, EMAIL_FORMAT)
+
+    def validate_finance_name(self, field) -> None:
+        if (field.data or "").strip():
+            _name_check(
+                field, "Enter the finance contact's name on one line, 200 characters or fewer"
+            )
+
+    def validate_finance_email(self, field) -> None:
+        if (field.data or "").strip():
+            _email_check(field, EMAIL_FORMAT)
+        elif (self.finance_name.data or "").strip():
+            raise ValidationError(
+                "Enter the finance contact's email address, or leave their name blank"
+            )
+
+
+def _role_field() -> RadioField:
+    return RadioField("Role", widget=GovRadioInput(), validate_choice=False)
+
+
+def _hub_field() -> SelectField:
+    return SelectField("Hub", widget=GovSelect(), validate_choice=False)
+
+
+class StaffRoleChecks:
+    """The role (radios limited to what the signed-in person may give) and, for national
+    admins, the hub: ``prepare`` fits them to the person before validating. The fields are
+    declared in each form, so that they come in the page's order."""
+
+    def prepare(self, roles: list[tuple[str, str]], hubs: list[tuple[str, str]] | None) -> None:
+        self.role.choices = roles
+        self.hubs = hubs
+        if hubs is not None:
+            self.hub.choices = [("", "Choose a hub"), *hubs]
+
+    def validate_role(self, field) -> None:
+        if field.data not in dict(field.choices):
+            raise ValidationError("Select the role")
+
+    def validate_hub(self, field) -> None:
+        if self.hubs is None or self.role.data in (None, "", "national_admin"):
+            return
+        if field.data not in dict(self.hubs):
+            raise ValidationError("Select the hub")
+
+
+class InviteForm(StaffRoleChecks, FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter their full name"), Length(max=200)],
+    )
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        description="The invitation to create a password is sent here.",
+        validators=[InputRequired("Enter their email address"), Length(max=320)],
+    )
+    role = _role_field()
+    hub = _hub_field()
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+    def validate_name(self, field) -> None:
+        _name_check(field, "Enter their full name on one line, 200 characters or fewer")
+
+    def validate_email(self, field) -> None:
+        _email_check(field, EMAIL_FORMAT)
+
+
+class ChangeRoleForm(StaffRoleChecks, FlaskForm):
+    role = _role_field()
+    hub = _hub_field()
+    submit = SubmitField("Change role", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation (deactivate): the button only, with the CSRF token."""
+
+    submit = SubmitField("Deactivate", widget=GovSubmitInput())
+
+
+class EraseForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason",
+        widget=GovTextArea(),
+        description="For example, the request's date and reference. Kept with the record "
+        "of the erasure (the specialist's name and email address are removed from it).",
+    )
+    submit = SubmitField("Erase personal data", widget=GovSubmitInput())
+
+    def validate_reason(self, field) -> None:
+        try:
+            clean_reason(field.data)
+        except InvalidInput:
+            text = (field.data or "").strip()
+            if not text:
+                raise ValidationError("Enter the reason for erasing") from None
+            if len(text) > REASON_MAX:
+                raise ValidationError("Reason must be 1,000 characters or fewer") from None
+            raise ValidationError("Enter the reason on one line") from None
 
 
 class PlacesForm(FlaskForm):

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from workflow.errors import InvalidInput, NotFound
 from workflow.services import bulk, permissions, reminders_now
 from workflow.services.events import past_events
+from workflow.services.gdpr.erase import erased_on, has_left
 from workflow.services.search import Filters, search
 from workflow.services.specialists import MILESTONES
 from workflow.services.timeline import specialist_page
@@ -119,10 +120,21 @@ def show(specialist_id: int):
         page = specialist_page(uow(), the_actor(), specialist_id)
     except NotFound:
         abort(404)
-    actions = permissions.offered(the_actor(), page["state"], page["hub_id"])
-    fixes = permissions.corrections_offered(the_actor(), page["state"], page["hub_id"])
+    actor = the_actor()
+    actions = permissions.offered(actor, page["state"], page["hub_id"])
+    fixes = permissions.corrections_offered(actor, page["state"], page["hub_id"])
+    personal = None
+    if permissions.may_export(actor) or permissions.may_erase(actor):
+        personal = {
+            "export": permissions.may_export(actor),
+            "erase": permissions.may_erase(actor),
+            "erased_on": erased_on(uow(), actor, specialist_id)
+            if permissions.may_erase(actor)
+            else None,
+            "has_left": has_left(page["state"]),
+        }
     return render_template(
         "specialist.html", s=page, actions=actions, corrections=fixes,
-        may_correct=permissions.may_correct(the_actor(), page["hub_id"]),
-        across_hubs=permissions.moves_across_hubs(the_actor()),
+        may_correct=permissions.may_correct(actor, page["hub_id"]),
+        across_hubs=permissions.moves_across_hubs(actor), personal=personal,
     )  # fmt: skip

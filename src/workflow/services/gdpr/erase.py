@@ -145,6 +145,20 @@ def erase_in(
     return Erased(specialist_id, erasure.id, erasure.changed, tuple(also))
 
 
+def has_left(state: str) -> bool:
+    """Whether a specialist in ``state`` may be erased (they have left the programme)."""
+    return State(state) not in ACTIVE
+
+
+def erased_on(uow: UnitOfWork, actor: Actor, specialist_id: int) -> datetime | None:
+    """When the specialist's personal data was erased, or None (national admins; the
+    caller has already checked that the actor sees the specialist)."""
+    if actor.role not in ERASE_ROLES:
+        raise NotPermitted("only a national admin may erase personal data")
+    with uow:
+        return uow.session.scalar(select(Erasure.at).where(Erasure.specialist_id == specialist_id))
+
+
 def _placeholder(table: str, column: str, row_id: int) -> str:
     (field,) = [f for f in fields_of(table) if f.column == column]
     return field.placeholder.format(id=row_id)

@@ -192,6 +192,23 @@ def _other_records(session: Session, sid: int) -> dict[str, list[dict[str, Any]]
     return records
 
 
+def _school_contact(school: School, address: str) -> dict[str, Any]:
+    """A school where ``address`` is a contact: the roles, and the name held with each."""
+    found = {
+        "urn": school.urn,
+        "name": school.name,
+        "roles": [
+            r
+            for r, a in (("headteacher", school.head_email), ("finance", school.finance_email))
+            if a == address
+        ],
+        "head_name": school.head_name if school.head_email == address else None,
+    }
+    if school.finance_email == address:
+        found["finance_name"] = school.finance_name
+    return found
+
+
 @logs_refusals("gdpr export")
 def export_contact(
     uow: UnitOfWork, actor: Actor, email: str, now: datetime, retention: dict[str, int]
@@ -219,19 +236,7 @@ def export_contact(
         return {
             "subject": {"kind": "contact", "email": address},
             "generated_at": now.isoformat(),
-            "schools": [
-                {
-                    "urn": s.urn,
-                    "name": s.name,
-                    "roles": [
-                        r
-                        for r, a in (("headteacher", s.head_email), ("finance", s.finance_email))
-                        if a == address
-                    ],
-                    "head_name": s.head_name if s.head_email == address else None,
-                }
-                for s in schools
-            ],
+            "schools": [_school_contact(s, address) for s in schools],
             "staff": [
                 {
                     "id": s.id,
