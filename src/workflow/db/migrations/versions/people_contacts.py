@@ -1,7 +1,7 @@
 """people: a school's finance contact's name; staff deactivated (the row stays)
 
 Revision ID: people_contacts
-Revises: scheduler_ticks
+Revises: web_scale_indexes
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import workflow.db.types
 
 revision = "people_contacts"
-down_revision = "scheduler_ticks"
+down_revision = "web_scale_indexes"
 branch_labels = None
 depends_on = None
 
