@@ -100,7 +100,7 @@ def test_a_national_admin_retries_a_dead_letter_and_checks_the_system(
     assert "Running" in browser.text and "2 emails" in browser.text
     browser.shoot("system-health")
 
-    browser.click_link("Dead letters")
+    browser.click_link("See the dead letters")  # from System health, not the navigation
     assert browser.heading == "Dead letters"
     assert "550 mailbox unavailable" in browser.text
     assert "new.lead@hub.example" not in browser.text
