@@ -86,7 +86,7 @@ def test_the_accredited_pd_lead_column_meets_the_guard_from_the_start(world):
     with world.runtime.uow() as uow:
         names = {
             sid: [e.name for e in uow.session.scalars(
-                select(AuditEntry).where(AuditEntry.specialist_id == sid))]
+                select(AuditEntry).where(AuditEntry.specialist_id == sid).order_by(AuditEntry.id))]
             for sid in result.imported
         }  # fmt: skip
     assert names == {

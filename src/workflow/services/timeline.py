@@ -26,7 +26,11 @@ def specialist_page(uow: UnitOfWork, actor: Actor, specialist_id: int) -> dict:
         cohort = session.get(Cohort, specialist.cohort_id)
         events = []
         entries = list(
-            session.scalars(select(AuditEntry).where(AuditEntry.specialist_id == specialist.id))
+            session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.specialist_id == specialist.id)
+                .order_by(AuditEntry.id)
+            )
         )
         voided = {e.voids_id for e in entries if e.voids_id is not None}
         for e in entries:
