@@ -20,10 +20,8 @@ from workflow.web.app import create_app
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def served(runtime, clock):
-    """The app on a real HTTP server; yields (base URL, world)."""
-    world = build_world(runtime, clock)
+def serving(runtime, clock, world) -> Iterator[tuple[str, object]]:
+    """Staff added, the app on a real HTTP server in a thread; yields (base URL, world)."""
     add_people(runtime, clock)
     app = create_app(runtime)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -34,6 +32,12 @@ def served(runtime, clock):
     yield base, world
     server.shutdown()
     thread.join(5)
+
+
+@pytest.fixture
+def served(runtime, clock):
+    """The app on a real HTTP server; yields (base URL, world)."""
+    yield from serving(runtime, clock, build_world(runtime, clock))
 
 
 @pytest.fixture

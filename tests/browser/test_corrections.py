@@ -4,22 +4,19 @@ correction in the timeline with their name and reason. axe-core runs on every pa
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
+from tests.browser.conftest import serving
 from tests.browser.test_refusals import sign_in
 from tests.browser.test_story import state_of
 from tests.integration.conftest import ADMIN, build_world, instalment_rules
-from tests.web.conftest import add_people
 from workflow.db.models import FundingEntry, LedgerEntry
 from workflow.services.specialists import record_milestone, transition
-from workflow.web.app import create_app
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -30,16 +27,7 @@ def served(runtime, clock, tmp_path):
     schedules instalments again and claws back a pro-rata payment, which the page shows."""
     runtime.settings.require_admin_totp = False  # test_authenticator covers the second factor
     world = build_world(runtime, clock, instalment_rules(tmp_path, "cohort-9"))
-    add_people(runtime, clock)
-    app = create_app(runtime)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    runtime.settings.base_url = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base, world
-    server.shutdown()
-    thread.join(5)
+    yield from serving(runtime, clock, world)
 
 
 def at(day: date, hour: int = 10) -> datetime:

@@ -113,6 +113,17 @@ CORRECTIONS: dict[str, Correction] = {
 }
 
 
+def _load(specialist_id: int, name: str, milestone_id: int | None):
+    """The specialist's page, what stops the correction, the milestone it voids (if any) and
+    its form, as both the check and the confirmation need them; 404 for an unknown name."""
+    if name not in CORRECTIONS or (name == "void") != (milestone_id is not None):
+        abort(404)
+    page = _page(specialist_id)
+    problems = _allowed(page, name)
+    milestone = _milestone(page, milestone_id) if milestone_id is not None else None
+    return page, problems, milestone, _form(name, page)
+
+
 def _page(specialist_id: int) -> dict:
     try:
         return specialist_page(uow(), the_actor(), specialist_id)
@@ -213,12 +224,7 @@ def _milestone(page: dict, milestone_id: int) -> dict:
 @signed_in
 def correct(specialist_id: int, name: str, milestone_id: int | None):
     """The form; its POST shows the confirmation page (nothing is changed yet)."""
-    if name not in CORRECTIONS or (name == "void") != (milestone_id is not None):
-        abort(404)
-    page = _page(specialist_id)
-    problems = _allowed(page, name)
-    milestone = _milestone(page, milestone_id) if milestone_id is not None else None
-    form = _form(name, page)
+    page, problems, milestone, form = _load(specialist_id, name, milestone_id)
     status = 409 if problems else 200
     if not problems and form.validate_on_submit() and not _unchanged(name, form, page):
         try:
@@ -267,12 +273,7 @@ def _form_page(page, name, form, problems, milestone, status=200):
 @signed_in
 def confirm(specialist_id: int, name: str, milestone_id: int | None):
     """Do the correction, as confirmed, unless the specialist changed since the check."""
-    if name not in CORRECTIONS or (name == "void") != (milestone_id is not None):
-        abort(404)
-    page = _page(specialist_id)
-    problems = _allowed(page, name)
-    milestone = _milestone(page, milestone_id) if milestone_id is not None else None
-    form = _form(name, page)
+    page, problems, milestone, form = _load(specialist_id, name, milestone_id)
     if problems:
         return _form_page(page, name, form, problems, milestone, 409)
     if not form.validate_on_submit():
