@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
@@ -87,10 +88,25 @@ class Browser:
         self.follow(self.link(text))
 
     def follow(self, element: WebElement) -> None:
-        """Click and wait for the next page (the clicked element then belongs to the old)."""
-        element.click()
-        WebDriverWait(self.driver, 20).until(staleness_of(element))
-        self.after_navigation()
+        """Click and wait for the next page."""
+        self.navigate(element.click)
+
+    def navigate(self, action: Callable[[], object]) -> None:
+        """Do what leads to another page, and wait until that page has loaded.
+
+        The old document is marked before the action and the wait is for a complete document
+        without the mark. Waiting for the clicked element to go stale is not enough: while
+        the page changes, chromedriver can answer "Node with given id does not belong to the
+        document" rather than "stale element", and the wait would fail on it.
+        """
+        self.driver.execute_script("window.__workflowLeaving = true")
+        action()
+        WebDriverWait(self.driver, 20, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script(
+                "return window.__workflowLeaving !== true && document.readyState === 'complete'"
+            )
+        )
+        self.axe()
 
     def fill(self, label: str, value: str) -> None:
         field = self.field(label)

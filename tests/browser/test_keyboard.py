@@ -4,10 +4,7 @@ and Enter only (no clicks), the focus visible and in the order of the page."""
 from __future__ import annotations
 
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.test_story import state_of
 from tests.web.conftest import PASSWORD, STAFF
@@ -31,10 +28,7 @@ def typed(browser, text: str) -> None:
 
 
 def enter(browser) -> None:
-    page = browser.driver.find_element(By.TAG_NAME, "html")
-    ActionChains(browser.driver).send_keys(Keys.ENTER).perform()
-    WebDriverWait(browser.driver, 20).until(staleness_of(page))
-    browser.after_navigation()
+    browser.navigate(ActionChains(browser.driver).send_keys(Keys.ENTER).perform)
 
 
 def test_sign_in_and_select_by_keyboard_alone(browser, served, runtime):
