@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tests.integration.conftest import ADMIN
 from workflow.db.models import AuditEntry, OutboxMessage, Specialist
-from workflow.services.advancement import advance_cohort, stuck_for_next_term
+from workflow.services.advancement import advance_cohort
 from workflow.services.specialists import history, record_milestone, transition
 from workflow.states.lifecycle import State, replay
 
@@ -14,6 +14,18 @@ from workflow.states.lifecycle import State, replay
 def states(runtime) -> dict[int, str]:
     with runtime.uow() as uow:
         return dict(uow.session.execute(select(Specialist.id, Specialist.state)).all())
+
+
+def stuck_now(runtime, state: State) -> dict[int, list[str]]:
+    """``{id: reasons}`` of those in ``state`` stored as stuck (``services/stuck.py``)."""
+    with runtime.uow() as uow:
+        return dict(
+            uow.session.execute(
+                select(Specialist.id, Specialist.stuck_reasons).where(
+                    Specialist.state == state.value, Specialist.stuck_reasons.is_not(None)
+                )
+            ).all()
+        )
 
 
 def test_a_cohort_advances_in_batches_and_the_unready_stay(world):
@@ -34,9 +46,7 @@ def test_a_cohort_advances_in_batches_and_the_unready_stay(world):
     for sid in ready:
         record_milestone(rt.uow(), ADMIN, sid, "central_day", now(), half_days=11)
         record_milestone(rt.uow(), ADMIN, sid, "development_day", now(), half_days=4)
-    with rt.uow() as uow:
-        preview = stuck_for_next_term(uow.session, ADMIN, 1, State.YEAR1)
-    assert sorted(s.specialist_id for s in preview) == sorted(ids[5:])
+    assert sorted(stuck_now(rt, State.YEAR1)) == sorted(ids[5:])
 
     report = advance_cohort(rt.uow(), ADMIN, 9, "start_year2", now(), batch_size=2)
     assert report.advanced == 5
@@ -75,11 +85,11 @@ def test_advancing_twice_changes_nothing_the_second_time(world):
         assert uow.session.scalar(select(func.count(AuditEntry.id))) == audit
 
 
-def test_the_stuck_are_those_the_machine_refuses_whatever_the_database_leaves_out(world):
-    """``stuck_for_next_term`` leaves out in SQL those whose guard certainly allows them;
-    at every edge of the guard (exactly enough, one half-day short, a milestone voided,
-    no launch, days recorded without half-days) it lists exactly whom the machine, judging
-    everyone, refuses."""
+def test_the_stuck_kept_are_those_the_machine_refuses_and_advancing_leaves_behind(world):
+    """The stuck kept on each specialist as their milestones are recorded and voided: at
+    every edge of the guard (exactly enough, one half-day short, a milestone voided, no
+    launch) exactly whom the machine, judging everyone afresh, refuses, and then exactly
+    whom advancing the cohort leaves behind."""
     from workflow.services.corrections import void_milestone
     from workflow.services.queries import cohort_rules, facts_for
     from workflow.states.guards import guard_reasons
@@ -107,17 +117,20 @@ def test_the_stuck_are_those_the_machine_refuses_whatever_the_database_leaves_ou
             )
         )
     void_milestone(rt.uow(), ADMIN, ids[4], voided, "Recorded in error", now())
+    stuck = stuck_now(rt, State.YEAR1)
     with rt.uow() as uow:
         session = uow.session
-        stuck = {s.specialist_id for s in stuck_for_next_term(session, ADMIN, 1, State.YEAR1)}
         rows = session.execute(select(Specialist.id).where(Specialist.cohort_id == 1)).all()
         facts = facts_for(session, rows, cohort_rules(session, 1))
-        refused = {r.id for r in rows if guard_reasons("start_year2", facts[r.id])}
-    assert stuck == refused == {ids[1], ids[2], ids[3], ids[4], ids[6], ids[7]}
-    assert ids[0] not in stuck and ids[5] not in stuck
+        refused = {r.id: guard_reasons("start_year2", facts[r.id]) for r in rows}
+    assert stuck == {i: reasons for i, reasons in refused.items() if reasons}
+    assert set(stuck) == {ids[1], ids[2], ids[3], ids[4], ids[6], ids[7]}
 
     # Year 2: only the accredited move on; a voided accreditation counts for nothing.
-    advance_cohort(rt.uow(), ADMIN, 9, "start_year2", now())
+    report = advance_cohort(rt.uow(), ADMIN, 9, "start_year2", now())
+    assert {s.specialist_id for s in report.stuck} == set(stuck)
+    assert stuck_now(rt, State.YEAR1) == stuck  # those left behind: still stuck, same reasons
+    assert set(stuck_now(rt, State.YEAR2)) == {ids[0], ids[5]}  # just moved: not accredited
     record_milestone(rt.uow(), ADMIN, ids[0], "accreditation", now())
     record_milestone(rt.uow(), ADMIN, ids[5], "accreditation", now())
     with rt.uow() as uow:
@@ -127,7 +140,4 @@ def test_the_stuck_are_those_the_machine_refuses_whatever_the_database_leaves_ou
             )
         )
     void_milestone(rt.uow(), ADMIN, ids[5], accreditation, "Not yet", now())
-    with rt.uow() as uow:
-        year2 = stuck_for_next_term(uow.session, ADMIN, 1, State.YEAR2)
-    assert [s.specialist_id for s in year2] == [ids[5]]
-    assert year2[0].reasons == ["PD Lead accreditation is not recorded"]
+    assert stuck_now(rt, State.YEAR2) == {ids[5]: ["PD Lead accreditation is not recorded"]}

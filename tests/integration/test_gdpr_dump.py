@@ -39,9 +39,14 @@ def people(runtime) -> list[str]:
 
 
 def counts(runtime) -> dict[str, int]:
+    """Rows per table (the tallies: those not fallen to 0, the only ones that say anything)."""
     with runtime.uow() as uow:
         return {
-            t.name: uow.session.scalar(select(func.count()).select_from(t))
+            t.name: uow.session.scalar(
+                select(func.count())
+                .select_from(t)
+                .where(*([t.c.count > 0] if t.name == "specialist_tallies" else []))
+            )
             for t in Base.metadata.sorted_tables
         }
 

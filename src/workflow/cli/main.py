@@ -121,6 +121,10 @@ def db_upgrade(as_json: bool) -> None:
         before = current_revision(runtime.engine)
         upgrade(runtime.engine)
         after = current_revision(runtime.engine)
+        if before is not None and before != after:
+            from workflow.services import stuck
+
+            stuck.rebuild(runtime.uow())  # judged by the machine: no migration can
     finally:
         runtime.close()
     where = _database_place(runtime.settings.database_url)

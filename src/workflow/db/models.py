@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,19 @@ NAMING = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
+}
+
+
+# A partial index over the stuck alone (``Specialist.stuck_reasons``), in both databases.
+STUCK = {
+    "postgresql_where": text("stuck_reasons IS NOT NULL"),
+    "sqlite_where": text("stuck_reasons IS NOT NULL"),
+}
+
+
+PENDING = {
+    "postgresql_where": text("done_at IS NULL AND cancelled_at IS NULL"),
+    "sqlite_where": text("done_at IS NULL AND cancelled_at IS NULL"),
 }
 
 
@@ -130,11 +144,14 @@ class Staff(Base):
 class Specialist(Base):
     __tablename__ = "specialists"
     # (name, id): the web's list in its order, a page read from the index. (school_id,
-    # cohort_id, state): one hub's counts and candidates through its schools.
+    # cohort_id, state): one hub's counts and candidates through its schools. The stuck,
+    # few beside everyone: their own small indexes, by name and by cohort and name.
     __table_args__ = (
         Index(None, "cohort_id", "state"),
         Index(None, "name", "id"),
         Index(None, "school_id", "cohort_id", "state"),
+        Index("ix_specialists_stuck_name", "name", "id", **STUCK),
+        Index("ix_specialists_stuck_cohort", "cohort_id", "name", "id", **STUCK),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,8 +167,26 @@ class Specialist(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Why they would stay behind if their cohort advanced now (None: they would not, or
+    # their state has no next year): the machine's judgment, kept by services/stuck.py
+    # whenever their state, cohort or milestones change.
+    stuck_reasons: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class SpecialistTally(Base):
+    """How many specialists each hub has in each state of each cohort: the dashboards'
+    and reports' counts read without counting. Kept by the database's own triggers on
+    ``specialists`` and ``schools`` (``db/tallies.py``), so that no way of writing a
+    specialist can leave it behind; a count may be 0."""
+
+    __tablename__ = "specialist_tallies"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEntry(Base):
@@ -388,7 +423,11 @@ class DueItem(Base):
     """Something that must happen at a time: a reminder, a release, a cohort advancement."""
 
     __tablename__ = "due_items"
-    __table_args__ = (Index(None, "done_at", "due_at"),)
+    # (kind, due_at) over what is still to do: the dashboard's next dates, counted in order.
+    __table_args__ = (
+        Index(None, "done_at", "due_at"),
+        Index("ix_due_items_pending_kind", "kind", "due_at", **PENDING),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)

@@ -121,6 +121,8 @@ NOT_PERSONAL: frozenset[tuple[str, str]] = frozenset(
         ("staff", "token_lookup"),
         ("specialists", "state"),
         ("specialists", "resume_state"),
+        ("specialists", "stuck_reasons"),  # what is missing ("central days: 2 of 5.5")
+        ("specialist_tallies", "state"),
         ("audit_log", "kind"),
         ("audit_log", "name"),
         ("audit_log", "from_state"),

@@ -26,10 +26,10 @@ from workflow.notify.notifications import STUCK_SPECIALISTS, StuckPerson, StuckS
 from workflow.services import effects
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.consequences import Moved, follow
-from workflow.services.queries import allowed_for_certain, cohort_rules, facts_for
+from workflow.services.queries import facts_for
 from workflow.services.setup import cohort_by_number
 from workflow.states.lifecycle import State, fire
-from workflow.states.programme import YEAR_TRIGGERS, next_year_trigger, source_of, started_by
+from workflow.states.programme import YEAR_TRIGGERS, source_of, started_by
 from workflow.states.rules import rules_from_snapshot
 
 
@@ -163,29 +163,6 @@ def _stuck_emails(report: AdvanceReport, cohort_number: int, now: datetime) -> l
     return rows
 
 
-def stuck_for_next_term(
-    session, actor: Actor, cohort_id: int, state: State, hub_id: int | None = None
-) -> list[Stuck]:
-    """Who would stay behind if the cohort advanced now, and why (``list --stuck``); only
-    ``hub_id``'s when given."""
-    trigger = next_year_trigger(state)
-    if trigger is None or trigger == "start_year1":
-        return []
-    rules = cohort_rules(session, cohort_id)
-    query, ids = _candidates(cohort_id, state), _candidate_ids(cohort_id, state)
-    for hub in (None if actor.national else actor.hub_id, hub_id):
-        if hub is not None:
-            query = query.where(School.hub_id == hub)
-            ids = ids.where(Specialist.school_id.in_(select(School.id).where(School.hub_id == hub)))
-    # Those whose guard certainly allows them are left out in the database (a set-based
-    # count of their milestones); the machine judges the rest, as when advancing.
-    allowed = allowed_for_certain(trigger, rules, ids)
-    if allowed is not None:
-        query = query.where(Specialist.id.not_in(allowed))
-    rows = session.execute(query).all()
-    return _decide(rows, state, trigger, facts_for(session, rows, rules))[1]
-
-
 def _candidates(cohort_id: int, state: State):
     """The cohort's specialists in ``state``, in id order, with what a decision reports."""
     return (
@@ -200,12 +177,6 @@ def _candidates(cohort_id: int, state: State):
         .join(School, School.id == Specialist.school_id)
         .where(Specialist.cohort_id == cohort_id, Specialist.state == state.value)
         .order_by(Specialist.id)
-    )
-
-
-def _candidate_ids(cohort_id: int, state: State):
-    return select(Specialist.id).where(
-        Specialist.cohort_id == cohort_id, Specialist.state == state.value
     )
 
 

@@ -1,5 +1,6 @@
 """What follows a transition, written in the transition's own transaction: the audit
-entries, the emails (outbox rows), the reminders and the funding.
+entries, the emails (outbox rows), the reminders, the funding, and whether each is now
+stuck.
 
 This is the one path. A single command (``services/specialists.py``) calls ``follow``
 with a batch of one; bulk advancement (``services/advancement.py``) with the batch it
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from workflow.db.bulk import insert_rows
 from workflow.db.models import AuditEntry, Specialist
-from workflow.services import effects, funding
+from workflow.services import effects, funding, stuck
 from workflow.services.auth import Actor
 from workflow.services.queries import TRANSITION, cohort_rules
 from workflow.services.reminders import schedule_year_reminders, update_reminders
@@ -103,6 +104,7 @@ def follow(
         by_cohort[m.cohort_id].append(m)
     for cohort_id, group in by_cohort.items():
         _reminders_and_funding(session, cohort_id, group, trigger, actor, now)
+    stuck.refresh(session, [m.specialist_id for m in moved])
 
 
 def _reminders_and_funding(

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from workflow.clock import local_date
-from workflow.db.models import Cohort, DueItem
+from workflow.db.models import Cohort, DueItem, Hub, HubAllocation, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.funding import RELEASE_FUNDING
-from workflow.services.queries import cohort_rules
-from workflow.services.views import _cohort_report, _stuck
+from workflow.services.views import hub_row, in_hub, stuck_rows, tallies
+from workflow.states.rules import rules_from_snapshot
 
 #: What the next dates are called, by due item kind (other kinds are not shown).
 DATE_KINDS = {
@@ -21,37 +21,86 @@ DATE_KINDS = {
     "advance_cohort": "Term start: the cohort moves on",
 }
 NEXT_DATES = 8
+DUE_TIMES = 50  # the first times of each kind counted (a day's releases share one or a few)
 STUCK_SHOWN = 20
 
 
 @logs_refusals("dashboard")
 def dashboard(uow: UnitOfWork, actor: Actor, now: datetime) -> dict:
+    """Per cohort: places and counts by state (from the tallies the database keeps), the
+    first of the stuck by name and how many (from the partial index over the stuck), and
+    the next dates. A handful of statements, none reading every specialist."""
     with uow:
         session = uow.session
         authorize(actor, Action.VIEW)
+        hub_id = None if actor.national else actor.hub_id
+        counts = tallies(session, hub_id)
+        allocated = select(HubAllocation.cohort_id, HubAllocation.hub_id, HubAllocation.places)
+        hubs = select(Hub.id, Hub.code, Hub.name).order_by(Hub.code)
+        if hub_id is not None:
+            allocated = allocated.where(HubAllocation.hub_id == hub_id)
+            hubs = hubs.where(Hub.id == hub_id)
+        places: dict[int, dict[int, int]] = {}
+        for cohort_id, hub, n in session.execute(allocated):
+            places.setdefault(cohort_id, {})[hub] = n
+        hubs = session.execute(hubs).all()
+        stuck_totals = _stuck_totals(session, hub_id)
         cohorts = []
-        for number in session.scalars(select(Cohort.number).order_by(Cohort.number.desc())):
-            report = _cohort_report(session, actor, number, None)
-            stuck = _stuck(session, actor, number, None, lapses=False)
+        for cohort_id, number in session.execute(
+            select(Cohort.id, Cohort.number).order_by(Cohort.number.desc())
+        ):
+            allocated_here, counted = places.get(cohort_id, {}), counts.get(cohort_id, {})
+            rows = [
+                row
+                for hub, code, name in hubs
+                if (row := hub_row(hub, code, name, allocated_here.get(hub, 0), counted))
+            ]
             cohorts.append(
                 {
                     "number": number,
-                    "hubs": report["hubs"],
-                    "places": sum(h["places"] for h in report["hubs"]),
-                    "used": sum(h["used"] for h in report["hubs"]),
-                    "by_state": _total_by_state(report["hubs"]),
-                    "stuck": stuck[:STUCK_SHOWN],
-                    "stuck_total": len(stuck),
+                    "hubs": rows,
+                    "places": sum(h["places"] for h in rows),
+                    "used": sum(h["used"] for h in rows),
+                    "by_state": _total_by_state(rows),
+                    "stuck": _first_stuck(session, cohort_id, hub_id),
+                    "stuck_total": stuck_totals.get(cohort_id, 0),
                 }
             )
         return {"cohorts": cohorts, "next_dates": _next_dates(session, now)}
 
 
+def _stuck_totals(session, hub_id: int | None) -> dict[int, int]:
+    query = (
+        select(Specialist.cohort_id, func.count())
+        .where(Specialist.stuck_reasons.is_not(None))
+        .group_by(Specialist.cohort_id)
+    )
+    if hub_id is not None:
+        query = query.where(in_hub(hub_id))
+    return dict(session.execute(query).all())
+
+
+def _first_stuck(session, cohort_id: int, hub_id: int | None) -> list[dict]:
+    """The cohort's first ``STUCK_SHOWN`` stuck by name, as the list shows them."""
+    query = (
+        stuck_rows()
+        .where(Specialist.cohort_id == cohort_id)
+        .order_by(Specialist.name, Specialist.id)
+        .limit(STUCK_SHOWN)
+    )
+    if hub_id is not None:
+        query = query.where(in_hub(hub_id))
+    return [
+        {"id": r.id, "name": r.name, "state": r.state, "reasons": r.stuck_reasons}
+        for r in session.execute(query)
+    ]
+
+
 def _events(session, now: datetime) -> list[tuple]:
     """Every cohort's events still to come, from the rules each cohort keeps."""
     found = []
-    for cohort_id, number in session.execute(select(Cohort.id, Cohort.number)):
-        for event in cohort_rules(session, cohort_id).events:
+    for number, snapshot in session.execute(select(Cohort.number, Cohort.rules)):
+        for event in rules_from_snapshot(snapshot).events:
             if event.starts_at >= now:
                 named = f"Cohort {number}" in event.title
                 found.append(
@@ -69,27 +118,32 @@ def _total_by_state(hubs: list[dict]) -> dict[str, int]:
 
 def _next_dates(session, now: datetime) -> list[dict]:
     """The next events, funding releases and term starts (releases counted per day): no
-    names, only what and when."""
-    rows = session.execute(
-        select(DueItem.kind, DueItem.due_at)
-        .where(
-            DueItem.done_at.is_(None),
-            DueItem.cancelled_at.is_(None),
-            DueItem.due_at >= now,
-            DueItem.kind.in_(list(DATE_KINDS)),
+    names, only what and when. The due items are counted by the database, per kind and
+    time, from the first times on (an index over what is still to do): not one row each."""
+    dated = []
+    for kind, what in DATE_KINDS.items():
+        counted = session.execute(
+            select(DueItem.due_at, func.count())
+            .where(
+                DueItem.kind == kind,
+                DueItem.done_at.is_(None),
+                DueItem.cancelled_at.is_(None),
+                DueItem.due_at >= now,
+            )
+            .group_by(DueItem.due_at)
+            .order_by(DueItem.due_at)
+            .limit(DUE_TIMES)
         )
-        .order_by(DueItem.due_at)
-        .limit(500)
-    ).all()
+        dated += [(due_at, what, n) for due_at, n in counted]
+    dated += [(at, title, 1) for at, title in _events(session, now)]
     zone = session_timezone(session)
-    dated = sorted([(due_at, DATE_KINDS[kind]) for kind, due_at in rows] + _events(session, now))
     grouped: Counter[tuple] = Counter()
     order: list[tuple] = []
-    for at, what in dated:
+    for at, what, n in sorted(dated):
         key = (at, what) if what not in DATE_KINDS.values() else (local_date(at, zone), what)
         if key not in grouped:
             order.append(key)
-        grouped[key] += 1
+        grouped[key] += n
     return [{"on": at, "what": what, "count": grouped[(at, what)]} for at, what in order][
         :NEXT_DATES
     ]

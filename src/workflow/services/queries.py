@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow.db.bulk import among
@@ -124,39 +124,3 @@ def facts_for(session: Session, specialists: list[Specialist], rules) -> dict[in
         )
         for s in specialists
     }
-
-
-def allowed_for_certain(trigger: str, rules: CohortRules, among_ids):
-    """The ids (a subquery) of those ``among_ids`` (a subquery of specialist ids) whose
-    guard for ``trigger`` certainly allows it, from the same facts as ``facts_for``,
-    counted by the database; None when the trigger is not one of these.
-
-    A filter to skip, not a judge: whoever is not in it is still judged by the machine
-    (``stuck_for_next_term``), so a guard this reads more strictly than the machine only
-    costs time. Only ``start_year2`` (Year 1 complete) and ``start_work_group``
-    (accredited) are read here."""
-    counted = select(AuditEntry.specialist_id).where(
-        AuditEntry.specialist_id.in_(among_ids), counted_milestones()
-    )
-    if trigger == "start_work_group":
-        return counted.where(AuditEntry.name == "accreditation")
-    if trigger != "start_year2":
-        return None
-    need = rules.year1
-    met = []
-    if need.launch_attendance_required:
-        met.append(func.sum(case((AuditEntry.name == "launch_attended", 1), else_=0)) > 0)
-    for kind, required in (
-        ("central_day", need.central_half_days),
-        ("development_day", need.development_half_days),
-    ):
-        this = and_(AuditEntry.name == kind, AuditEntry.programme_year == 1)
-        half_days = func.sum(case((this, func.coalesce(AuditEntry.half_days, 0)), else_=0))
-        count = func.sum(case((this, 1), else_=0))
-        # As facts_for: the half-days recorded, or the count when they add up to none.
-        met.append(case((half_days > 0, half_days), else_=count) >= required)
-    return (
-        counted.where(or_(AuditEntry.programme_year == 1, AuditEntry.name.in_(EVER)))
-        .group_by(AuditEntry.specialist_id)
-        .having(and_(*met))
-    )

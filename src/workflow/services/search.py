@@ -16,7 +16,7 @@ from workflow.db.models import Cohort, Hub, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import InvalidInput
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.views import _stuck, _visible_hub
+from workflow.services.views import _visible_hub, in_hub
 from workflow.states.lifecycle import State
 
 PAGE_SIZE = 50
@@ -106,23 +106,19 @@ def _row(r) -> dict:
     }
 
 
-def _in_hub(hub_id: int):
-    return Specialist.school_id.in_(select(School.id).where(School.hub_id == hub_id))
-
-
 def _conditions(session: Session, actor: Actor, filters: Filters) -> list:
     """The filters as conditions on ``specialists``' own columns (schools, hubs and
     cohorts as subqueries), so that counting and paging need no join."""
     authorize(actor, Action.VIEW)
     conditions = []
     if not actor.national:
-        conditions.append(_in_hub(actor.hub_id))
+        conditions.append(in_hub(actor.hub_id))
     if filters.cohort is not None:
         conditions.append(
             Specialist.cohort_id.in_(select(Cohort.id).where(Cohort.number == filters.cohort))
         )
     if filters.hub:
-        conditions.append(_in_hub(_visible_hub(session, actor, filters.hub)))
+        conditions.append(in_hub(_visible_hub(session, actor, filters.hub)))
     if filters.state:
         try:
             conditions.append(Specialist.state == State(filters.state).value)
@@ -141,9 +137,8 @@ def _conditions(session: Session, actor: Actor, filters: Filters) -> list:
                 == select(School.id).where(School.urn == words).scalar_subquery(),
             )
         )
-    if filters.stuck:
-        stuck = _stuck(session, actor, filters.cohort, filters.hub, lapses=False)
-        conditions.append(among(session, Specialist.id, [row["id"] for row in stuck] or [-1]))
+    if filters.stuck:  # as judged when their facts last changed (services/stuck.py)
+        conditions.append(Specialist.stuck_reasons.is_not(None))
     return conditions
 
 

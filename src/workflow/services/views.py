@@ -6,7 +6,7 @@ actor's hub: another hub's specialists are not there for a hub's staff.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
@@ -19,10 +19,10 @@ from workflow.db.models import (
     HubAllocation,
     School,
     Specialist,
+    SpecialistTally,
 )
 from workflow.db.uow import UnitOfWork
 from workflow.services import workgroups
-from workflow.services.advancement import stuck_for_next_term
 from workflow.services.auth import Action, Actor, authorize, logs_refusals, not_found_unless_visible
 from workflow.services.funding.claims import lapsing
 from workflow.services.funding.reports import specialist_lines
@@ -205,32 +205,15 @@ def _cohort_report(session: Session, actor: Actor, number: int, hub: str | None)
             )
         ).all()
     )
-    counted = (
-        select(School.hub_id, Specialist.state, func.count())
-        .join(School, School.id == Specialist.school_id)
-        .where(Specialist.cohort_id == cohort.id)
-        .group_by(School.hub_id, Specialist.state)
-    )
-    if only is not None:
-        counted = counted.where(School.hub_id == only)
-    counts = {(h, state): n for h, state, n in session.execute(counted)}
+    counts = tallies(session, only, cohort.id).get(cohort.id, {})
     reached = workgroups.schools_reached(session, cohort.id, only)
     result = []
     for h in session.scalars(hubs):
-        by_state = {s.value: counts.get((h.id, s.value), 0) for s in State}
-        if not places.get(h.id) and not any(by_state.values()):
-            continue
-        result.append(
-            {
-                "hub": h.code,
-                "name": h.name,
-                "places": places.get(h.id, 0),
-                "used": sum(by_state[s.value] for s in HOLDS_PLACE),
-                "by_state": by_state,
-                "schools_reached": reached.get(h.id, 0),
-                "secondary_schools": h.secondary_schools,
-            }
-        )
+        row = hub_row(h.id, h.code, h.name, places.get(h.id, 0), counts)
+        if row is not None:
+            row["schools_reached"] = reached.get(h.id, 0)
+            row["secondary_schools"] = h.secondary_schools
+            result.append(row)
     report = {"cohort": number, "hubs": result}
     if actor.national and not hub:
         report["national"] = workgroups.national_reach(session, cohort.id)
@@ -256,29 +239,77 @@ def stuck_specialists(
 def _stuck(
     session: Session, actor: Actor, cohort: int | None, hub: str | None, *, lapses: bool = True
 ) -> list[dict]:
-    """The stuck as ``list --stuck`` shows them; ``lapses=False`` leaves out what of their
-    funding lapses (``funding_lapses`` empty: a few queries per person, for pages that
-    show only who and why)."""
+    """The stuck as ``list --stuck`` shows them (by cohort, state and id), as judged when
+    their facts last changed (``services/stuck.py``); ``lapses=False`` leaves out what of
+    their funding lapses (``funding_lapses`` empty: a few queries per person)."""
     authorize(actor, Action.VIEW)
-    cohorts = select(Cohort).order_by(Cohort.number)
+    query = stuck_rows().order_by(Cohort.number, Specialist.state, Specialist.id)
     if cohort is not None:
-        cohorts = cohorts.where(Cohort.id == cohort_by_number(session, cohort).id)
-    hub_id = _visible_hub(session, actor, hub) if hub else None
-    codes = dict(session.execute(select(Hub.id, Hub.code)).all())
-    rows = []
-    for c in session.scalars(cohorts).all():
-        for state in (State.YEAR1, State.YEAR2):
-            for stuck in stuck_for_next_term(session, actor, c.id, state, hub_id):
-                rows.append(
-                    {
-                        "id": stuck.specialist_id,
-                        "name": stuck.name,
-                        "state": state.value,
-                        "cohort": c.number,
-                        "hub": codes[stuck.hub_id],
-                        "school_urn": stuck.urn,
-                        "reasons": stuck.reasons,
-                        "funding_lapses": lapsing(session, stuck.specialist_id) if lapses else [],
-                    }
-                )
-    return rows
+        query = query.where(Specialist.cohort_id == cohort_by_number(session, cohort).id)
+    for hub_id in (
+        None if actor.national else actor.hub_id,
+        _visible_hub(session, actor, hub) if hub else None,
+    ):
+        if hub_id is not None:
+            query = query.where(School.hub_id == hub_id)
+    return [
+        {
+            "id": row.id,
+            "name": row.name,
+            "state": row.state,
+            "cohort": row.number,
+            "hub": row.code,
+            "school_urn": row.urn,
+            "reasons": row.stuck_reasons,
+            "funding_lapses": lapsing(session, row.id) if lapses else [],
+        }
+        for row in session.execute(query)
+    ]
+
+
+def stuck_rows():
+    """The stuck (a query), with what a list of them shows."""
+    return (
+        select(
+            Specialist.id, Specialist.name, Specialist.state, Specialist.stuck_reasons,
+            Cohort.number, Hub.code, School.urn,
+        )
+        .join(School, School.id == Specialist.school_id)
+        .join(Hub, Hub.id == School.hub_id)
+        .join(Cohort, Cohort.id == Specialist.cohort_id)
+        .where(Specialist.stuck_reasons.is_not(None))
+    )  # fmt: skip
+
+
+def hub_row(
+    hub_id: int, code: str, name: str, places: int, counts: dict[tuple[int, str], int]
+) -> dict | None:
+    """A hub's line in a cohort: places, places used and how many in each state (None
+    for a hub with neither places nor specialists in the cohort)."""
+    by_state = {s.value: counts.get((hub_id, s.value), 0) for s in State}
+    if not places and not any(by_state.values()):
+        return None
+    used = sum(by_state[s.value] for s in HOLDS_PLACE)
+    return {"hub": code, "name": name, "places": places, "used": used, "by_state": by_state}
+
+
+def in_hub(hub_id: int):
+    """A condition on ``specialists`` alone: at one of the hub's schools."""
+    return Specialist.school_id.in_(select(School.id).where(School.hub_id == hub_id))
+
+
+def tallies(
+    session: Session, hub_id: int | None = None, cohort_id: int | None = None
+) -> dict[int, dict[tuple[int, str], int]]:
+    """``{cohort id: {(hub id, state): how many}}``, read from ``specialist_tallies`` (kept
+    by the database as specialists change): the same at any size. Only ``hub_id``'s and
+    ``cohort_id``'s when given."""
+    query = select(SpecialistTally).where(SpecialistTally.count > 0)
+    if hub_id is not None:
+        query = query.where(SpecialistTally.hub_id == hub_id)
+    if cohort_id is not None:
+        query = query.where(SpecialistTally.cohort_id == cohort_id)
+    found: dict[int, dict[tuple[int, str], int]] = {}
+    for t in session.scalars(query):
+        found.setdefault(t.cohort_id, {})[(t.hub_id, t.state)] = t.count
+    return found

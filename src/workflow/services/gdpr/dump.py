@@ -24,8 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, select, text
 
+from workflow.db import tallies
 from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
 from workflow.db.models import Base
@@ -52,7 +53,13 @@ def dump_redacted(source: Engine, actor: Actor, path: Path) -> dict[str, int]:
         with source.connect() as reading, target.begin() as writing:
             redact = Redactor.build(reading)
             for table in Base.metadata.sorted_tables:
-                counts[table.name] = _copy(reading, writing, table, redact)
+                if table.name != tallies.TABLE:
+                    counts[table.name] = _copy(reading, writing, table, redact)
+            # Not copied: the copy's own triggers counted its specialists as they came (the
+            # source may keep counts fallen to 0, which say nothing: not counted).
+            counts[tallies.TABLE] = writing.scalar(
+                text(f"SELECT count(*) FROM {tallies.TABLE} WHERE count > 0")
+            )
     except BaseException:
         target.dispose()
         path.unlink(missing_ok=True)

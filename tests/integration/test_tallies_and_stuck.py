@@ -1,0 +1,140 @@
+"""What the dashboards read instead of counting: the tallies the database keeps, and the
+stuck judged as facts change. After every kind of write, each equals a recount from
+scratch (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select, text, update
+
+from tests.integration.conftest import ADMIN
+from workflow.db.models import AuditEntry, School, Specialist, SpecialistTally
+from workflow.services import changes, corrections, setup, stuck
+from workflow.services.advancement import advance_cohort
+from workflow.services.specialists import record_milestone, transition
+
+
+def tallies(runtime) -> dict[tuple, int]:
+    with runtime.uow() as uow:
+        rows = uow.session.scalars(select(SpecialistTally).where(SpecialistTally.count != 0))
+        return {(t.cohort_id, t.hub_id, t.state): t.count for t in rows}
+
+
+def recount(runtime) -> dict[tuple, int]:
+    with runtime.uow() as uow:
+        rows = uow.session.execute(
+            select(Specialist.cohort_id, School.hub_id, Specialist.state, func.count())
+            .join(School, School.id == Specialist.school_id)
+            .group_by(Specialist.cohort_id, School.hub_id, Specialist.state)
+        )
+        return {(c, h, s): n for c, h, s, n in rows}
+
+
+def stored_stuck(runtime) -> dict[int, list[str]]:
+    with runtime.uow() as uow:
+        return dict(
+            uow.session.execute(
+                select(Specialist.id, Specialist.stuck_reasons).where(
+                    Specialist.stuck_reasons.is_not(None)
+                )
+            ).all()
+        )
+
+
+def judged_afresh(runtime) -> dict[int, list[str]]:
+    with runtime.uow() as uow:
+        rows = uow.session.execute(
+            select(Specialist.id, Specialist.cohort_id, Specialist.state)
+        ).all()
+        return stuck.judge(uow.session, rows)
+
+
+def assert_kept(runtime) -> None:
+    assert tallies(runtime) == recount(runtime)
+    assert stored_stuck(runtime) == judged_afresh(runtime)
+
+
+def test_after_every_kind_of_change_the_tallies_and_the_stuck_equal_a_recount(world):
+    rt, now = world.runtime, world.clock.now
+    setup.add_cohort(rt.uow(), ADMIN, 10, "cohort-10")
+    setup.allocate(rt.uow(), ADMIN, "north", 10, 2)
+    north = world.nominate(5)
+    south = world.nominate(3, school=world.other_school)
+    assert_kept(rt)
+    assert tallies(rt)[(1, 1, "nominated")] == 5
+
+    for sid in north[:4] + south[:2]:
+        transition(rt.uow(), ADMIN, sid, "select", now())
+        record_milestone(rt.uow(), ADMIN, sid, "launch_attended", now())
+    transition(rt.uow(), ADMIN, north[4], "decline", now(), reason="Not this year")
+    transition(rt.uow(), ADMIN, south[2], "withdraw", now(), reason="Left the school")
+    assert_kept(rt)
+
+    advance_cohort(rt.uow(), ADMIN, 9, "start_year1", now(), batch_size=2)
+    assert set(stored_stuck(rt)) == set(north[:4] + south[:2])  # no days yet: all stuck
+    assert_kept(rt)
+
+    for sid in (north[0], south[0]):  # Year 1 complete
+        record_milestone(rt.uow(), ADMIN, sid, "central_day", now(), half_days=11)
+        record_milestone(rt.uow(), ADMIN, sid, "development_day", now(), half_days=4)
+    assert north[0] not in stored_stuck(rt) and south[0] not in stored_stuck(rt)
+    with rt.uow() as uow:
+        central = uow.session.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.specialist_id == south[0], AuditEntry.name == "central_day"
+            )
+        )
+    corrections.void_milestone(rt.uow(), ADMIN, south[0], central, "Recorded twice", now())
+    assert "central days" in " ".join(stored_stuck(rt)[south[0]])
+    assert_kept(rt)
+
+    transition(rt.uow(), ADMIN, north[1], "defer", now(), reason="Leave")
+    assert north[1] not in stored_stuck(rt)  # deferred: no next year to be held back from
+    corrections.change_cohort(rt.uow(), ADMIN, north[1], 10, "Back next year", now())
+    changes.move(rt.uow(), ADMIN, north[2], world.other_school, "Moved school", now())
+    assert_kept(rt)
+    assert tallies(rt)[(1, 2, "year1")] == 3  # two of the south's, and the one who moved
+
+    advance_cohort(rt.uow(), ADMIN, 9, "start_year2", now())
+    assert_kept(rt)
+    assert tallies(rt)[(1, 1, "year2")] == 1 and stored_stuck(rt)[north[0]] == [
+        "PD Lead accreditation is not recorded"
+    ]
+
+
+def test_a_school_moving_hub_takes_its_specialists_counts_with_it(world):
+    rt = world.runtime
+    world.nominate(3)
+    world.nominate(1, school=world.other_school)
+    before = tallies(rt)
+    with rt.uow() as uow:  # no service moves a school between hubs: the database still keeps up
+        uow.session.execute(update(School).where(School.urn == world.school).values(hub_id=2))
+        uow.commit()
+    assert tallies(rt) == recount(rt) == {(1, 2, "nominated"): 4}
+    assert before == {(1, 1, "nominated"): 3, (1, 2, "nominated"): 1}
+
+
+def test_bulk_sql_is_counted_and_a_rolled_back_write_is_not(world):
+    rt, now = world.runtime, world.clock.now()
+    world.nominate(1)
+    row = {"name": "Bulk", "email": "bulk@school.example", "qts": True,
+           "teaching_since": now.date(), "school_id": 1, "cohort_id": 1, "state": "year1",
+           "version": 1, "created_at": now, "updated_at": now}  # fmt: skip
+    with rt.uow() as uow:
+        uow.session.execute(insert(Specialist), [row, {**row, "email": "bulk2@school.example"}])
+        uow.session.execute(
+            text("UPDATE specialists SET state = 'year2' WHERE email = 'bulk@school.example'")
+        )
+        # rolled back: never committed
+    assert tallies(rt) == recount(rt) == {(1, 1, "nominated"): 1}
+    with rt.uow() as uow:
+        uow.session.execute(insert(Specialist), [row, {**row, "email": "bulk2@school.example"}])
+        uow.session.execute(
+            text("UPDATE specialists SET state = 'year2' WHERE email = 'bulk@school.example'")
+        )
+        uow.session.execute(text("DELETE FROM specialists WHERE email = 'bulk2@school.example'"))
+        uow.commit()
+    assert tallies(rt) == recount(rt) == {(1, 1, "nominated"): 1, (1, 1, "year2"): 1}
+    # Bulk SQL writes states behind the services' back: ``rebuild`` judges them.
+    assert stored_stuck(rt) == {}
+    assert stuck.rebuild(rt.uow()) == 1
+    assert_kept(rt)
