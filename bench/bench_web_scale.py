@@ -51,7 +51,7 @@ from workflow.db import models
 from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
 from workflow.db.uow import UnitOfWork, session_factory
-from workflow.services import stuck
+from workflow.services import standing
 from workflow.states.rules import load_rules, rules_snapshot
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
@@ -272,11 +272,13 @@ def _seed(url: str, n: int) -> dict[str, int]:
                     f" (SELECT coalesce(max(id), 1) FROM {table}))"
                 )
             )
-    # Bulk SQL wrote milestones and states behind the services' back: judge the stuck as
-    # ``workflow db upgrade`` does (the tallies were kept by the database's triggers).
+    # Bulk SQL wrote the trails behind the services' back: read them as ``workflow db
+    # upgrade`` does (services/standing.py); the tallies were kept by the database's triggers.
     started = time.perf_counter()
-    stuck_now = stuck.rebuild(UnitOfWork(session_factory(engine, "Europe/London"), FixedClock(NOW)))
-    print(f"  judged the stuck: {stuck_now} in {time.perf_counter() - started:.1f} s", flush=True)
+    uow = UnitOfWork(session_factory(engine, "Europe/London"), FixedClock(NOW))
+    stuck_now = standing.rebuild(uow)
+    took = time.perf_counter() - started
+    print(f"  read every trail: {stuck_now} stuck, in {took:.1f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
         counts = {

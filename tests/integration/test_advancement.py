@@ -17,7 +17,7 @@ def states(runtime) -> dict[int, str]:
 
 
 def stuck_now(runtime, state: State) -> dict[int, list[str]]:
-    """``{id: reasons}`` of those in ``state`` stored as stuck (``services/stuck.py``)."""
+    """``{id: reasons}`` of those in ``state`` stored as stuck (``services/standing.py``)."""
     with runtime.uow() as uow:
         return dict(
             uow.session.execute(

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select, text, update
 
 from tests.integration.conftest import ADMIN
 from workflow.db.models import AuditEntry, School, Specialist, SpecialistTally
-from workflow.services import changes, corrections, setup, stuck
+from workflow.services import changes, corrections, setup, standing
 from workflow.services.advancement import advance_cohort
 from workflow.services.specialists import record_milestone, transition
 
@@ -45,12 +45,45 @@ def judged_afresh(runtime) -> dict[int, list[str]]:
         rows = uow.session.execute(
             select(Specialist.id, Specialist.cohort_id, Specialist.state)
         ).all()
-        return stuck.judge(uow.session, rows)
+        return standing.judge(uow.session, rows)
+
+
+PLACES = {"selected", "year1", "year2", "work_group_lead", "deferred"}
+
+
+def stored_reached(runtime) -> dict[int, tuple]:
+    with runtime.uow() as uow:
+        rows = uow.session.execute(
+            select(Specialist.id, Specialist.ever_selected, Specialist.ever_year2,
+                   Specialist.ever_year3, Specialist.accredited)
+        )  # fmt: skip
+        return {sid: tuple(flags) for sid, *flags in rows}
+
+
+def reached_from_the_trail(runtime) -> dict[int, tuple]:
+    """The same four flags, recomputed from the audit log in plain Python."""
+    with runtime.uow() as uow:
+        entries = uow.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        ids = uow.session.scalars(select(Specialist.id)).all()
+    voided = {e.voids_id for e in entries if e.voids_id is not None}
+    into = {i: set() for i in ids}
+    accredited = set()
+    for e in entries:
+        if e.kind == "transition":
+            into[e.specialist_id].add(e.to_state)
+        elif e.kind == "milestone" and e.name == "accreditation" and e.id not in voided:
+            accredited.add(e.specialist_id)
+    return {
+        i: (bool(into[i] & PLACES), "year2" in into[i], "work_group_lead" in into[i],
+            i in accredited)
+        for i in ids
+    }  # fmt: skip
 
 
 def assert_kept(runtime) -> None:
     assert tallies(runtime) == recount(runtime)
     assert stored_stuck(runtime) == judged_afresh(runtime)
+    assert stored_reached(runtime) == reached_from_the_trail(runtime)
 
 
 def test_after_every_kind_of_change_the_tallies_and_the_stuck_equal_a_recount(world):
@@ -99,6 +132,10 @@ def test_after_every_kind_of_change_the_tallies_and_the_stuck_equal_a_recount(wo
     assert tallies(rt)[(1, 1, "year2")] == 1 and stored_stuck(rt)[north[0]] == [
         "PD Lead accreditation is not recorded"
     ]
+    record_milestone(rt.uow(), ADMIN, north[0], "accreditation", now())
+    assert stored_reached(rt)[north[0]] == (True, True, False, True)
+    assert north[0] not in stored_stuck(rt)
+    assert_kept(rt)
 
 
 def test_a_school_moving_hub_takes_its_specialists_counts_with_it(world):
@@ -136,5 +173,5 @@ def test_bulk_sql_is_counted_and_a_rolled_back_write_is_not(world):
     assert tallies(rt) == recount(rt) == {(1, 1, "nominated"): 1, (1, 1, "year2"): 1}
     # Bulk SQL writes states behind the services' back: ``rebuild`` judges them.
     assert stored_stuck(rt) == {}
-    assert stuck.rebuild(rt.uow()) == 1
+    assert standing.rebuild(rt.uow()) == 1
     assert_kept(rt)

@@ -122,9 +122,9 @@ def db_upgrade(as_json: bool) -> None:
         upgrade(runtime.engine)
         after = current_revision(runtime.engine)
         if before is not None and before != after:
-            from workflow.services import stuck
+            from workflow.services import standing
 
-            stuck.rebuild(runtime.uow())  # judged by the machine: no migration can
+            standing.rebuild(runtime.uow())  # judged by the machine: no migration can
     finally:
         runtime.close()
     where = _database_place(runtime.settings.database_url)

@@ -168,9 +168,15 @@ class Specialist(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Why they would stay behind if their cohort advanced now (None: they would not, or
-    # their state has no next year): the machine's judgment, kept by services/stuck.py
-    # whenever their state, cohort or milestones change.
+    # their state has no next year): the machine's judgment, kept by services/standing.py
+    # whenever their trail (state, cohort, milestones) changes.
     stuck_reasons: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    # How far they ever got, from their trail (kept with stuck_reasons): a place, Year 2,
+    # Year 3, an accreditation that counts. The national report sums these.
+    ever_selected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ever_year2: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ever_year3: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    accredited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from workflow.db.bulk import insert_rows
 from workflow.db.models import AuditEntry, Specialist
-from workflow.services import effects, funding, stuck
+from workflow.services import effects, funding, standing
 from workflow.services.auth import Actor
 from workflow.services.queries import TRANSITION, cohort_rules
 from workflow.services.reminders import schedule_year_reminders, update_reminders
@@ -104,7 +104,7 @@ def follow(
         by_cohort[m.cohort_id].append(m)
     for cohort_id, group in by_cohort.items():
         _reminders_and_funding(session, cohort_id, group, trigger, actor, now)
-    stuck.refresh(session, [m.specialist_id for m in moved])
+    standing.refresh(session, [m.specialist_id for m in moved])
 
 
 def _reminders_and_funding(

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from workflow.db.models import AuditEntry, Cohort, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import DomainError, GuardFailed, InvalidInput, NotFound
-from workflow.services import funding, reminders, stuck
+from workflow.services import funding, reminders, standing
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.queries import CORRECTION, MILESTONE, places, places_used
 from workflow.services.setup import cohort_by_number
@@ -87,7 +87,7 @@ def correction_entry(
     specialist.updated_at = now
     flag_modified(specialist, "updated_at")
     session.flush()
-    stuck.refresh(session, [specialist.id])  # a void or another cohort's rules may change it
+    standing.refresh(session, [specialist.id])  # a void or another cohort's rules may change it
     return entry
 
 

@@ -31,17 +31,13 @@ measure that says "ever" still counts someone who has since withdrawn or deferre
   known). Nationally: divided by the sum over every hub whose number is known.
 
 Set-based: at most nine queries whatever the number of specialists (the cohort and
-the cohorts' numbers, allocations per hub, specialists per hub, one pass over the trail
-summed per school, Work Group Leads per hub, distinct Work Group schools per hub, the
+the cohorts' numbers, allocations per hub, places filled per hub from the tallies, how
+far the specialists got summed per school, Work Group Leads per hub, distinct Work Group schools per hub, the
 hubs); what comes back is one row per hub, school or cohort, never one per specialist.
-With a cohort chosen they
-start from the index on ``specialists (cohort_id, state)`` and reach the trail through
-``audit_log (specialist_id)`` (PostgreSQL prefers a parallel scan of the trail with hash
-joins when the cohort is a large part of it), voids through the unique
-``audit_log (voids_id)``, Work Groups through ``work_groups (specialist_id)`` and their
-schools through ``work_group_schools (work_group_id)``. Measured at 100,000 specialists
-(three cohorts, 600,000 trail entries) on a loaded two-core machine: about 0.9 s for a
-cohort on SQLite and PostgreSQL, of which the pass over the trail is about half.
+"Ever" is read from what each specialist's trail says, kept on their row as the trail
+grows (``services/standing.py``: ``ever_selected``, ``ever_year2``, ``ever_year3``,
+``accredited``), not from the trail itself: at 100,000 specialists the pass over the
+trail took 135 ms of the page's 150; bench/README.md has the figures now.
 
 Who sees what: national staff every hub and the national total; hub staff (lead, staff,
 viewer) their own hub's row only, and no national total.
@@ -56,7 +52,6 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
-    AuditEntry,
     Cohort,
     Hub,
     HubAllocation,
@@ -67,8 +62,8 @@ from workflow.db.models import (
 )
 from workflow.db.uow import UnitOfWork
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.queries import MILESTONE, TRANSITION, counted_milestones
 from workflow.services.setup import cohort_by_number
+from workflow.services.views import tallies
 from workflow.states.lifecycle import HOLDS_PLACE, State
 
 ALL = "all"  # every cohort together
@@ -188,18 +183,10 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
         return query if hub_id is None else query.where(School.hub_id == hub_id)
 
     allocated = _allocations(session, cohort_id, hub_id)
-    counted = session.execute(
-        scoped(
-            select(
-                School.hub_id,
-                func.sum(case((Specialist.state.in_(PLACE_STATES), 1), else_=0)),
-            )
-            .select_from(Specialist)
-            .join(School, School.id == Specialist.school_id)
-            .group_by(School.hub_id)
-        )
-    ).all()
-    filled = {hub: int(n or 0) for hub, n in counted}  # every hub with a specialist
+    filled: dict[int, int] = {}  # every hub with a specialist (the tallies the database keeps)
+    for counts in tallies(session, hub_id, cohort_id).values():
+        for (hub, state), n in counts.items():
+            filled[hub] = filled.get(hub, 0) + (n if state in PLACE_STATES else 0)
     trail, own_schools = _trail(session, scoped)
     leads = dict(
         session.execute(
@@ -274,50 +261,28 @@ def _allocations(session: Session, cohort_id: int | None, hub_id: int | None) ->
     return {h: int(n) for h, n in session.execute(query)}
 
 
-def _flag(condition):
-    return func.max(case((condition, 1), else_=0))
-
-
 def _trail(session: Session, scoped) -> tuple[dict[int, list[int]], set[tuple[int, str]]]:
-    """One pass over the trail: a flag per specialist (grouped by specialist), summed per
-    school. Returns ``{hub id: [selected, withdrawn, year 2, year 3, accredited]}`` and the
-    ``(hub id, URN)`` of every school with a selected specialist (one row per school comes
-    back, never one per specialist)."""
-    transition = AuditEntry.kind == TRANSITION
-    into = AuditEntry.to_state
-    per_specialist = scoped(
-        select(
-            School.hub_id.label("hub_id"),
-            School.urn.label("urn"),
-            Specialist.state.label("state"),
-            _flag(and_(transition, into.in_(PLACE_STATES))).label("took"),
-            _flag(and_(transition, into == State.YEAR2.value)).label("year2"),
-            _flag(and_(transition, into == State.WORK_GROUP_LEAD.value)).label("year3"),
-            _flag(AuditEntry.kind == MILESTONE).label("accredited"),
-        )
-        .select_from(Specialist)
-        .join(School, School.id == Specialist.school_id)
-        .join(AuditEntry, AuditEntry.specialist_id == Specialist.id)
-        .where(
-            or_(
-                and_(transition, into.in_(PLACE_STATES)),
-                and_(counted_milestones(), AuditEntry.name == "accreditation"),
-            )
-        )
-        .group_by(Specialist.id, School.hub_id, School.urn, Specialist.state)
-    ).subquery()
-    s = per_specialist.c
-    took = s.took == 1
+    """How far the specialists got, from what each one's trail says as kept on their row
+    (``services/standing.py``), summed per school. Returns ``{hub id: [selected,
+    withdrawn, year 2, year 3, accredited]}`` and the ``(hub id, URN)`` of every school
+    with a selected specialist (one row per school comes back, never one per specialist)."""
+    took = Specialist.ever_selected
     rows = session.execute(
-        select(
-            s.hub_id,
-            s.urn,
-            func.sum(s.took),
-            func.sum(case((and_(took, s.state == State.WITHDRAWN.value), 1), else_=0)),
-            func.sum(s.year2),
-            func.sum(s.year3),
-            func.sum(case((and_(took, s.accredited == 1), 1), else_=0)),
-        ).group_by(s.hub_id, s.urn)
+        scoped(
+            select(
+                School.hub_id,
+                School.urn,
+                func.sum(case((took, 1), else_=0)),
+                func.sum(case((and_(took, Specialist.state == State.WITHDRAWN.value), 1), else_=0)),
+                func.sum(case((Specialist.ever_year2, 1), else_=0)),
+                func.sum(case((Specialist.ever_year3, 1), else_=0)),
+                func.sum(case((and_(took, Specialist.accredited), 1), else_=0)),
+            )
+            .select_from(Specialist)
+            .join(School, School.id == Specialist.school_id)
+            .where(or_(took, Specialist.accredited))
+            .group_by(School.hub_id, School.urn)
+        )
     )
     by_hub: dict[int, list[int]] = {}
     schools: set[tuple[int, str]] = set()

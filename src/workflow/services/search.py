@@ -137,7 +137,7 @@ def _conditions(session: Session, actor: Actor, filters: Filters) -> list:
                 == select(School.id).where(School.urn == words).scalar_subquery(),
             )
         )
-    if filters.stuck:  # as judged when their facts last changed (services/stuck.py)
+    if filters.stuck:  # as judged when their facts last changed (services/standing.py)
         conditions.append(Specialist.stuck_reasons.is_not(None))
     return conditions
 

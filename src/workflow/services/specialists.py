@@ -17,7 +17,7 @@ from workflow.clock import local_date
 from workflow.db.models import AuditEntry, Cohort, School, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.errors import Conflict, DomainError, GuardFailed, InvalidInput, NotFound
-from workflow.services import funding, recruitment, stuck
+from workflow.services import funding, recruitment, standing
 from workflow.services.auth import (
     Action,
     Actor,
@@ -126,6 +126,8 @@ def store_nomination(session, actor, request, school, cohort, now: datetime) -> 
                 at=now, reason=ALREADY_ACCREDITED, override=False,
             )
         )  # fmt: skip
+        session.flush()
+        standing.refresh(session, [specialist.id])
     return specialist.id
 
 
@@ -363,7 +365,7 @@ def record_in(
     specialist.updated_at = now
     flag_modified(specialist, "updated_at")  # an UPDATE (and new version) even if equal
     session.flush()
-    stuck.refresh(session, [specialist.id])
+    standing.refresh(session, [specialist.id])
     return entry
 
 

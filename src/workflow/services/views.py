@@ -240,7 +240,7 @@ def _stuck(
     session: Session, actor: Actor, cohort: int | None, hub: str | None, *, lapses: bool = True
 ) -> list[dict]:
     """The stuck as ``list --stuck`` shows them (by cohort, state and id), as judged when
-    their facts last changed (``services/stuck.py``); ``lapses=False`` leaves out what of
+    their facts last changed (``services/standing.py``); ``lapses=False`` leaves out what of
     their funding lapses (``funding_lapses`` empty: a few queries per person)."""
     authorize(actor, Action.VIEW)
     query = stuck_rows().order_by(Cohort.number, Specialist.state, Specialist.id)

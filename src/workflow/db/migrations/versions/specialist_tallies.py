@@ -1,9 +1,10 @@
 """the dashboards' counts and the stuck without counting: specialist_tallies (cohort, hub,
-state -> how many) kept by triggers; specialists.stuck_reasons with two partial indexes;
+state -> how many) kept by triggers; specialists.stuck_reasons (two partial indexes) and
+how far each ever got (ever_selected, ever_year2, ever_year3, accredited);
 the due items still to do by kind and time (the next dates)
 
-The stuck are judged by the machine (Python), not here: ``workflow db upgrade`` judges
-everyone after migrating (``services/stuck.rebuild``).
+The stuck are judged by the machine (Python), not here: ``workflow db upgrade`` reads
+everyone's trail after migrating (``services/standing.rebuild``).
 
 A later migration that rebuilds ``specialists`` or ``schools`` on SQLite (Alembic's batch
 mode copies the table) drops their triggers: it must call ``tallies.install`` again.
@@ -22,6 +23,7 @@ down_revision = "people_contacts"
 branch_labels = None
 depends_on = None
 
+REACHED = ("ever_selected", "ever_year2", "ever_year3", "accredited")
 STUCK = {
     "postgresql_where": sa.text("stuck_reasons IS NOT NULL"),
     "sqlite_where": sa.text("stuck_reasons IS NOT NULL"),
@@ -30,6 +32,11 @@ STUCK = {
 
 def upgrade() -> None:
     op.add_column("specialists", sa.Column("stuck_reasons", sa.JSON(none_as_null=True)))
+    for flag in REACHED:
+        op.add_column(
+            "specialists",
+            sa.Column(flag, sa.Boolean(), server_default=sa.false(), nullable=False),
+        )
     op.create_index("ix_specialists_stuck_name", "specialists", ["name", "id"], **STUCK)
     op.create_index(
         "ix_specialists_stuck_cohort", "specialists", ["cohort_id", "name", "id"], **STUCK
@@ -64,3 +71,5 @@ def downgrade() -> None:
     op.drop_index("ix_specialists_stuck_name", table_name="specialists")
     with op.batch_alter_table("specialists", schema=None) as batch_op:
         batch_op.drop_column("stuck_reasons")
+        for flag in REACHED:
+            batch_op.drop_column(flag)
