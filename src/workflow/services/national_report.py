@@ -32,8 +32,9 @@ measure that says "ever" still counts someone who has since withdrawn or deferre
 
 Set-based: at most nine queries whatever the number of specialists (the cohort and
 the cohorts' numbers, allocations per hub, places filled per hub from the tallies, how
-far the specialists got summed per school, Work Group Leads per hub, distinct Work Group schools per hub, the
-hubs); what comes back is one row per hub, school or cohort, never one per specialist.
+far the specialists got summed per school, Work Group Leads per hub, distinct Work
+Group schools per hub, the hubs); what comes back is one row per hub, school or
+cohort, never one per specialist.
 "Ever" is read from what each specialist's trail says, kept on their row as the trail
 grows (``services/standing.py``: ``ever_selected``, ``ever_year2``, ``ever_year3``,
 ``accredited``), not from the trail itself: at 100,000 specialists the pass over the
