@@ -63,7 +63,9 @@ from workflow.config import Settings
 from workflow.db import models
 from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
-from workflow.services import effects, funding
+from workflow.db.uow import UnitOfWork, session_factory
+from workflow.notify.notifications import STUCK_SPECIALISTS, StuckPerson, StuckSpecialists
+from workflow.services import effects, funding, standing
 from workflow.services.calendar import Calendar
 from workflow.services.funding import ledger, planning, schedule
 from workflow.services.queries import TRANSITION
@@ -127,6 +129,10 @@ def _seed(url: str) -> None:
             ),
             {"every": STUCK_EVERY},
         )
+    # The trail went in by bulk SQL: read it as ``workflow db upgrade`` does, so that the
+    # stuck are known before the advance, as in a database the services wrote.
+    standing.rebuild(UnitOfWork(session_factory(engine, "Europe/London"), FixedClock(NOW)))
+    with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
 
@@ -176,12 +182,14 @@ def _raw_rows(url: str) -> dict:
         "start_year2",
         Facts(year1_half_days={"central_day": 11}, launch_attended=True, rules=rules),
     )
-    listing = [{"id": p.id, "name": p.name, "school": "S", "reasons": reasons} for p in stuck]
-    email = effects.email_row(
-        NOW, "stuck_specialists", None, "hub_lead", "cohort9-start_year2-hub1",
-        {"hub_id": 1, "cohort": 9, "specialists": listing},
+    listing = StuckSpecialists(
+        hub_id=1, cohort_number=9,
+        specialists=[StuckPerson(id=p.id, name=p.name, school="S", reasons=reasons)
+                     for p in stuck],
     )  # fmt: skip
-    outbox.append((email["topic"], json.dumps(email["payload"]), now, 0))
+    for email in effects.email_rows(NOW, STUCK_SPECIALISTS, None, "cohort9-start_year2-hub1",
+                                    listing):  # fmt: skip
+        outbox.append((email["topic"], json.dumps(email["payload"]), now, 0))
     reminders = [
         (r["key"], r["kind"], _naive(r["due_at"]), json.dumps(r["payload"]))
         for p in movers
@@ -220,10 +228,10 @@ def _raw(url: str, rows: dict) -> tuple[float, int]:
         cursor.execute(
             "SELECT id FROM specialists WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [rows["ids"]]
         )
-        cursor.execute(
-            "UPDATE specialists SET state = 'year2', version = version + 1, updated_at = %s"
-            " WHERE id = ANY(%s)",
-            [_naive(NOW), rows["ids"]],
+        cursor.execute(  # and what their trail now says (services/standing.py)
+            "UPDATE specialists SET state = 'year2', version = version + 1, updated_at = %s,"
+            " stuck_reasons = %s, ever_selected = true, ever_year2 = true WHERE id = ANY(%s)",
+            [_naive(NOW), '["PD Lead accreditation is not recorded"]', rows["ids"]],
         )
         _copy(
             cursor, "audit_log",

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -61,24 +61,22 @@ def refresh(session: Session, specialist_ids: Iterable[int]) -> None:
     ).all()  # fmt: skip
     stuck = judge(session, rows)
     reached = _reached(session, ids)
-    changed = []
+    # Those whose kept values change, grouped by their new values: one UPDATE per group
+    # (a batch just advanced shares one), not one per specialist.
+    changed: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
-        now = (stuck.get(row.id), *reached.get(row.id, (False,) * 4))
-        if now != tuple(getattr(row, k) for k in KEPT):
-            changed.append({"sid": row.id, **dict(zip(KEPT, now, strict=True))})
-    if not changed:
-        return
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("sid"))
-        .values({k: bindparam(k, type_=table.c[k].type) for k in KEPT}),
-        changed,
-    )
-    for change in changed:  # a specialist loaded in this session sees the new values
-        loaded = session.identity_map.get(session.identity_key(Specialist, change["sid"]))
-        if loaded is not None:
-            for k in KEPT:
-                set_committed_value(loaded, k, change[k])
+        kept = (stuck.get(row.id), *reached.get(row.id, (False,) * 4))
+        if kept != tuple(getattr(row, k) for k in KEPT):
+            reasons = tuple(kept[0]) if kept[0] is not None else None
+            changed[(reasons, *kept[1:])].append(row.id)
+    for (reasons, *flags), group in changed.items():
+        values = dict(zip(KEPT, (list(reasons) if reasons else None, *flags), strict=True))
+        session.execute(update(table).where(among(session, table.c.id, group)).values(values))
+        for sid in group:  # a specialist loaded in this session sees the new values
+            loaded = session.identity_map.get(session.identity_key(Specialist, sid))
+            if loaded is not None:
+                for k, v in values.items():
+                    set_committed_value(loaded, k, v)
 
 
 def judge(session: Session, rows: Sequence) -> dict[int, list[str]]:

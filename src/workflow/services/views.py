@@ -286,11 +286,15 @@ def hub_row(
 ) -> dict | None:
     """A hub's line in a cohort: places, places used and how many in each state (None
     for a hub with neither places nor specialists in the cohort)."""
-    by_state = {s.value: counts.get((hub_id, s.value), 0) for s in State}
+    by_state = {state: counts.get((hub_id, state), 0) for state in STATES}
     if not places and not any(by_state.values()):
         return None
-    used = sum(by_state[s.value] for s in HOLDS_PLACE)
+    used = sum(by_state[state] for state in PLACE_STATES)
     return {"hub": code, "name": name, "places": places, "used": used, "by_state": by_state}
+
+
+STATES = [s.value for s in State]
+PLACE_STATES = [s.value for s in HOLDS_PLACE]
 
 
 def in_hub(hub_id: int):
@@ -304,12 +308,13 @@ def tallies(
     """``{cohort id: {(hub id, state): how many}}``, read from ``specialist_tallies`` (kept
     by the database as specialists change): the same at any size. Only ``hub_id``'s and
     ``cohort_id``'s when given."""
-    query = select(SpecialistTally).where(SpecialistTally.count > 0)
+    t = SpecialistTally
+    query = select(t.cohort_id, t.hub_id, t.state, t.count).where(t.count > 0)
     if hub_id is not None:
-        query = query.where(SpecialistTally.hub_id == hub_id)
+        query = query.where(t.hub_id == hub_id)
     if cohort_id is not None:
-        query = query.where(SpecialistTally.cohort_id == cohort_id)
+        query = query.where(t.cohort_id == cohort_id)
     found: dict[int, dict[tuple[int, str], int]] = {}
-    for t in session.scalars(query):
-        found.setdefault(t.cohort_id, {})[(t.hub_id, t.state)] = t.count
+    for cohort, hub, state, n in session.execute(query):
+        found.setdefault(cohort, {})[(hub, state)] = n
     return found
