@@ -10,6 +10,7 @@ from tests.integration.conftest import ADMIN
 from workflow.db.models import AuditEntry, School, Specialist, SpecialistTally
 from workflow.services import changes, corrections, setup, standing
 from workflow.services.advancement import advance_cohort
+from workflow.services.auth import Actor, Role
 from workflow.services.specialists import record_milestone, transition
 
 
@@ -175,3 +176,27 @@ def test_bulk_sql_is_counted_and_a_rolled_back_write_is_not(world):
     assert stored_stuck(rt) == {}
     assert standing.rebuild(rt.uow()) == 1
     assert_kept(rt)
+
+
+def test_the_dashboard_shows_each_cohorts_first_stuck_by_name_and_how_many(world, monkeypatch):
+    from workflow.services import dashboard
+
+    rt, now = world.runtime, world.clock.now
+    names = ["Zoe North", "Amy North", "Max North"]
+    north = [world.nominate(1, name=n, email=f"{n.split()[0].lower()}@n.example")[0]
+             for n in names]  # fmt: skip
+    south = world.nominate(1, school=world.other_school, name="Sam South", email="s@s.example")
+    for sid in north + south:
+        transition(rt.uow(), ADMIN, sid, "select", now())
+    advance_cohort(rt.uow(), ADMIN, 9, "start_year1", now())  # no days yet: all stuck
+    monkeypatch.setattr(dashboard, "STUCK_SHOWN", 2)
+    lead = Actor("lead@north.example", Role.HUB_LEAD, 1)
+
+    for actor, first, total in ((lead, ["Amy North", "Max North"], 3),
+                                (ADMIN, ["Amy North", "Max North"], 4)):  # fmt: skip
+        (cohort,) = dashboard.dashboard(rt.uow(), actor, now())["cohorts"]
+        assert [s["name"] for s in cohort["stuck"]] == first
+        assert cohort["stuck_total"] == total
+        assert cohort["stuck"][0]["reasons"] == stored_stuck(rt)[north[1]]
+    (cohort,) = dashboard.dashboard(rt.uow(), lead, now())["cohorts"]
+    assert cohort["by_state"] == {"year1": 3} and cohort["used"] == 3
