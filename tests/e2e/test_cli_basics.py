@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -45,3 +46,53 @@ def test_unreachable_database_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "cannot use the database" in result.stderr
+
+
+OLD_ROWS = [
+    "INSERT INTO hubs (id, code, name, digest_to_staff) VALUES (1, 'north', 'North', 0)",
+    "INSERT INTO cohorts (id, number, rules_name, rules, start_date)"
+    " VALUES (1, 9, 'cohort-9', :rules, :start)",
+    "INSERT INTO schools (id, urn, name, phase, state_funded, head_name, head_email, hub_id)"
+    " VALUES (1, '100001', 'School', 'secondary', 1, 'Head', 'h@s.example', 1)",
+    "INSERT INTO specialists (id, name, email, qts, teaching_since, school_id, cohort_id,"
+    " state, version, created_at, updated_at) VALUES (1, 'Ada', 'a@s.example', 1,"
+    " '2015-09-01', 1, 1, 'year1', 3, '2025-09-01 09:00:00', '2025-09-01 09:00:00')",
+    "INSERT INTO audit_log (specialist_id, kind, name, from_state, to_state, actor, at,"
+    " override) VALUES (1, 'transition', 'start_year1', 'selected', 'year1', 'system',"
+    " '2025-09-01 09:00:00', 0)",
+]
+
+
+def test_db_upgrade_reads_every_trail_when_the_schema_changes(tmp_path):
+    """A database from before the kept figures: after ``db upgrade`` a Year 1 specialist
+    with no days recorded is stuck, has held a place, and is counted in the tallies."""
+    from sqlalchemy import text
+
+    from workflow.db.engine import make_engine
+    from workflow.db.migrate import upgrade
+    from workflow.states.rules import load_rules, rules_snapshot
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "people_contacts")  # the revision before specialist_tallies
+    rules = load_rules("cohort-9")
+    with engine.begin() as conn:
+        for statement in OLD_ROWS:
+            conn.execute(
+                text(statement),
+                {"rules": json.dumps(rules_snapshot(rules)), "start": rules.dates.year1_start},
+            )
+    engine.dispose()
+
+    result = run(["db", "upgrade"], tmp_path, WORKFLOW_DATABASE_URL=url)
+
+    assert result.returncode == 0, result.stderr
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        reasons, selected = conn.execute(
+            text("SELECT stuck_reasons, ever_selected FROM specialists WHERE id = 1")
+        ).one()
+        tally = conn.execute(text("SELECT hub_id, state, count FROM specialist_tallies")).all()
+    engine.dispose()
+    assert "central days recorded in Year 1: 0 of 5.5" in reasons and selected
+    assert tally == [(1, "year1", 1)]
