@@ -200,3 +200,42 @@ def test_the_dashboard_shows_each_cohorts_first_stuck_by_name_and_how_many(world
         assert cohort["stuck"][0]["reasons"] == stored_stuck(rt)[north[1]]
     (cohort,) = dashboard.dashboard(rt.uow(), lead, now())["cohorts"]
     assert cohort["by_state"] == {"year1": 3} and cohort["used"] == 3
+
+
+def test_concurrent_changes_in_both_hubs_are_all_counted_on_postgresql(
+    postgres_url, clock, request
+):
+    """Eight transactions at once, nominating and deciding in both hubs (the same counts
+    in each): no count lost, no deadlock (each statement's upsert takes its counts in key
+    order)."""
+    import threading
+
+    from tests.integration.conftest import build_world
+    from workflow.bootstrap import bootstrap
+    from workflow.config import Settings
+
+    rt = bootstrap(Settings(database_url=postgres_url), clock=clock)
+    request.addfinalizer(rt.close)
+    world = build_world(rt, clock)
+    north, south = world.nominate(4), world.nominate(4, school=world.other_school)
+    barrier, failures = threading.Barrier(8), []
+
+    def decide(sid: int, trigger: str) -> None:
+        barrier.wait()
+        try:
+            transition(rt.uow(), ADMIN, sid, trigger, clock.now(), reason="Changed their mind")
+        except Exception as error:
+            failures.append(repr(error))
+
+    jobs = [(sid, "withdraw") for sid in north[:2] + south[:2]]
+    jobs += [(sid, "decline") for sid in north[2:] + south[2:]]
+    threads = [threading.Thread(target=decide, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert tallies(rt) == recount(rt) == {
+        (1, 1, "withdrawn"): 2, (1, 1, "not_selected"): 2,
+        (1, 2, "withdrawn"): 2, (1, 2, "not_selected"): 2,
+    }  # fmt: skip
