@@ -15,12 +15,12 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow.db.models import Cohort, Hub, HubAllocation, School, Specialist
+from workflow.db.models import Cohort, Hub, HubAllocation, School
 from workflow.db.uow import UnitOfWork
 from workflow.errors import NotFound
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.setup import cohort_by_number, hub_by_code
-from workflow.states.lifecycle import HOLDS_PLACE
+from workflow.services.views import PLACE_STATES, tallies
 
 
 def national_only(actor: Actor, what: str) -> None:
@@ -30,15 +30,14 @@ def national_only(actor: Actor, what: str) -> None:
     authorize(actor, Action.VIEW)
 
 
-def _used(session: Session) -> dict[tuple[int, int], int]:
-    """``{(hub_id, cohort_id): places used}``."""
-    rows = session.execute(
-        select(School.hub_id, Specialist.cohort_id, func.count(Specialist.id))
-        .join(School, School.id == Specialist.school_id)
-        .where(Specialist.state.in_([s.value for s in HOLDS_PLACE]))
-        .group_by(School.hub_id, Specialist.cohort_id)
-    ).all()
-    return {(hub_id, cohort_id): n for hub_id, cohort_id, n in rows}
+def _used(session: Session, hub_id: int | None = None) -> dict[tuple[int, int], int]:
+    """``{(hub_id, cohort_id): places used}``, from the tallies the database keeps."""
+    used: dict[tuple[int, int], int] = defaultdict(int)
+    for cohort_id, counts in tallies(session, hub_id).items():
+        for (hub, state), n in counts.items():
+            if state in PLACE_STATES:
+                used[(hub, cohort_id)] += n
+    return used
 
 
 def _places(session: Session) -> dict[tuple[int, int], int]:
@@ -85,23 +84,16 @@ def hub_with_places(uow: UnitOfWork, actor: Actor, code: str) -> dict:
     with uow:
         session = uow.session
         hub = hub_by_code(session, code)
-        places, used = _places(session), _used(session)
+        places, used = _places(session), _used(session, hub.id)
         schools = session.scalar(select(func.count(School.id)).where(School.hub_id == hub.id))
-        people = defaultdict(int)
-        for cohort_id, n in session.execute(
-            select(Specialist.cohort_id, func.count(Specialist.id))
-            .join(School, School.id == Specialist.school_id)
-            .where(School.hub_id == hub.id)
-            .group_by(Specialist.cohort_id)
-        ):
-            people[cohort_id] = n
+        people = {c: sum(counts.values()) for c, counts in tallies(session, hub.id).items()}
         cohorts = [
             {
                 "number": number,
                 "allocated": (hub.id, cohort_id) in places,
                 "places": places.get((hub.id, cohort_id), 0),
                 "used": used.get((hub.id, cohort_id), 0),
-                "specialists": people[cohort_id],
+                "specialists": people.get(cohort_id, 0),
             }
             for cohort_id, number in session.execute(
                 select(Cohort.id, Cohort.number).order_by(Cohort.number.desc())

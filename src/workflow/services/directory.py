@@ -22,6 +22,7 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
+from workflow.services.views import tallies
 
 SCHOOLS_PAGE_SIZE = 50
 
@@ -88,24 +89,20 @@ def list_cohorts(uow: UnitOfWork, actor: Actor) -> list[dict]:
     authorize(actor, Action.VIEW)
     with uow:
         places = select(HubAllocation.cohort_id, func.sum(HubAllocation.places).label("p"))
-        people = select(Specialist.cohort_id, func.count(Specialist.id).label("n"))
         if not actor.national:
             places = places.where(HubAllocation.hub_id == actor.hub_id)
-            people = people.join(School, School.id == Specialist.school_id).where(
-                School.hub_id == actor.hub_id
-            )
         places_q = places.group_by(HubAllocation.cohort_id).subquery()
-        people_q = people.group_by(Specialist.cohort_id).subquery()
+        hub_id = None if actor.national else actor.hub_id
+        people = {c: sum(n.values()) for c, n in tallies(uow.session, hub_id).items()}
         rows = uow.session.execute(
             select(
+                Cohort.id,
                 Cohort.number,
                 Cohort.rules_name,
                 Cohort.start_date,
                 func.coalesce(places_q.c.p, 0),
-                func.coalesce(people_q.c.n, 0),
             )
             .outerjoin(places_q, places_q.c.cohort_id == Cohort.id)
-            .outerjoin(people_q, people_q.c.cohort_id == Cohort.id)
             .order_by(Cohort.number)
         )
         return [
@@ -114,9 +111,9 @@ def list_cohorts(uow: UnitOfWork, actor: Actor) -> list[dict]:
                 "rules": rules,
                 "start_date": start.isoformat(),
                 "places": int(p),
-                "specialists": int(n),
+                "specialists": people.get(cohort_id, 0),
             }
-            for number, rules, start, p, n in rows
+            for cohort_id, number, rules, start, p in rows
         ]
 
 
