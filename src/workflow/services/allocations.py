@@ -20,7 +20,7 @@ from workflow.db.uow import UnitOfWork
 from workflow.errors import NotFound
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.setup import cohort_by_number, hub_by_code
-from workflow.services.views import PLACE_STATES, tallies
+from workflow.services.views import PLACE_STATES, cohort_totals, tallies
 
 
 def national_only(actor: Actor, what: str) -> None:
@@ -86,14 +86,14 @@ def hub_with_places(uow: UnitOfWork, actor: Actor, code: str) -> dict:
         hub = hub_by_code(session, code)
         places, used = _places(session), _used(session, hub.id)
         schools = session.scalar(select(func.count(School.id)).where(School.hub_id == hub.id))
-        people = {c: sum(counts.values()) for c, counts in tallies(session, hub.id).items()}
+        totals = cohort_totals(session, hub.id)
         cohorts = [
             {
                 "number": number,
                 "allocated": (hub.id, cohort_id) in places,
                 "places": places.get((hub.id, cohort_id), 0),
                 "used": used.get((hub.id, cohort_id), 0),
-                "specialists": people.get(cohort_id, 0),
+                "specialists": totals.get(cohort_id, (0, 0))[0],
             }
             for cohort_id, number in session.execute(
                 select(Cohort.id, Cohort.number).order_by(Cohort.number.desc())

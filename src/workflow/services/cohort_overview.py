@@ -10,17 +10,14 @@ cohort window``.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from sqlalchemy import func, select
 
-from workflow.db.models import Cohort, HubAllocation, School, Specialist
+from workflow.db.models import Cohort, HubAllocation
 from workflow.db.uow import UnitOfWork
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.events import joining_links
+from workflow.services.events import describe_event, joining_links
 from workflow.services.setup import cohort_by_number
-from workflow.services.views import _cohort_report
-from workflow.states.lifecycle import HOLDS_PLACE
+from workflow.services.views import _cohort_report, cohort_totals, total_by_state
 from workflow.states.rules import CohortRules, YearRules, rules_from_snapshot
 
 
@@ -32,22 +29,11 @@ def cohorts(uow: UnitOfWork, actor: Actor) -> list[dict]:
     with uow:
         session = uow.session
         places_q = select(HubAllocation.cohort_id, func.sum(HubAllocation.places))
-        people_q = (
-            select(Specialist.cohort_id, Specialist.state, func.count(Specialist.id))
-            .join(School, School.id == Specialist.school_id)
-            .group_by(Specialist.cohort_id, Specialist.state)
-        )
-        if not actor.national:
-            places_q = places_q.where(HubAllocation.hub_id == actor.hub_id)
-            people_q = people_q.where(School.hub_id == actor.hub_id)
+        hub_id = None if actor.national else actor.hub_id
+        if hub_id is not None:
+            places_q = places_q.where(HubAllocation.hub_id == hub_id)
         places = dict(session.execute(places_q.group_by(HubAllocation.cohort_id)).all())
-        people: Counter = Counter()
-        used: Counter = Counter()
-        holds = {s.value for s in HOLDS_PLACE}
-        for cohort_id, state, n in session.execute(people_q):
-            people[cohort_id] += n
-            if state in holds:
-                used[cohort_id] += n
+        totals = cohort_totals(session, hub_id)
         rows = []
         for cohort in session.scalars(select(Cohort).order_by(Cohort.number.desc())):
             rules = rules_from_snapshot(cohort.rules)
@@ -59,8 +45,8 @@ def cohorts(uow: UnitOfWork, actor: Actor) -> list[dict]:
                     "opens": cohort.recruitment_opens,
                     "closes": cohort.recruitment_closes,
                     "places": int(places.get(cohort.id) or 0),
-                    "used": used[cohort.id],
-                    "specialists": people[cohort.id],
+                    "used": totals.get(cohort.id, (0, 0))[1],
+                    "specialists": totals.get(cohort.id, (0, 0))[0],
                 }
             )
         return rows
@@ -76,9 +62,7 @@ def cohort_overview(uow: UnitOfWork, actor: Actor, number: int) -> dict:
         rules = rules_from_snapshot(cohort.rules)
         report = _cohort_report(session, actor, number, None)
         hubs = report["hubs"]
-        by_state: Counter = Counter()
-        for hub in hubs:
-            by_state.update(hub["by_state"])
+        by_state = total_by_state(hubs)
         return {
             "number": cohort.number,
             "rules_name": cohort.rules_name,
@@ -105,7 +89,7 @@ def cohort_overview(uow: UnitOfWork, actor: Actor, number: int) -> dict:
                 "hubs": hubs,
                 "places": sum(h["places"] for h in hubs),
                 "used": sum(h["used"] for h in hubs),
-                "by_state": dict(by_state),
+                "by_state": by_state,
                 "specialists": sum(by_state.values()),
             },
         }
@@ -129,17 +113,8 @@ def _year(rules: CohortRules, number: int, year: YearRules) -> dict:
 def _events(rules: CohortRules, links: dict[str, str]) -> list[dict]:
     return [
         {
-            "id": event_id,
-            "kind": event.kind,
-            "title": event.title,
-            "programme_year": event.programme_year,
-            "starts_at": event.starts_at,
-            "ends_at": event.ends_at,
-            "online": event.online,
-            "location": event.location,
-            "days": event.half_days / 2,
+            **describe_event(event_id, event, links.get(event_id)),
             "headteacher": event.headteacher_half_day,
-            "link": links.get(event_id),
         }
         for event_id, event in zip(rules.event_ids(), rules.events, strict=True)
     ]

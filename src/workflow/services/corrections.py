@@ -19,7 +19,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from workflow.db.models import AuditEntry, Cohort, Specialist
 from workflow.db.uow import UnitOfWork
@@ -84,10 +83,7 @@ def correction_entry(
     session.add(entry)
     entry.voids_id = voids_id
     entry.details = details
-    specialist.updated_at = now
-    flag_modified(specialist, "updated_at")
-    session.flush()
-    standing.refresh(session, [specialist.id])  # a void or another cohort's rules may change it
+    standing.trail_grew(session, specialist, now)  # a void or another cohort may change it
     return entry
 
 

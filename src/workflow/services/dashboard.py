@@ -12,7 +12,7 @@ from workflow.db.models import Cohort, DueItem, Hub, HubAllocation, Specialist
 from workflow.db.uow import UnitOfWork, session_timezone
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.funding import RELEASE_FUNDING
-from workflow.services.views import hub_row, in_hub, stuck_rows, tallies
+from workflow.services.views import hub_row, in_hub, stuck_rows, tallies, total_by_state
 from workflow.states.rules import rules_from_snapshot
 
 #: What the next dates are called, by due item kind (other kinds are not shown).
@@ -62,7 +62,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, now: datetime) -> dict:
                     "hubs": rows,
                     "places": sum(h["places"] for h in rows),
                     "used": sum(h["used"] for h in rows),
-                    "by_state": _total_by_state(rows),
+                    "by_state": total_by_state(rows),
                     "stuck": first_stuck.get(cohort_id, []),
                     "stuck_total": stuck_totals.get(cohort_id, 0),
                 }
@@ -128,13 +128,6 @@ def _events(session, now: datetime) -> list[tuple]:
                     (event.starts_at, event.title if named else f"Cohort {number}: {event.title}")
                 )
     return found
-
-
-def _total_by_state(hubs: list[dict]) -> dict[str, int]:
-    total: Counter[str] = Counter()
-    for hub in hubs:
-        total.update(hub["by_state"])
-    return {state: count for state, count in total.items() if count}
 
 
 def _next_dates(session, now: datetime) -> list[dict]:

@@ -22,7 +22,7 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
-from workflow.services.views import tallies
+from workflow.services.views import cohort_totals
 
 SCHOOLS_PAGE_SIZE = 50
 
@@ -93,7 +93,7 @@ def list_cohorts(uow: UnitOfWork, actor: Actor) -> list[dict]:
             places = places.where(HubAllocation.hub_id == actor.hub_id)
         places_q = places.group_by(HubAllocation.cohort_id).subquery()
         hub_id = None if actor.national else actor.hub_id
-        people = {c: sum(n.values()) for c, n in tallies(uow.session, hub_id).items()}
+        totals = cohort_totals(uow.session, hub_id)
         rows = uow.session.execute(
             select(
                 Cohort.id,
@@ -111,7 +111,7 @@ def list_cohorts(uow: UnitOfWork, actor: Actor) -> list[dict]:
                 "rules": rules,
                 "start_date": start.isoformat(),
                 "places": int(p),
-                "specialists": people.get(cohort_id, 0),
+                "specialists": totals.get(cohort_id, (0, 0))[0],
             }
             for cohort_id, number, rules, start, p in rows
         ]

@@ -81,19 +81,28 @@ def list_events(uow: UnitOfWork, actor: Actor, cohort_number: int) -> list[dict[
         links = joining_links(session, cohort.id)
         return [
             {
-                "id": event_id,
-                "kind": event.kind,
-                "title": event.title,
-                "programme_year": event.programme_year,
+                **describe_event(event_id, event, links.get(event_id)),
                 "starts_at": event.starts_at.isoformat(),
                 "ends_at": event.ends_at.isoformat(),
-                "days": event.half_days / 2,
-                "online": event.online,
-                "location": event.location,
-                "link": links.get(event_id),
             }
             for event_id, event in zip(rules.event_ids(), rules.events, strict=True)
         ]
+
+
+def describe_event(event_id: str, event: Event, link: str | None) -> dict[str, Any]:
+    """An event of a cohort's rules as the pages and ``events list`` show it."""
+    return {
+        "id": event_id,
+        "kind": event.kind,
+        "title": event.title,
+        "programme_year": event.programme_year,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "days": event.half_days / 2,
+        "online": event.online,
+        "location": event.location,
+        "link": link,
+    }
 
 
 def joining_links(session: Session, cohort_id: int) -> dict[str, str]:

@@ -64,13 +64,12 @@ from workflow.db.models import (
 from workflow.db.uow import UnitOfWork
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.setup import cohort_by_number
-from workflow.services.views import tallies
-from workflow.states.lifecycle import HOLDS_PLACE, State
+from workflow.services.views import PLACE_STATES, tallies
+from workflow.states.lifecycle import State
 
 ALL = "all"  # every cohort together
 #: The strategic goal: the share of state-funded secondary schools engaged.
 GOAL = 0.65
-PLACE_STATES = [s.value for s in HOLDS_PLACE]
 
 #: The measures in order: key, label, what it counts (shown on the page and in the CLI).
 MEASURES: list[tuple[str, str, str]] = [

@@ -20,25 +20,16 @@ from workflow.db.models import Hub, RegisterMark, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import InvalidInput, NotPermitted
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.events import MILESTONE_OF, event_of, joining_links, register_scope
+from workflow.services.events import (
+    MILESTONE_OF,
+    describe_event,
+    event_of,
+    joining_links,
+    register_scope,
+)
 from workflow.services.setup import cohort_by_number
 from workflow.services.specialists import MILESTONES
-from workflow.states.rules import Event, rules_from_snapshot
-
-
-def _describe(event_id: str, event: Event, link: str | None) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "kind": event.kind,
-        "title": event.title,
-        "programme_year": event.programme_year,
-        "starts_at": event.starts_at,
-        "ends_at": event.ends_at,
-        "days": event.half_days / 2,
-        "online": event.online,
-        "location": event.location,
-        "link": link,
-    }
+from workflow.states.rules import rules_from_snapshot
 
 
 def _visible_hub(actor: Actor) -> int | None:
@@ -78,7 +69,7 @@ def cohort_events(uow: UnitOfWork, actor: Actor, cohort_number: int) -> list[dic
         for event_id, *_ in _marks(session, cohort.id, _visible_hub(actor)):
             attended[event_id] += 1
         return [
-            {**_describe(event_id, event, links.get(event_id)), "attended": attended[event_id]}
+            {**describe_event(event_id, event, links.get(event_id)), "attended": attended[event_id]}
             for event_id, event in zip(rules.event_ids(), rules.events, strict=True)
         ]
 
@@ -111,7 +102,7 @@ def attendance(uow: UnitOfWork, actor: Actor, cohort_number: int, event_id: str)
         link = joining_links(session, cohort.id).get(event_id)
         return {
             "cohort": cohort_number,
-            "event": _describe(event_id, event, link),
+            "event": describe_event(event_id, event, link),
             "hubs": sorted(hubs.values(), key=lambda h: h["code"]),
             "total": sum(len(h["attended"]) for h in hubs.values()),
         }
@@ -150,7 +141,7 @@ def register_sheet(
         link = joining_links(session, cohort.id).get(event_id)
         return {
             "cohort": cohort_number,
-            "event": _describe(event_id, event, link),
+            "event": describe_event(event_id, event, link),
             "hub": {"code": hub.code, "name": hub.name},
             "specialists": [
                 {"id": sid, "name": name, "school": school, "state": state, "ticked": sid in ticked}

@@ -11,7 +11,6 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from workflow.clock import local_date
 from workflow.db.models import AuditEntry, Cohort, School, Specialist
@@ -360,12 +359,7 @@ def record_in(
     session.add(entry)
     session.flush()
     funding.on_milestone_recorded(session, specialist, entry, now)
-    # A milestone changes what the guards see: bump the version so that a decision
-    # taken concurrently on the old facts conflicts instead of slipping through.
-    specialist.updated_at = now
-    flag_modified(specialist, "updated_at")  # an UPDATE (and new version) even if equal
-    session.flush()
-    standing.refresh(session, [specialist.id])
+    standing.trail_grew(session, specialist, now)  # what the guards see has changed
     return entry
 
 

@@ -16,18 +16,21 @@ of judging or scanning the trail of everyone they count.
 ``refresh`` is called, in the same transaction, by everything that adds to the trail: a
 transition (``consequences.follow``), a milestone (``specialists.record_in``, and a
 nomination already accredited), a correction (``corrections.correction_entry``: a void, a
-change of cohort). ``rebuild`` reads everyone's trail again: ``workflow db upgrade`` runs it,
-and so must anything that writes the trail with bare SQL (the bench's seeding).
+change of cohort); ``record_in`` and ``correction_entry`` through ``trail_grew``, which
+bumps the version too.
+``rebuild`` reads everyone's trail again: ``workflow db upgrade`` runs it, and so must
+anything that writes the trail with bare SQL (the bench's seeding).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from workflow.db.bulk import among
 from workflow.db.models import AuditEntry, Specialist
@@ -77,6 +80,16 @@ def refresh(session: Session, specialist_ids: Iterable[int]) -> None:
             if loaded is not None:
                 for k, v in values.items():
                     set_committed_value(loaded, k, v)
+
+
+def trail_grew(session: Session, specialist: Specialist, now: datetime) -> None:
+    """An entry was added to ``specialist``'s trail (a milestone, a correction): bump
+    their version, so that a decision taken meanwhile on the old facts conflicts instead
+    of slipping through, and read what their trail now says."""
+    specialist.updated_at = now
+    flag_modified(specialist, "updated_at")  # an UPDATE (and new version) even if equal
+    session.flush()
+    refresh(session, [specialist.id])
 
 
 def judge(session: Session, rows: Sequence) -> dict[int, list[str]]:

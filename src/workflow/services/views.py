@@ -6,6 +6,8 @@ actor's hub: another hub's specialists are not there for a hub's staff.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -295,6 +297,26 @@ def hub_row(
 
 STATES = [s.value for s in State]
 PLACE_STATES = [s.value for s in HOLDS_PLACE]
+
+
+def total_by_state(hubs: list[dict]) -> dict[str, int]:
+    """The hubs' lines (``hub_row``) added up: how many in each state, those with any."""
+    total: Counter[str] = Counter()
+    for hub in hubs:
+        total.update(hub["by_state"])
+    return {state: count for state, count in total.items() if count}
+
+
+def cohort_totals(session: Session, hub_id: int | None = None) -> dict[int, tuple[int, int]]:
+    """``{cohort id: (specialists, places used)}`` of one hub or of every hub, from the
+    tallies."""
+    return {
+        cohort_id: (
+            sum(counts.values()),
+            sum(n for (_, state), n in counts.items() if state in PLACE_STATES),
+        )
+        for cohort_id, counts in tallies(session, hub_id).items()
+    }
 
 
 def in_hub(hub_id: int):
