@@ -48,7 +48,14 @@ STUCK = {
     "postgresql_where": text("stuck_reasons IS NOT NULL"),
     "sqlite_where": text("stuck_reasons IS NOT NULL"),
 }
+# Those who ever held a place or are accredited: the national report's sums.
+REACHED = {
+    "postgresql_where": text("ever_selected OR accredited"),
+    "sqlite_where": text("ever_selected OR accredited"),
+}
 
+# Those who ever led Work Groups (only they can have one): the report's Work Groups.
+YEAR3 = {"postgresql_where": text("ever_year3"), "sqlite_where": text("ever_year3")}
 
 PENDING = {
     "postgresql_where": text("done_at IS NULL AND cancelled_at IS NULL"),
@@ -143,15 +150,26 @@ class Staff(Base):
 
 class Specialist(Base):
     __tablename__ = "specialists"
-    # (name, id): the web's list in its order, a page read from the index. (school_id,
-    # cohort_id, state): one hub's counts and candidates through its schools. The stuck,
-    # few beside everyone: their own small indexes, by name and by cohort and name.
+    # (name, id): the web's list in its order, a page read from the index (with the school,
+    # on PostgreSQL, for a hub's page); (cohort_id, state, name, id) the same for a cohort
+    # and state. (school_id, cohort_id, state): one hub's counts and candidates through its
+    # schools. The stuck, few beside everyone: their own small indexes, by name and by
+    # cohort and name. Those who ever held a place, and those who led Work Groups: what the
+    # national report sums.
     __table_args__ = (
-        Index(None, "cohort_id", "state"),
-        Index(None, "name", "id"),
+        Index(None, "cohort_id", "state", "name", "id"),
+        Index(None, "name", "id", postgresql_include=["school_id"]),
         Index(None, "school_id", "cohort_id", "state"),
         Index("ix_specialists_stuck_name", "name", "id", **STUCK),
         Index("ix_specialists_stuck_cohort", "cohort_id", "name", "id", **STUCK),
+        Index(
+            "ix_specialists_reached",
+            "cohort_id",
+            "school_id",
+            postgresql_include=["state", "ever_selected", "ever_year2", "ever_year3", "accredited"],
+            **REACHED,
+        ),
+        Index("ix_specialists_year3", "cohort_id", "id", postgresql_include=["school_id"], **YEAR3),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,7 +38,10 @@ cohort, never one per specialist.
 "Ever" is read from what each specialist's trail says, kept on their row as the trail
 grows (``services/standing.py``: ``ever_selected``, ``ever_year2``, ``ever_year3``,
 ``accredited``), not from the trail itself: at 100,000 specialists the pass over the
-trail took 135 ms of the page's 150; bench/README.md has the figures now.
+trail took 135 ms of the page's 150; bench/README.md has the figures now. Work Groups
+are read through the specialists who ever led them (``ever_year3``: a Work Group is
+recorded only for a Work Group Lead, ``services/workgroups.py``), a small index of each
+cohort's, not through every specialist of the cohort.
 
 Who sees what: national staff every hub and the national total; hub staff (lead, staff,
 viewer) their own hub's row only, and no national total.
@@ -195,7 +198,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
                 .select_from(WorkGroup)
                 .join(Specialist, Specialist.id == WorkGroup.specialist_id)
                 .join(School, School.id == Specialist.school_id)
-                .where(WorkGroup.role == "leads")
+                .where(WorkGroup.role == "leads", Specialist.ever_year3)
                 .group_by(School.hub_id)
             )
         ).all()
@@ -304,5 +307,6 @@ def _group_schools(session: Session, scoped) -> set[tuple[int, str]]:
         .join(WorkGroup, WorkGroup.id == WorkGroupSchool.work_group_id)
         .join(Specialist, Specialist.id == WorkGroup.specialist_id)
         .join(School, School.id == Specialist.school_id)
+        .where(Specialist.ever_year3)
     ).distinct()
     return {(hub, urn) for hub, urn in session.execute(query)}
