@@ -24,7 +24,9 @@ YEAR3 = sa.text("ever_year3")
 
 def upgrade() -> None:
     op.create_index(
-        "ix_specialists_cohort_id_state_name_id", "specialists", ["cohort_id", "state", "name", "id"]
+        "ix_specialists_cohort_id_state_name_id",
+        "specialists",
+        ["cohort_id", "state", "name", "id"],
     )
     op.drop_index("ix_specialists_cohort_id_state", table_name="specialists")
     op.drop_index("ix_specialists_name_id", table_name="specialists")
