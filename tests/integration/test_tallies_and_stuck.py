@@ -11,6 +11,7 @@ from workflow.db.models import AuditEntry, School, Specialist, SpecialistTally
 from workflow.services import changes, corrections, setup, standing
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import Actor, Role
+from workflow.services.search import Filters, search
 from workflow.services.specialists import record_milestone, transition
 
 
@@ -137,6 +138,34 @@ def test_after_every_kind_of_change_the_tallies_and_the_stuck_equal_a_recount(wo
     assert stored_reached(rt)[north[0]] == (True, True, False, True)
     assert north[0] not in stored_stuck(rt)
     assert_kept(rt)
+
+
+def test_the_lists_count_from_the_tallies_equals_the_rows_it_pages_through(world):
+    rt, now = world.runtime, world.clock.now
+    setup.add_cohort(rt.uow(), ADMIN, 10, "cohort-10")
+    setup.allocate(rt.uow(), ADMIN, "south", 10, 1)
+    north, south = world.nominate(4), world.nominate(3, school=world.other_school)
+    for sid in north[:3] + south[:1] + south[2:]:
+        transition(rt.uow(), ADMIN, sid, "select", now())
+    transition(rt.uow(), ADMIN, north[3], "decline", now(), reason="Not this year")
+    transition(rt.uow(), ADMIN, south[2], "defer", now(), reason="Leave")
+    corrections.change_cohort(rt.uow(), ADMIN, south[2], 10, "Next year instead", now())
+    lead = Actor("lead@north.example", Role.HUB_LEAD, 1)
+    cases = [Filters(), Filters(cohort=9), Filters(cohort=10), Filters(state="selected"),
+             Filters(hub="north"), Filters(cohort=9, hub="north", state="selected"),
+             Filters(cohort=9, state="nominated"), Filters(state="year2")]  # fmt: skip
+    totals = {}
+    for actor in (ADMIN, lead):
+        for filters in cases:
+            found = search(rt.uow(), actor, filters, page=1)
+            every = search(rt.uow(), actor, filters, page=None)  # every row, counted by rows
+            assert found.total == len(every.rows), (actor.role, filters)
+            totals[(actor.role, filters)] = found.total
+    assert totals[(Role.NATIONAL_ADMIN, Filters())] == 7
+    assert totals[(Role.NATIONAL_ADMIN, Filters(state="selected"))] == 4
+    assert totals[(Role.HUB_LEAD, Filters())] == 4
+    assert totals[(Role.HUB_LEAD, Filters(state="selected"))] == 3
+    assert totals[(Role.NATIONAL_ADMIN, Filters(cohort=10))] == 1
 
 
 def test_a_school_moving_hub_takes_its_specialists_counts_with_it(world):

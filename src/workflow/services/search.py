@@ -16,7 +16,7 @@ from workflow.db.models import Cohort, Hub, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import InvalidInput
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
-from workflow.services.views import _visible_hub, in_hub
+from workflow.services.views import _visible_hub, in_hub, tallied
 from workflow.states.lifecycle import State
 
 PAGE_SIZE = 50
@@ -43,17 +43,22 @@ class Found:
 def search(uow: UnitOfWork, actor: Actor, filters: Filters, page: int | None = 1) -> Found:
     """One page of the specialists matching ``filters`` (every page when ``page`` is None).
 
-    A page costs about the same wherever it is: the count and the page's ids are read from
-    ``specialists`` alone (its filters as conditions on its own columns, indexed by name);
-    a page in the second half is read from the end (descending, then turned round); only
-    the page's rows are then joined to their schools, hubs and cohorts."""
+    A page costs about the same wherever it is: the count is the kept tallies' when the
+    filters are only cohort, hub and state (``specialist_tallies``), else counted; the
+    page's ids are read from ``specialists`` alone (its filters as conditions on its own
+    columns, indexed by name); a page in the second half is read from the end
+    (descending, then turned round); only the page's rows are then joined to their
+    schools, hubs and cohorts."""
     with uow:
         session = uow.session
-        conditions = _conditions(session, actor, filters)
+        conditions, hubs = _conditions(session, actor, filters)
         if page is None:
             rows = session.execute(_rows().where(*conditions).order_by(*ORDER)).all()
             return Found(rows=[_row(r) for r in rows], total=len(rows), page=1, pages=1)
-        total = session.scalar(select(func.count()).select_from(Specialist).where(*conditions))
+        if filters.stuck or (filters.q and filters.q.strip()):
+            total = session.scalar(select(func.count()).select_from(Specialist).where(*conditions))
+        else:
+            total = tallied(session, hubs, filters.cohort, filters.state)
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(1, page), pages)
         first, end = (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, total)
@@ -106,19 +111,21 @@ def _row(r) -> dict:
     }
 
 
-def _conditions(session: Session, actor: Actor, filters: Filters) -> list:
+def _conditions(session: Session, actor: Actor, filters: Filters) -> tuple[list, list[int]]:
     """The filters as conditions on ``specialists``' own columns (schools, hubs and
-    cohorts as subqueries), so that counting and paging need no join."""
+    cohorts as subqueries), so that counting and paging need no join; and the hubs they
+    are limited to (each one a condition)."""
     authorize(actor, Action.VIEW)
-    conditions = []
+    conditions, hubs = [], []
     if not actor.national:
-        conditions.append(in_hub(actor.hub_id))
+        hubs.append(actor.hub_id)
     if filters.cohort is not None:
         conditions.append(
             Specialist.cohort_id.in_(select(Cohort.id).where(Cohort.number == filters.cohort))
         )
     if filters.hub:
-        conditions.append(in_hub(_visible_hub(session, actor, filters.hub)))
+        hubs.append(_visible_hub(session, actor, filters.hub))
+    conditions.extend(in_hub(hub_id) for hub_id in hubs)
     if filters.state:
         try:
             conditions.append(Specialist.state == State(filters.state).value)
@@ -139,7 +146,7 @@ def _conditions(session: Session, actor: Actor, filters: Filters) -> list:
         )
     if filters.stuck:  # as judged when their facts last changed (services/standing.py)
         conditions.append(Specialist.stuck_reasons.is_not(None))
-    return conditions
+    return conditions, hubs
 
 
 def cohort_numbers(uow: UnitOfWork) -> list[int]:

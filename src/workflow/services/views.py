@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
@@ -322,6 +322,21 @@ def cohort_totals(session: Session, hub_id: int | None = None) -> dict[int, tupl
 def in_hub(hub_id: int):
     """A condition on ``specialists`` alone: at one of the hub's schools."""
     return Specialist.school_id.in_(select(School.id).where(School.hub_id == hub_id))
+
+
+def tallied(
+    session: Session, hubs: list[int], cohort: int | None = None, state: str | None = None
+) -> int:
+    """How many specialists are in every one of ``hubs`` (any hub when none), cohort number
+    ``cohort`` and ``state`` (any when None), read from ``specialist_tallies``: the same
+    at any size, where counting them grows with them."""
+    t = SpecialistTally
+    query = select(func.coalesce(func.sum(t.count), 0)).where(*(t.hub_id == h for h in hubs))
+    if cohort is not None:
+        query = query.where(t.cohort_id.in_(select(Cohort.id).where(Cohort.number == cohort)))
+    if state is not None:
+        query = query.where(t.state == state)
+    return int(session.scalar(query))
 
 
 def tallies(
