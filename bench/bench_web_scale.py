@@ -29,6 +29,12 @@ median and by p95. Targets: p95 < 50 ms and p95 within 2x the bare p95.
 ``BENCH_KEEP=1`` keeps the seeded databases (``bench_web_N``) and reuses them next time.
 Needs ``WORKFLOW_TEST_POSTGRES_URL`` (``make bench`` starts a server).
 
+The floor, in the same run: what any signed-in page costs before its own work. A page
+added to the application for the bench alone (``/bench-floor``: signed in, the GOV.UK
+layout around one heading, no query of its own) is measured as the others, with its bare
+statements (the session's). Its time is what a page spends whatever its data; a page
+whose bare queries take less than that floor cannot be within 2x of them.
+
 Indexes and query shapes that got here: see bench/README.md ("Web pages at scale").
 """
 
@@ -358,6 +364,27 @@ def _client(app, runtime, email: str):
     return client
 
 
+FLOOR = "/bench-floor"
+FLOOR_PAGE = """{% extends "layout.html" %}{% set title = "Floor" %}
+{% block page %}<h1 class="govuk-heading-l">Floor</h1>{% endblock %}"""
+
+
+def _add_floor(app) -> None:
+    """``/bench-floor``: signed in, the layout around a heading, nothing else."""
+    from workflow.web.access import signed_in
+
+    template = app.jinja_env.from_string(FLOOR_PAGE)  # compiled once, as a file's would be
+
+    @signed_in
+    def floor():
+        context: dict = {}
+        app.update_template_context(context)  # as render_template does
+        before_render_template.send(app, template=template, context=context)
+        return template.render(context)
+
+    app.add_url_rule(FLOOR, "bench_floor", floor)
+
+
 def _measure(url: str) -> dict[str, dict]:
     from workflow.web.app import create_app
 
@@ -366,6 +393,7 @@ def _measure(url: str) -> dict[str, dict]:
         clock=FixedClock(NOW),
     )
     app = create_app(runtime)
+    _add_floor(app)
     engine = runtime.engine
     admin = _client(app, runtime, "admin@bench.example")
     lead = _client(app, runtime, "staff1.hub7@bench.example")
@@ -396,6 +424,7 @@ def _measure(url: str) -> dict[str, dict]:
         pages["national: report"] = (admin, "/report")
     else:
         print("  (no /report in this application yet: the national report is skipped)")
+    pages["floor: an empty signed-in page"] = (admin, FLOOR)
     if ONLY:
         pages = {name: page for name, page in pages.items() if name in ONLY}
     capture = _Capture(engine)

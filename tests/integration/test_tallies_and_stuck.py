@@ -31,6 +31,17 @@ def recount(runtime) -> dict[tuple, int]:
         return {(c, h, s): n for c, h, s, n in rows}
 
 
+def hubs_kept_and_of_schools(runtime) -> tuple[dict[int, int], dict[int, int]]:
+    """Each specialist's ``hub_id`` as kept on their row, and their school's hub now."""
+    with runtime.uow() as uow:
+        rows = uow.session.execute(
+            select(Specialist.id, Specialist.hub_id, School.hub_id).join(
+                School, School.id == Specialist.school_id
+            )
+        ).all()
+    return {i: kept for i, kept, _ in rows}, {i: hub for i, _, hub in rows}
+
+
 def stored_stuck(runtime) -> dict[int, list[str]]:
     with runtime.uow() as uow:
         return dict(
@@ -84,6 +95,8 @@ def reached_from_the_trail(runtime) -> dict[int, tuple]:
 
 def assert_kept(runtime) -> None:
     assert tallies(runtime) == recount(runtime)
+    kept, of_schools = hubs_kept_and_of_schools(runtime)
+    assert kept == of_schools
     assert stored_stuck(runtime) == judged_afresh(runtime)
     assert stored_reached(runtime) == reached_from_the_trail(runtime)
 
@@ -177,6 +190,8 @@ def test_a_school_moving_hub_takes_its_specialists_counts_with_it(world):
         uow.session.execute(update(School).where(School.urn == world.school).values(hub_id=2))
         uow.commit()
     assert tallies(rt) == recount(rt) == {(1, 2, "nominated"): 4}
+    kept, of_schools = hubs_kept_and_of_schools(rt)
+    assert kept == of_schools and set(kept.values()) == {2}
     assert before == {(1, 1, "nominated"): 3, (1, 2, "nominated"): 1}
 
 
@@ -201,6 +216,12 @@ def test_bulk_sql_is_counted_and_a_rolled_back_write_is_not(world):
         uow.session.execute(text("DELETE FROM specialists WHERE email = 'bulk2@school.example'"))
         uow.commit()
     assert tallies(rt) == recount(rt) == {(1, 1, "nominated"): 1, (1, 1, "year2"): 1}
+    with rt.uow() as uow:  # no writer sets a specialist's hub: a wrong one is put right
+        uow.session.execute(text("UPDATE specialists SET hub_id = 2"))
+        uow.session.execute(text("UPDATE specialists SET school_id = 2 WHERE name = 'Bulk'"))
+        uow.commit()
+    kept, of_schools = hubs_kept_and_of_schools(rt)
+    assert kept == of_schools and sorted(kept.values()) == [1, 2]
     # Bulk SQL writes states behind the services' back: ``rebuild`` judges them.
     assert stored_stuck(rt) == {}
     assert standing.rebuild(rt.uow()) == 1

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -150,18 +151,19 @@ class Staff(Base):
 
 class Specialist(Base):
     __tablename__ = "specialists"
-    # (name, id): the web's list in its order, a page read from the index (with the school,
-    # on PostgreSQL, for a hub's page); (cohort_id, state, name, id) the same for a cohort
-    # and state. (school_id, cohort_id, state): one hub's counts and candidates through its
-    # schools. The stuck, few beside everyone: their own small indexes, by name and by
-    # cohort and name. Those who ever held a place, and those who led Work Groups: what the
-    # national report sums.
+    # (name, id): the web's list in its order, a page read from the index; (cohort_id,
+    # state, name, id) and (hub_id, name, id) the same for a cohort and state, and for a
+    # hub. (school_id, cohort_id, state): candidates through their schools. The stuck, few
+    # beside everyone: their own small indexes, by name, by cohort and name, by hub. Those
+    # who ever held a place, and those who led Work Groups: what the national report sums.
     __table_args__ = (
         Index(None, "cohort_id", "state", "name", "id"),
-        Index(None, "name", "id", postgresql_include=["school_id"]),
+        Index(None, "name", "id"),
+        Index(None, "hub_id", "name", "id"),
         Index(None, "school_id", "cohort_id", "state"),
         Index("ix_specialists_stuck_name", "name", "id", **STUCK),
         Index("ix_specialists_stuck_cohort", "cohort_id", "name", "id", **STUCK),
+        Index("ix_specialists_stuck_hub", "hub_id", "cohort_id", "name", "id", **STUCK),
         Index(
             "ix_specialists_reached",
             "cohort_id",
@@ -178,6 +180,10 @@ class Specialist(Base):
     qts: Mapped[bool] = mapped_column(Boolean)
     teaching_since: Mapped[date] = mapped_column(Date)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    # Their school's hub, kept by the database (db/specialist_hub.py): never written here.
+    hub_id: Mapped[int | None] = mapped_column(
+        Integer, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
     state: Mapped[str] = mapped_column(String(20))
     # The state a deferred specialist left, so that resume can go back to it.

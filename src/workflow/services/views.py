@@ -320,8 +320,9 @@ def cohort_totals(session: Session, hub_id: int | None = None) -> dict[int, tupl
 
 
 def in_hub(hub_id: int):
-    """A condition on ``specialists`` alone: at one of the hub's schools."""
-    return Specialist.school_id.in_(select(School.id).where(School.hub_id == hub_id))
+    """A condition on ``specialists`` alone: at one of the hub's schools (their school's hub,
+    kept on their row by the database: ``db/specialist_hub.py``)."""
+    return Specialist.hub_id == hub_id
 
 
 def tallied(

@@ -1,7 +1,6 @@
 """indexes that read a page of the list, and the report's sums, without sorting or
 visiting every row: a cohort and state's specialists by name (replacing the index on
-cohort and state, its first columns); on PostgreSQL the list by name carries each
-specialist's school, so that a hub's page is read from it alone; the specialists who ever
+cohort and state, its first columns); the specialists who ever
 held a place (or are accredited) by cohort and school, with what the report sums; those
 who ever led Work Groups by cohort (only they can have one)
 
@@ -29,10 +28,6 @@ def upgrade() -> None:
         ["cohort_id", "state", "name", "id"],
     )
     op.drop_index("ix_specialists_cohort_id_state", table_name="specialists")
-    op.drop_index("ix_specialists_name_id", table_name="specialists")
-    op.create_index(
-        "ix_specialists_name_id", "specialists", ["name", "id"], postgresql_include=["school_id"]
-    )
     op.create_index(
         "ix_specialists_reached",
         "specialists",
@@ -54,7 +49,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_specialists_year3", table_name="specialists")
     op.drop_index("ix_specialists_reached", table_name="specialists")
-    op.drop_index("ix_specialists_name_id", table_name="specialists")
-    op.create_index("ix_specialists_name_id", "specialists", ["name", "id"])
     op.create_index("ix_specialists_cohort_id_state", "specialists", ["cohort_id", "state"])
     op.drop_index("ix_specialists_cohort_id_state_name_id", table_name="specialists")
