@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from workflow.clock import local_date
 from workflow.db.models import Cohort, DueItem, Hub, HubAllocation, Specialist
@@ -82,35 +82,26 @@ def _stuck_totals(session, hub_id: int | None) -> dict[int, int]:
 
 
 def _first_stuck(session, hub_id: int | None) -> dict[int, list[dict]]:
-    """Each cohort's first ``STUCK_SHOWN`` stuck by name, as the list shows them.
+    """Each cohort's first ``STUCK_SHOWN`` stuck by name (the hub's, when given), as the list
+    shows them.
 
-    For a hub, one query over the hub's stuck (few: through its schools), numbered per
-    cohort; nationally one query per cohort down the partial index over the stuck by
-    cohort and name, each stopping at ``STUCK_SHOWN`` (numbering everyone stuck in the
-    country would read them all)."""
-    if hub_id is not None:
-        number = (
-            func.row_number()
-            .over(partition_by=Specialist.cohort_id, order_by=(Specialist.name, Specialist.id))
-            .label("n")
-        )
-        ranked = stuck_rows().add_columns(Specialist.cohort_id, number).where(in_hub(hub_id))
-        ranked = ranked.subquery()
-        rows = session.execute(
-            select(ranked).where(ranked.c.n <= STUCK_SHOWN).order_by(ranked.c.n)
-        ).all()
-    else:
-        rows = []
-        for cohort_id in session.scalars(select(Cohort.id)):
-            rows += session.execute(
-                stuck_rows()
-                .add_columns(Specialist.cohort_id)
-                .where(Specialist.cohort_id == cohort_id)
-                .order_by(Specialist.name, Specialist.id)
-                .limit(STUCK_SHOWN)
-            ).all()
+    One statement: per cohort, a branch down a partial index over the stuck (by cohort and
+    name; for a hub, by hub, cohort and name) stopping at ``STUCK_SHOWN``, the branches
+    joined by ``UNION ALL``; numbering everyone stuck would read them all, and a query per
+    cohort cost a round trip each."""
+    branches = []
+    for cohort_id in session.scalars(select(Cohort.id)):
+        query = stuck_rows().add_columns(Specialist.cohort_id)
+        query = query.where(Specialist.cohort_id == cohort_id)
+        if hub_id is not None:
+            query = query.where(in_hub(hub_id))
+        first = query.order_by(Specialist.name, Specialist.id).limit(STUCK_SHOWN)
+        branches.append(select(first.subquery()))
+    if not branches:
+        return {}
+    rows = session.execute(branches[0] if len(branches) == 1 else union_all(*branches)).all()
     found: dict[int, list[dict]] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: (r.name, r.id)):  # no order across the branches
         found.setdefault(r.cohort_id, []).append(
             {"id": r.id, "name": r.name, "state": r.state, "reasons": r.stuck_reasons}
         )
