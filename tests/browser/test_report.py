@@ -12,7 +12,7 @@ from importlib.resources import files
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.browser.test_refusals import sign_in
 from workflow.db.models import (
@@ -25,6 +25,7 @@ from workflow.db.models import (
     WorkGroup,
     WorkGroupSchool,
 )
+from workflow.services import standing
 
 START = datetime(2025, 7, 1, 9, tzinfo=UTC)
 
@@ -55,6 +56,8 @@ def populate(runtime, hubs: int = 12, seed: int = 17) -> None:
                 s.flush()
                 _journey(s, rng, school, cohort.id, urn)
         uow.commit()
+    # Written behind the services' back: read every trail, as `workflow db upgrade` does.
+    standing.rebuild(runtime.uow())
 
 
 def _journey(s, rng, school, cohort_id: int, urn) -> None:
@@ -113,6 +116,9 @@ def test_a_national_lead_reads_the_report(browser, served, runtime):
     text = browser.text
     assert "Great North Maths Hub" in text and "National total" in text
     assert "Goal 65%" in text
+    with runtime.uow() as uow:  # everyone populated was selected; the page says so
+        selected = uow.session.scalar(select(func.count()).select_from(Specialist))
+    assert selected > 100 and f"of {selected} selected" in text
     browser.shoot("national-report")
     Select(browser.field("Cohort")).select_by_visible_text("All cohorts")
     browser.click_button("Show report")
