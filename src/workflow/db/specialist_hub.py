@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from workflow.db import triggers
+
 FILL = "UPDATE specialists SET hub_id = (SELECT hub_id FROM schools WHERE schools.id = specialists.school_id)"  # noqa: E501
 
 POSTGRESQL = [
@@ -79,11 +81,9 @@ SQLITE_DROP = [
 
 def install(connection: Connection) -> None:
     """Create the triggers for this database, then set every specialist's hub."""
-    for statement in POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE:
-        connection.exec_driver_sql(statement)
+    triggers.run(connection, POSTGRESQL, SQLITE)
     connection.exec_driver_sql(FILL)
 
 
 def uninstall(connection: Connection) -> None:
-    for statement in POSTGRESQL_DROP if connection.dialect.name == "postgresql" else SQLITE_DROP:
-        connection.exec_driver_sql(statement)
+    triggers.run(connection, POSTGRESQL_DROP, SQLITE_DROP)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from workflow.db import triggers
+
 TABLE = "specialist_tallies"
 
 COUNT_ALL = """
@@ -159,12 +161,10 @@ SQLITE_DROP = [
 
 def install(connection: Connection) -> None:
     """Create the triggers for this database, then count the specialists there are."""
-    for statement in POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE:
-        connection.exec_driver_sql(statement)
+    triggers.run(connection, POSTGRESQL, SQLITE)
     connection.exec_driver_sql("DELETE FROM specialist_tallies")
     connection.exec_driver_sql(COUNT_ALL)
 
 
 def uninstall(connection: Connection) -> None:
-    for statement in POSTGRESQL_DROP if connection.dialect.name == "postgresql" else SQLITE_DROP:
-        connection.exec_driver_sql(statement)
+    triggers.run(connection, POSTGRESQL_DROP, SQLITE_DROP)

@@ -41,9 +41,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_specialists_stuck_hub", table_name="specialists")
     op.drop_index("ix_specialists_hub_id_name_id", table_name="specialists")
-    specialist_hub.uninstall(op.get_bind())
+    bind = op.get_bind()
+    specialist_hub.uninstall(bind)
+    sqlite = bind.dialect.name == "sqlite"
+    if sqlite:  # the batch copies the table: no trigger may name it meanwhile
+        tallies.uninstall(bind)
     with op.batch_alter_table("specialists", schema=None) as batch_op:
         batch_op.drop_column("hub_id")
-    if op.get_bind().dialect.name == "sqlite":  # the batch copied the table, without triggers
-        tallies.uninstall(op.get_bind())
-        tallies.install(op.get_bind())
+    if sqlite:
+        tallies.install(bind)
