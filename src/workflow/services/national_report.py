@@ -92,7 +92,8 @@ MEASURES: list[tuple[str, str, str]] = [
      "Specialists who lead at least one recorded Work Group."),
     ("schools_reached", "Schools reached",
      "Distinct schools that are a selected specialist's school or take part in one of the "
-     "cohort's Work Groups. Nationally a school reached by two hubs counts once."),
+     "cohort's Work Groups. Nationally a school reached by two hubs counts once. A Work "
+     "Group's schools need not be in the hub's area, so a hub's share can pass 100%."),
     ("secondary_schools", "State-funded secondary schools in the area",
      "As recorded for the hub; blank when not known."),
 ]  # fmt: skip
