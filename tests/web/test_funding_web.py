@@ -6,14 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.integration.conftest import ADMIN
 from tests.web.conftest import csrf_token
 from tests.web.programme import NORTH, with_statements
-from workflow.db.models import Hub, Statement
+from workflow.db.models import FundingLine, Hub, Statement
 from workflow.services.auth import Actor, Role
 from workflow.services.funding import report
 from workflow.services.funding.statements import statement_detail
@@ -232,3 +233,67 @@ def test_a_cohort_funded_in_instalments_shows_released_and_cancelled(web, tmp_pa
     assert "No funding yet in cohort 10" in page
     chooser = web.client("lead").get("/funding").get_data(as_text=True)
     assert 'href="/funding?cohort=9"' in chooser and 'href="/funding?cohort=10"' in chooser
+
+
+def lines_on(web, statement_id: int) -> int:
+    with web.runtime.uow() as uow:
+        return uow.session.scalar(
+            select(func.count()).where(
+                FundingLine.statement_id == statement_id, FundingLine.removed_at.is_(None)
+            )
+        )
+
+
+def listed_ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'href="/funding/statements/(\d+)"', page)]
+
+
+def test_statements_of_one_hub_or_one_school_each_with_its_own_lines(web, money):
+    admin = web.client("admin")
+    every = listed_ids(admin.get("/funding/statements?cohort=9").get_data(as_text=True))
+    north = admin.get("/funding/statements?cohort=9&hub=north").get_data(as_text=True)
+    south = admin.get("/funding/statements?cohort=9&school=200001").get_data(as_text=True)
+    assert money.statements["north"] in listed_ids(north)
+    assert money.statements["south"] not in listed_ids(north)
+    assert listed_ids(south) and money.statements["north"] not in listed_ids(south)
+    assert sorted(listed_ids(north) + listed_ids(south)) == sorted(every)
+    assert f"{len(listed_ids(south))} statement" in south and ", school 200001" in south
+    for statement_id in every:  # the Lines column: that statement's live lines
+        cells = re.search(
+            rf'/funding/statements/{statement_id}".*?</tr>', "".join(north + south), re.S
+        ).group(0)
+        numeric = re.findall(r'cell--numeric">([^<]*)<', cells)
+        assert numeric[0] == str(lines_on(web, statement_id))
+    none = admin.get("/funding/statements?cohort=9&school=999999").get_data(as_text=True)
+    assert "No statements match." in none and not listed_ids(none)
+
+
+def test_hub_staff_cannot_list_another_hubs_statements(web, money):
+    assert web.client("staff").get("/funding/statements?cohort=9&hub=south").status_code == 404
+    own = web.client("staff").get("/funding/statements?cohort=9&hub=north")
+    assert own.status_code == 200 and money.statements["north"] in listed_ids(own.get_data(True))
+    assert 'id="hub"' not in own.get_data(as_text=True)  # no hub to choose: their own
+
+
+def test_statements_come_fifty_a_page(web, money):
+    with web.runtime.uow() as uow:
+        school = uow.session.scalar(select(Statement.school_id).limit(1))
+        cohort = uow.session.scalar(select(Statement.cohort_id).limit(1))
+        for day in range(60):  # one statement a day for sixty days, straight to the table
+            uow.session.add(Statement(
+                school_id=school, cohort_id=cohort, release_date=date(2030, 1, 1) + timedelta(day),
+                status="payable", total_pence=100, created_at=datetime(2029, 12, 1, tzinfo=UTC),
+            ))  # fmt: skip
+        uow.commit()
+        total = uow.session.scalar(select(func.count()).select_from(Statement))
+    admin = web.client("admin")
+    first = admin.get("/funding/statements?cohort=9").get_data(as_text=True)
+    last = admin.get(f"/funding/statements?cohort=9&page={-(-total // 50)}").get_data(True)
+    beyond = admin.get("/funding/statements?cohort=9&page=999").get_data(as_text=True)
+    assert len(listed_ids(first)) == 50
+    assert len(listed_ids(last)) == total - 50 * (-(-total // 50) - 1)
+    assert listed_ids(beyond) == listed_ids(last)  # past the end: the last page
+    assert f"{total} statements (page 1 of {-(-total // 50)})" in first
+    assert 'href="/funding/statements?page=2&amp;cohort=9"' in first or (
+        'href="/funding/statements?cohort=9&amp;page=2"' in first
+    )

@@ -1,6 +1,7 @@
 """Funding on the web: per school of a cohort (``/funding?cohort=N``, CSV
-``/funding.csv?cohort=N``), the statements (``/funding/statements?cohort=N``), one statement
-with its lines (``/funding/statements/ID``, CSV ``.../ID.csv``) and "Mark as paid".
+``/funding.csv?cohort=N``), the statements (``/funding/statements?cohort=N``, 50 a page,
+of one hub or one school by ``hub=CODE`` and ``school=URN``), one statement with its
+lines (``/funding/statements/ID``, CSV ``.../ID.csv``) and "Mark as paid".
 
 The same services as ``workflow report funding``, ``workflow funding statements`` and
 ``workflow funding mark-paid``, as the signed-in person: hub staff see their hub's schools,
@@ -18,9 +19,9 @@ from flask import url_for as url
 
 from workflow.errors import DomainError, NotFound, NotPermitted
 from workflow.services import permissions
-from workflow.services.directory import list_cohorts
+from workflow.services.directory import list_cohorts, list_hubs
 from workflow.services.funding import report
-from workflow.services.funding.statements import list_statements, mark_paid, statement
+from workflow.services.funding.statements import mark_paid, statement, statements_page
 from workflow.web.access import now, signed_in, the_actor, uow
 from workflow.web.specialists import safe_cell
 
@@ -82,8 +83,19 @@ def statements():
     if cohort is None:
         cohorts = list_cohorts(uow(), the_actor())
         return render_template("funding_cohorts.html", cohorts=cohorts, statements=True)
-    found = list_statements(uow(), the_actor(), cohort)
-    return render_template("statements.html", cohort=cohort, statements=found)
+    hub = request.args.get("hub", "").strip() or None
+    school = request.args.get("school", "").strip() or None
+    page = request.args.get("page", "1")
+    try:
+        found = statements_page(uow(), the_actor(), cohort, hub, school,
+                                int(page) if page.isdigit() else 1)  # fmt: skip
+    except NotFound:
+        abort(404)
+    query = {k: v for k, v in (("cohort", cohort), ("hub", hub), ("school", school)) if v}
+    return render_template(
+        "statements.html", cohort=cohort, found=found, hub=hub, school=school, query=query,
+        hubs=list_hubs(uow(), the_actor()) if the_actor().national else [],
+    )  # fmt: skip
 
 
 @blueprint.route("/funding/statements/<int:statement_id>", methods=["GET", "POST"])

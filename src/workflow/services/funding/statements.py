@@ -16,9 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow.db.bulk import among
 from workflow.db.models import (
     AuditEntry,
     Cohort,
@@ -227,47 +228,81 @@ def _scope(session: Session, actor: Actor, hub_code: str | None) -> int | None:
     return None if actor.national else actor.hub_id
 
 
+#: Statements on a page of the web's list.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class StatementsPage:
+    statements: list[StatementView]
+    total: int
+    page: int
+    pages: int
+
+
 @logs_refusals("funding statements")
 def list_statements(
     uow: UnitOfWork, actor: Actor, cohort_number: int, hub_code: str | None = None
 ) -> list[StatementView]:
     """The cohort's statements, per school and release date (hub staff: their hub's)."""
     with uow:
+        query = _listed(uow.session, actor, cohort_number, hub_code, None)
+        return _views(uow.session, cohort_number, uow.session.execute(query).all())
+
+
+@logs_refusals("funding statements")
+def statements_page(
+    uow: UnitOfWork,
+    actor: Actor,
+    cohort_number: int,
+    hub_code: str | None = None,
+    school_urn: str | None = None,
+    page: int = 1,
+) -> StatementsPage:
+    """One page of ``list_statements``, of one hub or one school (by URN) when given."""
+    with uow:
         session = uow.session
-        cohort = cohort_by_number(session, cohort_number)
-        hub_id = _scope(session, actor, hub_code)
-        query = (
-            select(Statement, School.urn, Hub.code, School.name)
-            .join(School, School.id == Statement.school_id)
-            .join(Hub, Hub.id == School.hub_id)
-            .where(Statement.cohort_id == cohort.id)
-            .order_by(Statement.release_date, Hub.code, School.urn)
-        )
-        if hub_id is not None:
-            query = query.where(School.hub_id == hub_id)
-        counts: dict[int, int] = defaultdict(int)
-        for (statement_id,) in session.execute(
-            select(FundingLine.statement_id).where(
-                FundingLine.statement_id.is_not(None), FundingLine.removed_at.is_(None)
-            )
-        ):
-            counts[statement_id] += 1
-        return [
-            StatementView(
-                s.id,
-                urn,
-                code,
-                cohort_number,
-                s.release_date,
-                s.status,
-                s.total_pence,
-                counts[s.id],
-                s.paid_at,
-                s.reference,
-                name,
-            )
-            for s, urn, code, name in session.execute(query)
-        ]
+        query = _listed(session, actor, cohort_number, hub_code, school_urn)
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(1, page), pages)
+        rows = session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+        return StatementsPage(_views(session, cohort_number, rows), total, page, pages)
+
+
+def _listed(session: Session, actor: Actor, cohort_number: int, hub_code, school_urn):
+    """The statements of the cohort in the actor's scope, by release date, hub and URN."""
+    cohort = cohort_by_number(session, cohort_number)
+    hub_id = _scope(session, actor, hub_code)
+    query = (
+        select(Statement, School.urn, Hub.code, School.name)
+        .join(School, School.id == Statement.school_id)
+        .join(Hub, Hub.id == School.hub_id)
+        .where(Statement.cohort_id == cohort.id)
+        .order_by(Statement.release_date, Hub.code, School.urn, Statement.id)
+    )
+    if hub_id is not None:
+        query = query.where(School.hub_id == hub_id)
+    if school_urn is not None:
+        query = query.where(School.urn == school_urn)
+    return query
+
+
+def _views(session: Session, cohort_number: int, rows) -> list[StatementView]:
+    """The rows as views, each with its number of live lines (counted for these alone)."""
+    ids = [s.id for s, *_ in rows]
+    counts = dict(
+        session.execute(
+            select(FundingLine.statement_id, func.count())
+            .where(among(session, FundingLine.statement_id, ids), FundingLine.removed_at.is_(None))
+            .group_by(FundingLine.statement_id)
+        ).all()
+    ) if ids else {}  # fmt: skip
+    return [
+        StatementView(s.id, urn, code, cohort_number, s.release_date, s.status, s.total_pence,
+                      counts.get(s.id, 0), s.paid_at, s.reference, name)
+        for s, urn, code, name in rows
+    ]  # fmt: skip
 
 
 @logs_refusals("funding statement")
