@@ -8,8 +8,6 @@ the shapes ``--json`` prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, or_, select
 
 from workflow.db.models import Cohort, Hub, HubAllocation, School, Specialist
@@ -22,17 +20,8 @@ from workflow.services.auth import (
     logs_refusals,
     not_found_unless_visible,
 )
+from workflow.services.paging import PAGE_SIZE, Page, place
 from workflow.services.views import cohort_totals
-
-SCHOOLS_PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class SchoolsFound:
-    rows: list[dict]
-    total: int
-    page: int
-    pages: int
 
 
 @logs_refusals("hub list")
@@ -118,7 +107,7 @@ def list_cohorts(uow: UnitOfWork, actor: Actor) -> list[dict]:
 
 
 @logs_refusals("school search")
-def find_schools(uow: UnitOfWork, actor: Actor, q: str | None, page: int = 1) -> SchoolsFound:
+def find_schools(uow: UnitOfWork, actor: Actor, q: str | None, page: int = 1) -> Page:
     """One page of the schools the actor sees whose URN starts with ``q`` or whose name
     contains it (any case); every school they see when ``q`` is empty."""
     authorize(actor, Action.VIEW)
@@ -138,14 +127,11 @@ def find_schools(uow: UnitOfWork, actor: Actor, q: str | None, page: int = 1) ->
                 )
             )
         total = session.scalar(select(func.count()).select_from(query.subquery()))
-        pages = max(1, -(-total // SCHOOLS_PAGE_SIZE))
-        page = min(max(1, page), pages)
+        page, pages = place(total, page, PAGE_SIZE)
         rows = session.execute(
-            query.order_by(School.name, School.urn)
-            .limit(SCHOOLS_PAGE_SIZE)
-            .offset((page - 1) * SCHOOLS_PAGE_SIZE)
+            query.order_by(School.name, School.urn).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         )
-        return SchoolsFound(
+        return Page(
             rows=[
                 {"urn": r.urn, "name": r.name, "hub": r.code, "hub_name": r.hub_name} for r in rows
             ],

@@ -16,10 +16,9 @@ from workflow.db.models import Cohort, Hub, School, Specialist
 from workflow.db.uow import UnitOfWork
 from workflow.errors import InvalidInput
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
+from workflow.services.paging import PAGE_SIZE, Page, place
 from workflow.services.views import _visible_hub, in_hub, tallied
 from workflow.states.lifecycle import State
-
-PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -31,16 +30,8 @@ class Filters:
     q: str | None = None
 
 
-@dataclass(frozen=True)
-class Found:
-    rows: list[dict]
-    total: int
-    page: int
-    pages: int
-
-
 @logs_refusals("search")
-def search(uow: UnitOfWork, actor: Actor, filters: Filters, page: int | None = 1) -> Found:
+def search(uow: UnitOfWork, actor: Actor, filters: Filters, page: int | None = 1) -> Page:
     """One page of the specialists matching ``filters`` (every page when ``page`` is None).
 
     A page costs about the same wherever it is: the count is the kept tallies' when the
@@ -54,13 +45,12 @@ def search(uow: UnitOfWork, actor: Actor, filters: Filters, page: int | None = 1
         conditions, hubs = _conditions(session, actor, filters)
         if page is None:
             rows = session.execute(_rows().where(*conditions).order_by(*ORDER)).all()
-            return Found(rows=[_row(r) for r in rows], total=len(rows), page=1, pages=1)
+            return Page(rows=[_row(r) for r in rows], total=len(rows), page=1, pages=1)
         if filters.stuck or (filters.q and filters.q.strip()):
             total = session.scalar(select(func.count()).select_from(Specialist).where(*conditions))
         else:
             total = tallied(session, hubs, filters.cohort, filters.state)
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(1, page), pages)
+        page, pages = place(total, page, PAGE_SIZE)
         first, end = (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, total)
         ids = select(Specialist.id).where(*conditions)
         if first <= total - end:
@@ -69,10 +59,10 @@ def search(uow: UnitOfWork, actor: Actor, filters: Filters, page: int | None = 1
         else:
             backwards = ids.order_by(*(o.desc() for o in ORDER)).offset(total - end)
             found = list(reversed(session.scalars(backwards.limit(end - first)).all()))
-        place = {specialist_id: i for i, specialist_id in enumerate(found)}
+        position = {specialist_id: i for i, specialist_id in enumerate(found)}
         rows = session.execute(_rows().where(among(session, Specialist.id, found or [-1]))).all()
-        rows = sorted(rows, key=lambda r: place[r.id])
-        return Found(rows=[_row(r) for r in rows], total=total, page=page, pages=pages)
+        rows = sorted(rows, key=lambda r: position[r.id])
+        return Page(rows=[_row(r) for r in rows], total=total, page=page, pages=pages)
 
 
 ORDER = (Specialist.name, Specialist.id)

@@ -43,6 +43,7 @@ from workflow.services.auth import (
     not_found_unless_visible,
 )
 from workflow.services.funding import claims
+from workflow.services.paging import PAGE_SIZE, Page, place
 from workflow.services.setup import cohort_by_number, hub_by_code
 from workflow.states.lifecycle import State
 
@@ -228,18 +229,6 @@ def _scope(session: Session, actor: Actor, hub_code: str | None) -> int | None:
     return None if actor.national else actor.hub_id
 
 
-#: Statements on a page of the web's list.
-PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class StatementsPage:
-    statements: list[StatementView]
-    total: int
-    page: int
-    pages: int
-
-
 @logs_refusals("funding statements")
 def list_statements(
     uow: UnitOfWork, actor: Actor, cohort_number: int, hub_code: str | None = None
@@ -258,16 +247,15 @@ def statements_page(
     hub_code: str | None = None,
     school_urn: str | None = None,
     page: int = 1,
-) -> StatementsPage:
+) -> Page:
     """One page of ``list_statements``, of one hub or one school (by URN) when given."""
     with uow:
         session = uow.session
         query = _listed(session, actor, cohort_number, hub_code, school_urn)
         total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(1, page), pages)
+        page, pages = place(total, page, PAGE_SIZE)
         rows = session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-        return StatementsPage(_views(session, cohort_number, rows), total, page, pages)
+        return Page(_views(session, cohort_number, rows), total, page, pages)
 
 
 def _listed(session: Session, actor: Actor, cohort_number: int, hub_code, school_urn):
