@@ -44,12 +44,12 @@ def dashboard(uow: UnitOfWork, actor: Actor, now: datetime) -> dict:
         for cohort_id, hub, n in session.execute(allocated):
             places.setdefault(cohort_id, {})[hub] = n
         hubs = session.execute(hubs).all()
+        numbered = select(Cohort.id, Cohort.number).order_by(Cohort.number.desc())
+        numbered = session.execute(numbered).all()
         stuck_totals = _stuck_totals(session, hub_id)
-        first_stuck = _first_stuck(session, hub_id)
+        first_stuck = _first_stuck(session, [cohort_id for cohort_id, _ in numbered], hub_id)
         cohorts = []
-        for cohort_id, number in session.execute(
-            select(Cohort.id, Cohort.number).order_by(Cohort.number.desc())
-        ):
+        for cohort_id, number in numbered:
             allocated_here, counted = places.get(cohort_id, {}), counts.get(cohort_id, {})
             rows = [
                 row
@@ -81,7 +81,7 @@ def _stuck_totals(session, hub_id: int | None) -> dict[int, int]:
     return dict(session.execute(query).all())
 
 
-def _first_stuck(session, hub_id: int | None) -> dict[int, list[dict]]:
+def _first_stuck(session, cohort_ids: list[int], hub_id: int | None) -> dict[int, list[dict]]:
     """Each cohort's first ``STUCK_SHOWN`` stuck by name (the hub's, when given), as the list
     shows them.
 
@@ -90,7 +90,7 @@ def _first_stuck(session, hub_id: int | None) -> dict[int, list[dict]]:
     joined by ``UNION ALL``; numbering everyone stuck would read them all, and a query per
     cohort cost a round trip each."""
     branches = []
-    for cohort_id in session.scalars(select(Cohort.id)):
+    for cohort_id in cohort_ids:
         query = stuck_rows().add_columns(Specialist.cohort_id)
         query = query.where(Specialist.cohort_id == cohort_id)
         if hub_id is not None:
@@ -99,7 +99,7 @@ def _first_stuck(session, hub_id: int | None) -> dict[int, list[dict]]:
         branches.append(select(first.subquery()))
     if not branches:
         return {}
-    rows = session.execute(branches[0] if len(branches) == 1 else union_all(*branches)).all()
+    rows = session.execute(union_all(*branches)).all()
     found: dict[int, list[dict]] = {}
     for r in sorted(rows, key=lambda r: (r.name, r.id)):  # no order across the branches
         found.setdefault(r.cohort_id, []).append(
