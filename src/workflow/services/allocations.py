@@ -10,8 +10,6 @@ another hub's records are), whatever their hub.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +18,7 @@ from workflow.db.uow import UnitOfWork
 from workflow.errors import NotFound
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.setup import cohort_by_number, hub_by_code
-from workflow.services.views import PLACE_STATES, cohort_totals, tallies
+from workflow.services.views import cohort_totals, places_used
 
 
 def national_only(actor: Actor, what: str) -> None:
@@ -28,16 +26,6 @@ def national_only(actor: Actor, what: str) -> None:
     if not actor.national:
         raise NotFound(f"{what} not found")
     authorize(actor, Action.VIEW)
-
-
-def _used(session: Session, hub_id: int | None = None) -> dict[tuple[int, int], int]:
-    """``{(hub_id, cohort_id): places used}``, from the tallies the database keeps."""
-    used: dict[tuple[int, int], int] = defaultdict(int)
-    for cohort_id, counts in tallies(session, hub_id).items():
-        for (hub, state), n in counts.items():
-            if state in PLACE_STATES:
-                used[(hub, cohort_id)] += n
-    return used
 
 
 def _places(session: Session) -> dict[tuple[int, int], int]:
@@ -56,7 +44,7 @@ def hubs_with_places(uow: UnitOfWork, actor: Actor) -> dict:
         cohorts = session.execute(
             select(Cohort.id, Cohort.number).order_by(Cohort.number.desc())
         ).all()
-        places, used = _places(session), _used(session)
+        places, used = _places(session), places_used(session)
         hubs = []
         for hub in session.scalars(select(Hub).order_by(Hub.name)):
             hubs.append(
@@ -84,7 +72,7 @@ def hub_with_places(uow: UnitOfWork, actor: Actor, code: str) -> dict:
     with uow:
         session = uow.session
         hub = hub_by_code(session, code)
-        places, used = _places(session), _used(session, hub.id)
+        places, used = _places(session), places_used(session, hub.id)
         schools = session.scalar(select(func.count(School.id)).where(School.hub_id == hub.id))
         totals = cohort_totals(session, hub.id)
         cohorts = [
@@ -122,5 +110,5 @@ def hub_places(uow: UnitOfWork, actor: Actor, code: str, cohort_number: int) -> 
             "name": hub.name,
             "cohort": cohort.number,
             "places": _places(session).get((hub.id, cohort.id), 0),
-            "used": _used(session).get((hub.id, cohort.id), 0),
+            "used": places_used(session).get((hub.id, cohort.id), 0),
         }

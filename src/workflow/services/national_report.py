@@ -67,7 +67,7 @@ from workflow.db.models import (
 from workflow.db.uow import UnitOfWork
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.setup import cohort_by_number
-from workflow.services.views import PLACE_STATES, tallies
+from workflow.services.views import places_used
 from workflow.states.lifecycle import State
 
 ALL = "all"  # every cohort together
@@ -188,9 +188,8 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
 
     allocated = _allocations(session, cohort_id, hub_id)
     filled: dict[int, int] = {}  # every hub with a specialist (the tallies the database keeps)
-    for counts in tallies(session, hub_id, cohort_id).values():
-        for (hub, state), n in counts.items():
-            filled[hub] = filled.get(hub, 0) + (n if state in PLACE_STATES else 0)
+    for (hub, _), n in places_used(session, hub_id, cohort_id).items():
+        filled[hub] = filled.get(hub, 0) + n
     trail, own_schools = _trail(session, scoped)
     leads = dict(
         session.execute(

@@ -319,6 +319,19 @@ def cohort_totals(session: Session, hub_id: int | None = None) -> dict[int, tupl
     }
 
 
+def places_used(
+    session: Session, hub_id: int | None = None, cohort_id: int | None = None
+) -> dict[tuple[int, int], int]:
+    """``{(hub id, cohort id): places used}`` from the tallies, for every hub and cohort with
+    a specialist (0 where none holds a place); only ``hub_id``'s and ``cohort_id``'s when
+    given."""
+    used: dict[tuple[int, int], int] = {}
+    for cohort, counts in tallies(session, hub_id, cohort_id).items():
+        for (hub, state), n in counts.items():
+            used[(hub, cohort)] = used.get((hub, cohort), 0) + (n if state in PLACE_STATES else 0)
+    return used
+
+
 def in_hub(hub_id: int):
     """A condition on ``specialists`` alone: at one of the hub's schools (their school's hub,
     kept on their row by the database: ``db/specialist_hub.py``)."""
