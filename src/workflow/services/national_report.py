@@ -32,9 +32,9 @@ measure that says "ever" still counts someone who has since withdrawn or deferre
 
 Set-based: at most nine queries whatever the number of specialists (the cohort and
 the cohorts' numbers, allocations per hub, places filled per hub from the tallies, how
-far the specialists got summed per school, Work Group Leads per hub, distinct Work
-Group schools per hub, the hubs); what comes back is one row per hub, school or
-cohort, never one per specialist.
+far the specialists got summed per hub, Work Group Leads per hub, schools reached per
+hub and nationally, the hubs); what comes back is one row per hub or cohort, never one
+per specialist or school.
 "Ever" is read from what each specialist's trail says, kept on their row as the trail
 grows (``services/standing.py``: ``ever_selected``, ``ever_year2``, ``ever_year3``,
 ``accredited``), not from the trail itself: at 100,000 specialists the pass over the
@@ -49,10 +49,9 @@ viewer) their own hub's row only, and no national total.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, null, or_, select, union, union_all
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
@@ -190,7 +189,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
     filled: dict[int, int] = {}  # every hub with a specialist (the tallies the database keeps)
     for (hub, _), n in places_used(session, hub_id, cohort_id).items():
         filled[hub] = filled.get(hub, 0) + n
-    trail, own_schools = _trail(session, scoped)
+    trail = _trail(session, scoped)
     leads = dict(
         session.execute(
             scoped(
@@ -203,8 +202,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
             )
         ).all()
     )
-    reached = own_schools | _group_schools(session, scoped)
-    reached_by_hub = Counter(hub for hub, _ in reached)
+    reached_by_hub, reached_nationally = _reached(session, scoped, actor.national)
 
     hubs = session.execute(
         select(Hub.id, Hub.code, Hub.name, Hub.secondary_schools).order_by(Hub.name)
@@ -240,7 +238,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
     known = [h.secondary_schools for h in hubs if h.secondary_schools is not None]
     national = Measures(
         **{key: sum(getattr(r.measures, key) for r in rows) for key in SUMMED},
-        schools_reached=len({urn for _, urn in reached}),
+        schools_reached=reached_nationally,
         secondary_schools=sum(known) if known else None,
     )
     return NationalReport(
@@ -264,17 +262,15 @@ def _allocations(session: Session, cohort_id: int | None, hub_id: int | None) ->
     return {h: int(n) for h, n in session.execute(query)}
 
 
-def _trail(session: Session, scoped) -> tuple[dict[int, list[int]], set[tuple[int, str]]]:
+def _trail(session: Session, scoped) -> dict[int, list[int]]:
     """How far the specialists got, from what each one's trail says as kept on their row
-    (``services/standing.py``), summed per school. Returns ``{hub id: [selected,
-    withdrawn, year 2, year 3, accredited]}`` and the ``(hub id, URN)`` of every school
-    with a selected specialist (one row per school comes back, never one per specialist)."""
+    (``services/standing.py``), summed per hub: ``{hub id: [selected, withdrawn, year 2,
+    year 3, accredited]}``."""
     took = Specialist.ever_selected
     rows = session.execute(
         scoped(
             select(
                 School.hub_id,
-                School.urn,
                 func.sum(case((took, 1), else_=0)),
                 func.sum(case((and_(took, Specialist.state == State.WITHDRAWN.value), 1), else_=0)),
                 func.sum(case((Specialist.ever_year2, 1), else_=0)),
@@ -284,29 +280,44 @@ def _trail(session: Session, scoped) -> tuple[dict[int, list[int]], set[tuple[in
             .select_from(Specialist)
             .join(School, School.id == Specialist.school_id)
             .where(or_(took, Specialist.accredited))
-            .group_by(School.hub_id, School.urn)
+            .group_by(School.hub_id)
         )
     )
-    by_hub: dict[int, list[int]] = {}
-    schools: set[tuple[int, str]] = set()
-    for hub, urn, *values in rows:
-        sums = by_hub.setdefault(hub, [0] * 5)
-        for i, value in enumerate(values):
-            sums[i] += int(value or 0)
-        if values[0]:
-            schools.add((hub, urn))
-    return by_hub, schools
+    return {hub: [int(v or 0) for v in values] for hub, *values in rows}
 
 
-def _group_schools(session: Session, scoped) -> set[tuple[int, str]]:
-    """``(hub id, URN)`` of every school in a Work Group of the specialists (led or joined),
-    distinct: one row per school and hub."""
-    query = scoped(
+def _reached(session: Session, scoped, nationally: bool) -> tuple[dict[int, int], int]:
+    """Schools reached: per hub, the distinct URNs of the schools of its selected
+    specialists and of their Work Groups' schools (led or joined); and, when
+    ``nationally``, the distinct URNs over every hub. Counted by the database: what
+    comes back is one row per hub (the schools reached grow with the cohort; reading
+    each one back cost more than the rest of the report at 100,000 specialists)."""
+    took = Specialist.ever_selected
+    own = scoped(
+        select(School.hub_id.label("hub_id"), School.urn.label("urn"))
+        .select_from(Specialist)
+        .join(School, School.id == Specialist.school_id)
+        # ``accredited`` as well only so that the index of those reached
+        # (ever selected or accredited, ``ix_specialists_reached``) is the one read.
+        .where(or_(took, Specialist.accredited), took)
+    )
+    groups = scoped(
         select(School.hub_id, WorkGroupSchool.urn)
         .select_from(WorkGroupSchool)
         .join(WorkGroup, WorkGroup.id == WorkGroupSchool.work_group_id)
         .join(Specialist, Specialist.id == WorkGroup.specialist_id)
         .join(School, School.id == Specialist.school_id)
         .where(Specialist.ever_year3)
-    ).distinct()
-    return {(hub, urn) for hub, urn in session.execute(query)}
+    )
+    reached = union(own, groups).cte("reached")  # UNION: each (hub, URN) once
+    counts = select(reached.c.hub_id, func.count()).group_by(reached.c.hub_id)
+    if nationally:
+        everywhere = select(null().label("hub_id"), func.count(distinct(reached.c.urn)))
+        counts = union_all(counts, everywhere)
+    by_hub, national = {}, 0
+    for hub, n in session.execute(counts):
+        if hub is None:
+            national = int(n)
+        else:
+            by_hub[hub] = int(n)
+    return by_hub, national
