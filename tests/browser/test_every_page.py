@@ -38,6 +38,7 @@ ELSEWHERE = {
     "/specialists/<int:specialist_id>/erase": "test_people.py (needs someone who has left)",
     "/staff/<int:staff_id>/role": "test_people.py",
     "/staff/<int:staff_id>/deactivate": "test_people.py",
+    "/staff/<int:staff_id>/reactivate": "test_people.py (needs someone deactivated)",
 }
 
 

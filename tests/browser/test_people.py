@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
@@ -86,6 +87,23 @@ def test_a_national_admin_invites_edits_a_school_and_erases(browser, served, run
     browser.visit(f"/staff/{viewer}/deactivate")
     assert browser.heading == "Deactivate Viewer"
     assert "they can no longer sign in" in browser.text
+
+    # -- deactivate and reactivate -------------------------------------------------------
+    browser.click_button("Deactivate")
+    assert "Viewer has been deactivated" in browser.text
+    reactivate = browser.driver.find_element(
+        By.CSS_SELECTOR, f'a[href="/staff/{viewer}/reactivate"]'
+    )
+    browser.follow(reactivate)
+    assert browser.heading == "Reactivate Viewer"
+    assert "emailed an invitation to create a new password" in browser.text
+    browser.shoot("staff-reactivate")
+    browser.click_button("Reactivate")
+    assert browser.path == "/staff"
+    assert "Viewer has been reactivated" in browser.text
+    with runtime.uow() as uow:
+        row = uow.session.scalar(select(Staff).where(Staff.id == viewer))
+        assert row.deactivated_at is None and row.password_hash is None
 
     # -- edit a school's finance contact -------------------------------------------------
     browser.click_link("Schools")

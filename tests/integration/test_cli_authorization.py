@@ -51,6 +51,7 @@ def commands(t: dict[str, str]) -> dict[str, tuple[list[str], set[str], bool]]:
         "staff deactivate": (["staff", "deactivate", f"hub_staff@{t['hub']}.example"], LEADS,
                              True),
         "staff invite": (["staff", "invite", f"viewer@{t['hub']}.example"], LEADS, True),
+        "staff reactivate": (["staff", "reactivate", f"gone@{t['hub']}.example"], LEADS, True),
         "hub add": (["hub", "add", "east", "--name", "East Hub"], NATIONAL, False),
         "hub allocate": (["hub", "allocate", t["hub"], "--cohort", "9", "--places", "7"],
                          NATIONAL, False),
@@ -165,6 +166,9 @@ def prepared(tmp_path_factory, sqlite_template) -> dict:
             tokens[(role, hub)] = staff.add_staff(
                 uow(), SYSTEM, f"{role}@{hub}.example", role, role, hub_code, NOW
             )
+        # deactivated, for ``staff reactivate``
+        staff.add_staff(uow(), SYSTEM, f"gone@{hub}.example", "Gone", "viewer", hub, NOW)
+        staff.deactivate(uow(), SYSTEM, f"gone@{hub}.example", NOW)
     runtime.close()
     return {"path": path, "tokens": tokens, "targets": targets}
 

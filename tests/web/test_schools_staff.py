@@ -26,7 +26,9 @@ from workflow.services.staff import (
     change_role,
     deactivate,
     grantable_roles,
+    reactivate,
     resend_invitation,
+    set_password,
 )
 
 ROLES = ("admin", "lead", "staff", "viewer")
@@ -511,6 +513,87 @@ def test_nobody_deactivates_themselves_or_another_hubs_staff(web):
     with web.runtime.uow() as uow:
         refused = uow.session.scalars(select(Refusal.command)).all()
     assert "staff show" in refused  # another hub's member of staff: the refusal is recorded
+
+
+# -- staff: reactivating ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_reactivating(web, who):
+    email = "gone@north.example"  # a viewer with a password, deactivated
+    add_staff(web.runtime.uow(), ADMIN, email, "Gone", "viewer", "north", web.clock.now())
+    set_password(web.runtime.uow(), ADMIN, email, PASSWORD)
+    viewer = staff_id(web, email)
+    deactivate(web.runtime.uow(), ADMIN, email, web.clock.now())
+    client = web.client(who)
+    page = client.get(f"/staff/{viewer}/reactivate")
+    response = post(client, f"/staff/{viewer}/reactivate", {}, "/schools")
+    row = staff_row(web, email)
+    if who in ("admin", "lead"):
+        assert "emailed an invitation to create a new password" in page.get_data(as_text=True)
+        assert response.status_code == 302
+        assert row.deactivated_at is None and row.role == "viewer"
+        assert row.password_hash is None and row.totp_secret is None
+        assert invitations_to(web, email) == 1
+        listing = client.get("/staff").get_data(as_text=True)
+        assert (
+            f"has been reactivated: an invitation to create a password has been sent to {email}"
+            in listing
+        )
+        assert f"/staff/{viewer}/role" in listing and f"/staff/{viewer}/reactivate" not in listing
+        # the password from before deactivation does not sign in
+        anonymous = web.app.test_client()
+        data = {"csrf_token": csrf_token(anonymous, "/sign-in"), "email": email,
+                "password": PASSWORD}  # fmt: skip
+        again = anonymous.post("/sign-in", data=data)
+        assert "Enter a correct email address and password" in again.get_data(as_text=True)
+        twice = post(client, f"/staff/{viewer}/reactivate", {}, "/schools")
+        assert twice.status_code == 409
+        assert "is not deactivated" in twice.get_data(as_text=True)
+    else:
+        assert page.status_code == 403 and response.status_code == 403
+        assert row.deactivated_at is not None and invitations_to(web, email) == 0
+
+
+def test_the_staff_list_offers_reactivate_to_those_who_may(web):
+    email = STAFF["viewer"][0]
+    viewer = staff_id(web, email)
+    deactivate(web.runtime.uow(), ADMIN, email, web.clock.now())
+    for who in ("admin", "lead"):
+        listing = web.client(who).get("/staff").get_data(as_text=True)
+        assert f"/staff/{viewer}/reactivate" in listing
+        assert f"/staff/{viewer}/deactivate" not in listing
+
+
+def test_a_reactivated_member_of_staff_gets_a_new_token_and_nothing_old_works(web):
+    add_invited(web)
+    old = add_staff(web.runtime.uow(), ADMIN, "tok@north.example", "Tok", "viewer", "north",
+                    web.clock.now())  # fmt: skip
+    deactivate(web.runtime.uow(), ADMIN, "tok@north.example", web.clock.now())
+    new = reactivate(web.runtime.uow(), ADMIN, "tok@north.example", "http://web.example",
+                     web.clock.now())  # fmt: skip
+    assert authenticate(web.runtime.uow(), new).email == "tok@north.example"
+    with pytest.raises(NotPermitted):
+        authenticate(web.runtime.uow(), old)
+    assert invitations_to(web, "tok@north.example") == 1
+
+
+def test_nobody_reactivates_another_hubs_staff_or_someone_above_them(web):
+    south = STAFF["south_lead"][0]
+    deactivate(web.runtime.uow(), ADMIN, south, web.clock.now())
+    lead = web.client("lead")
+    assert post(lead, f"/staff/{staff_id(web, south)}/reactivate", {}).status_code == 404
+    with pytest.raises(NotFound):
+        reactivate(web.runtime.uow(), Actor(STAFF["lead"][0], Role.HUB_LEAD,
+                                            staff_row(web, STAFF["lead"][0]).hub_id),
+                   south, "http://web.example", web.clock.now())  # fmt: skip
+    assert staff_row(web, south).deactivated_at is not None
+    add_staff(web.runtime.uow(), ADMIN, "boss@x.example", "Boss", "national_admin", None,
+              web.clock.now())  # fmt: skip
+    deactivate(web.runtime.uow(), ADMIN, "boss@x.example", web.clock.now())
+    boss = staff_id(web, "boss@x.example")
+    assert post(lead, f"/staff/{boss}/reactivate", {}).status_code == 404
+    assert staff_row(web, "boss@x.example").deactivated_at is not None
 
 
 # -- staff: re-sending an invitation --------------------------------------------------------

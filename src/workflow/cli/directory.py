@@ -1,6 +1,7 @@
 """Listing what is set up: ``hub list``, ``school list``, ``staff list``, ``cohort list``,
 ``staff token EMAIL`` (a new token; the old one stops working), and managing staff as the
-web's staff page does: ``staff role``, ``staff deactivate``, ``staff invite``.
+web's staff page does: ``staff role``, ``staff deactivate``, ``staff reactivate``,
+``staff invite``.
 
 The commands are added to the groups of ``cli/setup.py`` (which imports this module).
 """
@@ -102,6 +103,22 @@ def staff_deactivate(env: Env, email: str, as_json: bool) -> None:
     emit_json({"email": email, "deactivated": True}) if as_json else click.echo(
         f"{email} deactivated"
     )
+
+
+@click.command("reactivate")
+@click.argument("email")
+@json_option
+@pass_env
+def staff_reactivate(env: Env, email: str, as_json: bool) -> None:
+    """Reactivate a deactivated member of staff: their role and hub as before, a new token
+    (printed once) and an emailed invitation to create a password again."""
+    token = staff.reactivate(env.uow(), env.actor, email, env.runtime.settings.base_url, env.now())
+    if as_json:
+        emit_json({"email": email, "reactivated": True, "token": token})
+    else:
+        click.echo(f"{email} reactivated and invited to create a password. "
+                   "Their new token, shown once:", err=True)  # fmt: skip
+        click.echo(token)
 
 
 @click.command("invite")

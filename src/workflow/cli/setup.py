@@ -263,6 +263,7 @@ for group, command in (
     (staff, directory.staff_token),
     (staff, directory.staff_role),
     (staff, directory.staff_deactivate),
+    (staff, directory.staff_reactivate),
     (staff, directory.staff_invite),
     (hub, directory.hub_list),
     (school, directory.school_list),

@@ -151,11 +151,20 @@ def _managed(session, actor: Actor, email: str) -> Staff:
 def may_manage(actor: Actor, row: dict) -> bool:
     """Whether ``actor`` may change the role of, deactivate or re-invite ``row`` (a row of
     ``list_staff``): what the staff page offers; the services check again."""
+    return row["status"] != DEACTIVATED and _in_charge(actor, row)
+
+
+def may_reactivate(actor: Actor, row: dict) -> bool:
+    """Whether ``actor`` may reactivate ``row`` (deactivated): as ``may_manage``."""
+    return row["status"] == DEACTIVATED and _in_charge(actor, row)
+
+
+def _in_charge(actor: Actor, row: dict) -> bool:
     try:
         authorize(actor, Action.STAFF)
     except NotPermitted:
         return False
-    if row["email"] == actor.email or row["status"] == DEACTIVATED:
+    if row["email"] == actor.email:
         return False
     role = Role(row["role"])
     in_scope = actor.national or (actor.role == Role.HUB_LEAD and row["hub_id"] == actor.hub_id)
@@ -205,6 +214,24 @@ def deactivate(uow: UnitOfWork, actor: Actor, email: str, now: datetime) -> None
         )
         web_sessions.end_all_for(session, row.id)
         uow.commit()
+
+
+@logs_refusals("staff reactivate")
+def reactivate(uow: UnitOfWork, actor: Actor, email: str, base_url: str, now: datetime) -> str:
+    """Let a deactivated member of staff back in, as if newly invited: their role and hub
+    as they were, a new command-line token (returned, shown once), and an invitation
+    emailed to create a password again. The password and authenticator app they had are
+    forgotten, so nothing from before deactivation works again."""
+    with uow:
+        row = _managed(uow.session, actor, email)
+        if row.deactivated_at is None:
+            raise DomainError(f"{row.email} is not deactivated")
+        row.deactivated_at = None
+        row.password_hash = row.totp_secret = row.totp_last_step = None
+        token, row.token_lookup, row.token_hash = _issue()
+        staff_links.issue(uow.session, row, staff_links.INVITATION, base_url, now)
+        uow.commit()
+        return token
 
 
 @logs_refusals("staff invite")

@@ -384,6 +384,12 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Deactivate", widget=GovSubmitInput())
 
 
+class ReactivateForm(FlaskForm):
+    """A confirmation (reactivate): the button only, with the CSRF token."""
+
+    submit = SubmitField("Reactivate", widget=GovSubmitInput())
+
+
 class EraseForm(FlaskForm):
     reason = TextAreaField(
         "Reason",

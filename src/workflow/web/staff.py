@@ -1,7 +1,7 @@
 """Staff: ``/staff`` (the list with roles and status), ``/staff/invite`` ("Invite a member
-of staff"), ``/staff/ID/role`` (change role), ``/staff/ID/deactivate`` (with a
-confirmation) and ``/staff/ID/invitation`` (re-send an invitation to someone who has not
-created a password yet).
+of staff"), ``/staff/ID/role`` (change role), ``/staff/ID/deactivate`` and
+``/staff/ID/reactivate`` (each with a confirmation) and ``/staff/ID/invitation`` (re-send
+an invitation to someone who has not created a password yet).
 
 For national admins (every hub) and hub leads (their own hub, giving no role above their
 own); the services decide (``services/staff.py``, the same as ``workflow staff add``):
@@ -21,7 +21,7 @@ from workflow.services.auth import Actor, Role
 from workflow.services.directory import list_hubs
 from workflow.web import errors
 from workflow.web.access import now, runtime, signed_in, the_actor, uow
-from workflow.web.forms import ChangeRoleForm, ConfirmForm, InviteForm
+from workflow.web.forms import ChangeRoleForm, ConfirmForm, InviteForm, ReactivateForm
 
 blueprint = Blueprint("staff", __name__)
 ROLE_LABELS = {
@@ -62,6 +62,7 @@ def index():
     rows = staff_service.list_staff(uow(), actor)
     for row in rows:
         row["manage"] = staff_service.may_manage(actor, row)
+        row["reactivate"] = staff_service.may_reactivate(actor, row)
     return render_template(
         "staff.html", rows=rows, roles=ROLE_LABELS, statuses=STATUS_LABELS,
         national=actor.national, me=actor.email,
@@ -94,7 +95,7 @@ def invite():
 def _member(staff_id: int) -> tuple[Actor, dict]:
     actor = the_actor()
     member = staff_service.staff_member(uow(), actor, staff_id)  # another hub's: 404
-    if not staff_service.may_manage(actor, member) and member["status"] != "deactivated":
+    if not (staff_service.may_manage(actor, member) or staff_service.may_reactivate(actor, member)):
         raise NotPermitted("you may not change this member of staff")
     return actor, member
 
@@ -148,6 +149,32 @@ def deactivate(staff_id: int):
     return render_template(
         "staff_deactivate.html", form=form, member=member, problems=problems
     ), status
+
+
+@blueprint.route("/staff/<int:staff_id>/reactivate", methods=["GET", "POST"])
+@signed_in
+def reactivate(staff_id: int):
+    actor, member = _member(staff_id)
+    form = ReactivateForm()
+    problems = [] if member["status"] == "deactivated" else [f"{member['name']} is not deactivated"]
+    if not problems and form.validate_on_submit():
+        try:
+            staff_service.reactivate(
+                uow(), actor, member["email"], runtime().settings.base_url, now()
+            )
+        except (NotFound, NotPermitted):
+            raise
+        except DomainError as exc:  # reactivated by someone else, meanwhile
+            problems.append(_sentence(str(exc)))
+        else:
+            flash(f"{member['name']} has been reactivated: an invitation to create a password "
+                  f"has been sent to {member['email']}")  # fmt: skip
+            return redirect(url("staff.index"))
+    status = 409 if problems else 200
+    return render_template(
+        "staff_reactivate.html", form=form, member=member, problems=problems,
+        role=ROLE_LABELS[member["role"]],
+    ), status  # fmt: skip
 
 
 @blueprint.route("/staff/<int:staff_id>/invitation", methods=["POST"])
