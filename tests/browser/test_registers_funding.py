@@ -1,6 +1,7 @@
 """Registers and funding in a real browser (issue 17 points 2 and 3), with axe-core on every
 page: a hub administrator takes the first central event's register; a hub lead marks a
-funding statement paid with a reference. Screenshots: register, funding, statement."""
+funding statement paid with a reference; a national admin goes from the hubs to a hub's
+schools. Screenshots: register, funding, statement, funding-per-hub."""
 
 from __future__ import annotations
 
@@ -90,3 +91,22 @@ def test_a_hub_lead_marks_a_statement_paid(browser, served, runtime):
             "BACS-2026-0720",
             STAFF["lead"][0],
         )
+
+
+def test_a_national_admin_sees_funding_per_hub_then_a_hubs_schools(browser, served, runtime):
+    _, world = served
+    with_statements(world)
+    runtime.settings.require_admin_totp = False  # the authenticator has its own test
+    sign_in(browser, "admin")
+
+    browser.click_link("Funding")
+    browser.click_link("Cohort 9")
+    assert "Per hub" in browser.text and "National total" in browser.text
+    assert "North Academy" not in browser.text
+    browser.shoot("funding-per-hub")
+    north = browser.driver.find_element(By.CSS_SELECTOR, 'a[href="/funding?cohort=9&hub=north"]')
+    browser.follow(north)
+    assert "Cohort 9, North Maths Hub" in browser.text
+    assert "North Academy" in browser.text and "South Academy" not in browser.text
+    browser.click_link("Every hub")
+    assert "Per hub" in browser.text

@@ -37,19 +37,33 @@ def pay(client, statement_id: int, reference: str = "BACS-0720"):
     return client.post(path, data={"csrf_token": token, "reference": reference})
 
 
-def test_funding_per_school_shows_the_reports_figures(web, money):
-    page = web.client("admin").get("/funding?cohort=9").get_data(as_text=True)
+def pounds(pence: int) -> str:
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def test_national_staff_see_each_hub_then_its_schools(web, money):
+    admin = web.client("admin")
+    page = admin.get("/funding?cohort=9").get_data(as_text=True)
     found = report(web.runtime.uow(), ADMIN, 9)
     assert [s.urn for s in found.schools] == ["100001", "200001"]
-    for school in found.schools:
-        assert school.name in page
+    assert list(found.hubs) == ["north", "south"]
+    for code, figures in found.hubs.items():
+        assert f'href="/funding?cohort=9&amp;hub={code}"' in page
+        for name in ("entitled_pence", "paid_pence", "scheduled_pence", "clawed_back_pence"):
+            assert pounds(figures[name]) in page
+    assert "North Academy" not in page  # the schools are a click away
+    assert "National total" in page and "Download CSV (every school)" in page
+    assert 'href="/funding/statements?cohort=9"' in page
+    for school, other in zip(found.schools, reversed(found.schools), strict=True):
+        hub_page = admin.get(f"/funding?cohort=9&hub={school.hub}").get_data(as_text=True)
+        assert school.name in hub_page and other.name not in hub_page
+        assert "Every hub" in hub_page and "National total" not in hub_page
         for pence in (school.entitled_pence, school.paid_pence, school.scheduled_pence):
-            assert f"£{pence // 100:,}.{pence % 100:02d}" in page
+            assert pounds(pence) in hub_page
+        assert f'href="/funding.csv?cohort=9&amp;hub={school.hub}"' in hub_page
     north = found.schools[0]
     assert north.clawed_back_pence == 20000  # Brook Taylor's paid day, taken back
     assert north.paid_pence == 40000
-    assert "National total" in page and "Download CSV" in page
-    assert 'href="/funding/statements?cohort=9"' in page
 
 
 def test_hub_staff_see_their_hubs_schools_only(web, money):
@@ -169,6 +183,11 @@ def get_cases():
     yield "/funding.csv?cohort=9", EVERYONE
     yield "/funding/statements", EVERYONE
     yield "/funding/statements?cohort=9", EVERYONE
+    yield "/funding?cohort=9&hub=north", {**EVERYONE, "south_lead": 404}
+    yield "/funding.csv?cohort=9&hub=north", {**EVERYONE, "south_lead": 404}
+    south_only = {"admin": 200, "lead": 404, "staff": 404, "viewer": 404, "south_lead": 200}
+    yield "/funding?cohort=9&hub=south", south_only
+    yield "/funding?cohort=9&hub=nowhere", dict.fromkeys(ROLES, 404)
     yield "/funding?cohort=77", dict.fromkeys(ROLES, 404)
     yield "/funding?cohort=x", dict.fromkeys(ROLES, 400)
     yield "/funding.csv", dict.fromkeys(ROLES, 400)

@@ -1,7 +1,9 @@
-"""Funding on the web: per school of a cohort (``/funding?cohort=N``, CSV
-``/funding.csv?cohort=N``), the statements (``/funding/statements?cohort=N``, 50 a page,
-of one hub or one school by ``hub=CODE`` and ``school=URN``), one statement with its
-lines (``/funding/statements/ID``, CSV ``.../ID.csv``) and "Mark as paid".
+"""Funding on the web: per hub of a cohort for national staff (``/funding?cohort=N``),
+per school of a hub (``/funding?cohort=N&hub=CODE``; hub staff see their own hub's
+schools at once), CSV ``/funding.csv?cohort=N`` (every school in view; ``&hub=CODE``
+one hub's), the statements (``/funding/statements?cohort=N``, 50 a page, of one hub or
+one school by ``hub=CODE`` and ``school=URN``), one statement with its lines
+(``/funding/statements/ID``, CSV ``.../ID.csv``) and "Mark as paid".
 
 The same services as ``workflow report funding``, ``workflow funding statements`` and
 ``workflow funding mark-paid``, as the signed-in person: hub staff see their hub's schools,
@@ -52,28 +54,39 @@ def _csv(name: str, columns: list[str], rows: list[list]) -> Response:
     )
 
 
+def _hub() -> str | None:
+    return request.args.get("hub", "").strip() or None
+
+
 @blueprint.route("/funding")
 @signed_in
 def index():
-    cohort = _cohort()
+    cohort, hub, actor = _cohort(), _hub(), the_actor()
     if cohort is None:
-        cohorts = list_cohorts(uow(), the_actor())
+        cohorts = list_cohorts(uow(), actor)
         return render_template("funding_cohorts.html", cohorts=cohorts)
-    found = report(uow(), the_actor(), cohort)
-    return render_template("funding.html", cohort=cohort, report=found, actor=the_actor())
+    found = report(uow(), actor, cohort, hub)  # another hub's, to hub staff: not found
+    # National staff see the hubs first (a hub's schools one click away), not every
+    # school in the country on one page.
+    names = {h["code"]: h["name"] for h in list_hubs(uow(), actor)}
+    return render_template(
+        "funding.html", cohort=cohort, report=found, actor=actor, names=names, hub=hub,
+        per_hub=actor.national and hub is None,
+    )  # fmt: skip
 
 
 @blueprint.route("/funding.csv")
 @signed_in
 def download():
-    cohort = _cohort()
+    cohort, hub = _cohort(), _hub()
     if cohort is None:
         abort(400)
-    found = report(uow(), the_actor(), cohort)
+    found = report(uow(), the_actor(), cohort, hub)
     figures = [f for f in found.totals]
     rows = [[s.urn, s.name, s.hub, *(getattr(s, f) for f in figures)] for s in found.schools]
     rows.append(["total", "", "", *(found.totals[f] for f in figures)])
-    return _csv(f"funding-cohort-{cohort}.csv", ["urn", "school", "hub", *figures], rows)
+    name = f"funding-cohort-{cohort}{f'-{hub}' if hub else ''}.csv"
+    return _csv(name, ["urn", "school", "hub", *figures], rows)
 
 
 @blueprint.route("/funding/statements")

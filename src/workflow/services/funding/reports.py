@@ -93,8 +93,15 @@ class FundingReport:
 
     @property
     def totals(self) -> dict[str, int]:
-        figures = FIGURES + DAYS_FIGURES if self.days_basis else FIGURES
-        return {f: sum(getattr(s, f) for s in self.schools) for f in figures}
+        return _summed(self.schools, self.days_basis)
+
+    @property
+    def hubs(self) -> dict[str, dict[str, int]]:
+        """The schools' figures summed per hub (by code, in code order)."""
+        by_hub: dict[str, list[SchoolFunding]] = {}
+        for school in self.schools:  # sorted by hub, then URN
+            by_hub.setdefault(school.hub, []).append(school)
+        return {hub: _summed(schools, self.days_basis) for hub, schools in by_hub.items()}
 
     def as_dict(self) -> dict:
         return {
@@ -102,6 +109,11 @@ class FundingReport:
             "schools": [s.as_dict() for s in self.schools],
             "totals": self.totals,
         }
+
+
+def _summed(schools: list[SchoolFunding], days_basis: bool) -> dict[str, int]:
+    figures = FIGURES + DAYS_FIGURES if days_basis else FIGURES
+    return {f: sum(getattr(s, f) for s in schools) for f in figures}
 
 
 @logs_refusals("report funding")
