@@ -22,7 +22,7 @@ from workflow.errors import DomainError, NotPermitted
 from workflow.notify.notifications import FUNDING_INVARIANT_VIOLATION
 from workflow.scheduler.dispatch import dispatch_due
 from workflow.scheduler.jobs import default_handlers
-from workflow.services import corrections, emails, funding, setup, staff
+from workflow.services import changes, corrections, emails, funding, setup, staff
 from workflow.services.advancement import advance_cohort
 from workflow.services.auth import Actor, Role
 from workflow.services.funding import invariants
@@ -331,3 +331,29 @@ def test_undoing_a_withdrawal_reopens_the_year_for_the_reinstate_correction(worl
     statements_on(world, date(2026, 1, 15))
     with rt.uow() as uow:
         assert funding.year_released(uow.session, sid, 1) == 40000
+
+
+def test_a_hubs_own_report_has_the_same_figures_as_its_rows_in_the_national_one(world):
+    """After a move to another hub's school mid-year, the year counts for the new school
+    and the days claimed before stay with the old one: each hub's own report (``--hub``,
+    the web's page of a hub) has the same schools and figures as that hub's rows of the
+    national report. (The new hub's report took off only the claims made at its own
+    schools, so it showed the days claimed in the north as still to claim.)"""
+    setup.allocate(world.runtime.uow(), ADMIN, "south", 9, 1)
+    sid = started_cohort_9(world)
+    days(world, sid, "central_day", 2, date(2025, 10, 16))
+    statements_on(world, date(2026, 1, 15))  # a statement of the northern school
+    days(world, sid, "central_day", 2, date(2026, 1, 29))  # claimed, waiting
+    world.clock.set(at(date(2026, 2, 2)))
+    changes.move(world.runtime.uow(), ADMIN, sid, world.other_school, "New post.",
+                 world.clock.now())  # fmt: skip
+    days(world, sid, "development_day", 2, date(2026, 3, 5))
+    national = funding.report(world.runtime.uow(), ADMIN, 9)
+    assert [s.hub for s in national.schools] == ["north", "south"]
+    for hub in ("north", "south"):
+        own = funding.report(world.runtime.uow(), ADMIN, 9, hub)
+        rows = [s.as_dict() for s in national.schools if s.hub == hub]
+        assert [s.as_dict() for s in own.schools] == rows
+    south = national.schools[1]
+    assert south.scheduled_pence == 11 * 20000 // 2  # 4.5 days to claim, 1 claimed and waiting
+    assert identity_holds(national.totals)

@@ -382,6 +382,14 @@ class FundingLine(Base):
         UniqueConstraint("reverses_line_id"),
         Index(None, "statement_id"),
         Index(None, "specialist_id", "programme_year"),
+        # A hub's funding report: its schools' live lines, read from the index alone.
+        Index(
+            "ix_funding_lines_live_school",
+            "school_id",
+            postgresql_include=["specialist_id", "kind", "amount_pence", "statement_id"],
+            postgresql_where=text("removed_at IS NULL"),
+            sqlite_where=text("removed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

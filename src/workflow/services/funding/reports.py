@@ -251,14 +251,18 @@ def _days_report(session: Session, cohort_number: int, in_scope: list) -> Fundin
         school["scheduled_pence"] += waiting  # claimed, waiting for the next statement
         school["released_pence"] += released
         school["paid_pence"] += paid
-    # What each year has claimed (in scope), against what it is entitled to.
+    # What each year has claimed, against what it is entitled to: all the year's claims,
+    # wherever they were made (a year counts for the specialist's current school, so
+    # one of another hub's schools is still taken off what it has left).
     spent = (
-        lines.with_only_columns(
-            FundingLine.specialist_id, FundingLine.programme_year, func.sum(amount).label("n")
+        select(func.coalesce(func.sum(amount), 0))
+        .where(
+            FundingLine.specialist_id == FundingYear.specialist_id,
+            FundingLine.programme_year == FundingYear.programme_year,
+            FundingLine.removed_at.is_(None),
+            claimed,
         )
-        .where(claimed)
-        .group_by(FundingLine.specialist_id, FundingLine.programme_year)
-        .subquery()
+        .scalar_subquery()
     )
     unclaimed = FundingYear.entitled_pence - FundingYear.cancelled_pence
     for school_id, entitled, cancelled, left in session.execute(
@@ -266,16 +270,11 @@ def _days_report(session: Session, cohort_number: int, in_scope: list) -> Fundin
             Specialist.school_id,
             func.coalesce(func.sum(FundingYear.entitled_pence), 0),
             func.coalesce(func.sum(FundingYear.cancelled_pence), 0),
-            func.coalesce(func.sum(unclaimed - func.coalesce(spent.c.n, 0)), 0),
+            func.coalesce(func.sum(unclaimed - spent), 0),
         )
         .select_from(FundingYear)
         .join(Specialist, Specialist.id == FundingYear.specialist_id)
         .join(School, School.id == Specialist.school_id)
-        .outerjoin(
-            spent,
-            (spent.c.specialist_id == FundingYear.specialist_id)
-            & (spent.c.programme_year == FundingYear.programme_year),
-        )
         .where(*in_scope)
         .group_by(Specialist.school_id)
     ):
