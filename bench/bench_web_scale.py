@@ -15,7 +15,9 @@ services, templates; no network), signed in as the national admin and as one hub
 ``RUNS`` times after ``WARM_UP``: the median and the 95th percentile of the time around
 the request. The pages: the dashboard (national and a hub's), the specialists list (first
 page, last page, a cohort and state, the stuck, a search by surname), a specialist's page
-and the national report (``/report``, when the application has it).
+and the national report (``/report``, the newest cohort, when the application has it, and
+cohort 3, whose specialists lead Work Groups); and, beyond the issue's pages, a cohort's
+funding (per hub for the national admin, per school for the hub lead).
 
 Raw bound, in the same run, beside each page: the same SQL bare. During one request of
 the page every statement is captured (a ``before_cursor_execute`` listener: the SQL and
@@ -67,6 +69,11 @@ WARM_UP = 5
 KEEP = os.environ.get("BENCH_KEEP") == "1"
 ONLY = {p for p in os.environ.get("BENCH_PAGES", "").split(",") if p}
 HUBS, COHORTS, SCHOOLS = 40, 10, 3600
+# Pages measured beyond the issue's: not in the headline figure (the slowest page).
+BEYOND = {
+    "national: funding per hub": "/funding?cohort=5",
+    "hub lead: funding": "/funding?cohort=5",
+}
 NOW = datetime(2026, 3, 2, 10, tzinfo=UTC)  # mid Year 1 of the cohort-9 rules
 COOKIE = "workflow_session"
 FIRST = ["Nadia", "Oliver", "Amelia", "Jack", "Isla", "Harry", "Ava", "George", "Mia",
@@ -422,6 +429,11 @@ def _measure(url: str) -> dict[str, dict]:
     }
     if any(rule.rule == "/report" for rule in app.url_map.iter_rules()):
         pages["national: report"] = (admin, "/report")
+        # An older cohort: its specialists lead Work Groups, whose schools the report counts.
+        pages["national: report, cohort 3"] = (admin, "/report?cohort=3")
+        # Funding (not among the issue's pages): per hub nationally, a hub's schools.
+        pages.update({name: (admin if name.startswith("national") else lead, path)
+                      for name, path in BEYOND.items()})  # fmt: skip
     else:
         print("  (no /report in this application yet: the national report is skipped)")
     pages[FLOOR_NAME] = (admin, FLOOR)
@@ -542,12 +554,12 @@ def _summary(by_size: dict[int, dict]) -> dict:
     every size beside it."""
     for d in by_size.values():  # the floor apart from the pages it is the floor of
         d["floor"] = d["pages"].pop(FLOOR_NAME, None) or d.get("floor")
-    largest = by_size[max(by_size)]["pages"]
+    largest = {p: v for p, v in by_size[max(by_size)]["pages"].items() if p not in BEYOND}
     slowest = max(largest, key=lambda p: largest[p]["p95_ms"])
     worst = max(largest, key=lambda p: largest[p]["ratio"])
     return {
         "value": largest[slowest]["p95_ms"],
-        "unit": "ms (p95, slowest page, largest size)",
+        "unit": "ms (p95, slowest of the issue's pages, largest size)",
         "raw_bound": largest[slowest]["bare_p95_ms"],
         "ratio": largest[slowest]["ratio"],
         "target": "p95 < 50 ms and within 2x the bare queries, every page",

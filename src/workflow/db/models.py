@@ -168,10 +168,23 @@ class Specialist(Base):
             "ix_specialists_reached",
             "cohort_id",
             "school_id",
-            postgresql_include=["state", "ever_selected", "ever_year2", "ever_year3", "accredited"],
+            postgresql_include=[
+                "hub_id",
+                "state",
+                "ever_selected",
+                "ever_year2",
+                "ever_year3",
+                "accredited",
+            ],
             **REACHED,
         ),
-        Index("ix_specialists_year3", "cohort_id", "id", postgresql_include=["school_id"], **YEAR3),
+        Index(
+            "ix_specialists_year3",
+            "cohort_id",
+            "id",
+            postgresql_include=["school_id", "hub_id"],
+            **YEAR3,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

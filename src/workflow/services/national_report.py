@@ -3,7 +3,8 @@ programme is doing against its places and the strategic goal (65% of state-funde
 secondary schools engaged).
 
 What each measure counts, for the specialists of the cohort. A specialist belongs to the
-hub of their school (as in every other report); "the trail" is the audit log, so a
+hub of their school (as in every other report; read from ``specialists.hub_id``, which
+the database keeps equal to it, so that each sum is read from an index alone); "the trail" is the audit log, so a
 measure that says "ever" still counts someone who has since withdrawn or deferred:
 
 - **Places allocated**: the hub's allocation for the cohort (``hub_allocations``).
@@ -183,22 +184,24 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
     def scoped(query, with_cohort: bool = True):
         if cohort_id is not None and with_cohort:
             query = query.where(Specialist.cohort_id == cohort_id)
-        return query if hub_id is None else query.where(School.hub_id == hub_id)
+        return query if hub_id is None else query.where(Specialist.hub_id == hub_id)
 
     allocated = _allocations(session, cohort_id, hub_id)
     filled: dict[int, int] = {}  # every hub with a specialist (the tallies the database keeps)
     for (hub, _), n in places_used(session, hub_id, cohort_id).items():
         filled[hub] = filled.get(hub, 0) + n
     trail = _trail(session, scoped)
+    leading = (
+        select(WorkGroup.id)
+        .where(WorkGroup.specialist_id == Specialist.id, WorkGroup.role == "leads")
+        .exists()
+    )
     leads = dict(
         session.execute(
             scoped(
-                select(School.hub_id, func.count(distinct(WorkGroup.specialist_id)))
-                .select_from(WorkGroup)
-                .join(Specialist, Specialist.id == WorkGroup.specialist_id)
-                .join(School, School.id == Specialist.school_id)
-                .where(WorkGroup.role == "leads", Specialist.ever_year3)
-                .group_by(School.hub_id)
+                select(Specialist.hub_id, func.count())
+                .where(Specialist.ever_year3, leading)
+                .group_by(Specialist.hub_id)
             )
         ).all()
     )
@@ -270,17 +273,15 @@ def _trail(session: Session, scoped) -> dict[int, list[int]]:
     rows = session.execute(
         scoped(
             select(
-                School.hub_id,
+                Specialist.hub_id,
                 func.sum(case((took, 1), else_=0)),
                 func.sum(case((and_(took, Specialist.state == State.WITHDRAWN.value), 1), else_=0)),
                 func.sum(case((Specialist.ever_year2, 1), else_=0)),
                 func.sum(case((Specialist.ever_year3, 1), else_=0)),
                 func.sum(case((and_(took, Specialist.accredited), 1), else_=0)),
             )
-            .select_from(Specialist)
-            .join(School, School.id == Specialist.school_id)
             .where(or_(took, Specialist.accredited))
-            .group_by(School.hub_id)
+            .group_by(Specialist.hub_id)
         )
     )
     return {hub: [int(v or 0) for v in values] for hub, *values in rows}
@@ -294,7 +295,7 @@ def _reached(session: Session, scoped, nationally: bool) -> tuple[dict[int, int]
     each one back cost more than the rest of the report at 100,000 specialists)."""
     took = Specialist.ever_selected
     own = scoped(
-        select(School.hub_id.label("hub_id"), School.urn.label("urn"))
+        select(Specialist.hub_id.label("hub_id"), School.urn.label("urn"))
         .select_from(Specialist)
         .join(School, School.id == Specialist.school_id)
         # ``accredited`` as well only so that the index of those reached
@@ -302,11 +303,10 @@ def _reached(session: Session, scoped, nationally: bool) -> tuple[dict[int, int]
         .where(or_(took, Specialist.accredited), took)
     )
     groups = scoped(
-        select(School.hub_id, WorkGroupSchool.urn)
+        select(Specialist.hub_id, WorkGroupSchool.urn)
         .select_from(WorkGroupSchool)
         .join(WorkGroup, WorkGroup.id == WorkGroupSchool.work_group_id)
         .join(Specialist, Specialist.id == WorkGroup.specialist_id)
-        .join(School, School.id == Specialist.school_id)
         .where(Specialist.ever_year3)
     )
     reached = union(own, groups).cte("reached")  # UNION: each (hub, URN) once
