@@ -4,8 +4,9 @@ secondary schools engaged).
 
 What each measure counts, for the specialists of the cohort. A specialist belongs to the
 hub of their school (as in every other report; read from ``specialists.hub_id``, which
-the database keeps equal to it, so that each sum is read from an index alone); "the trail" is the audit log, so a
-measure that says "ever" still counts someone who has since withdrawn or deferred:
+the database keeps equal to it, so that each sum is read from an index alone); "the
+trail" is the audit log, so a measure that says "ever" still counts someone who has since
+withdrawn or deferred:
 
 - **Places allocated**: the hub's allocation for the cohort (``hub_allocations``).
 - **Places filled**: specialists holding a place now: selected, Year 1, Year 2, Work
