@@ -292,8 +292,8 @@ def _reached(session: Session, scoped, nationally: bool) -> tuple[dict[int, int]
     """Schools reached: per hub, the distinct URNs of the schools of its selected
     specialists and of their Work Groups' schools (led or joined); and, when
     ``nationally``, the distinct URNs over every hub. Counted by the database: what
-    comes back is one row per hub (the schools reached grow with the cohort; reading
-    each one back cost more than the rest of the report at 100,000 specialists)."""
+    comes back is one row per hub (the schools reached grow with the cohort: reading
+    each one back took some 10 ms of an older cohort's 70 at 100,000 specialists)."""
     took = Specialist.ever_selected
     own = scoped(
         select(Specialist.hub_id.label("hub_id"), School.urn.label("urn"))
