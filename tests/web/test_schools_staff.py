@@ -16,7 +16,7 @@ from tests.integration.conftest import ADMIN
 from tests.web.conftest import PASSWORD, STAFF, csrf_token, sign_in
 from workflow.db.models import OutboxMessage, Refusal, School, Staff, StaffLink, WebSession
 from workflow.errors import NotFound, NotPermitted
-from workflow.services import setup
+from workflow.services import setup, staff_links
 from workflow.services.auth import Actor, Role
 from workflow.services.gdpr.export import export_contact
 from workflow.services.gdpr.retention import Rules
@@ -530,7 +530,9 @@ def test_reactivating(web, who):
     response = post(client, f"/staff/{viewer}/reactivate", {}, "/schools")
     row = staff_row(web, email)
     if who in ("admin", "lead"):
-        assert "emailed an invitation to create a new password" in page.get_data(as_text=True)
+        text = page.get_data(as_text=True)
+        assert "emailed an invitation to create a new password" in text
+        assert f"which works for {staff_links.LIFETIME.days} days" in text
         assert response.status_code == 302
         assert row.deactivated_at is None and row.role == "viewer"
         assert row.password_hash is None and row.totp_secret is None

@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflow.bootstrap import bootstrap
 from workflow.runtime import Runtime
-from workflow.services import permissions
+from workflow.services import permissions, staff_links
 from workflow.services.site import secret_key
 from workflow.web import (
     account,
@@ -105,6 +105,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         app.register_blueprint(module.blueprint)
     errors.register(app)
     _log_requests(app)
+
+    # How long an emailed invitation or password reset link works, as pages say it.
+    app.jinja_env.globals["link_days"] = staff_links.LIFETIME.days
 
     @app.context_processor
     def offered() -> dict:
