@@ -82,11 +82,11 @@ def download():
     if cohort is None:
         abort(400)
     found = report(uow(), the_actor(), cohort, hub)
-    figures = [f for f in found.totals]
-    rows = [[s.urn, s.name, s.hub, *(getattr(s, f) for f in figures)] for s in found.schools]
-    rows.append(["total", "", "", *(found.totals[f] for f in figures)])
+    totals = found.totals  # summed over the schools each time it is read
+    rows = [[s.urn, s.name, s.hub, *(getattr(s, f) for f in totals)] for s in found.schools]
+    rows.append(["total", "", "", *totals.values()])
     name = f"funding-cohort-{cohort}{f'-{hub}' if hub else ''}.csv"
-    return _csv(name, ["urn", "school", "hub", *figures], rows)
+    return _csv(name, ["urn", "school", "hub", *totals], rows)
 
 
 @blueprint.route("/funding/statements")

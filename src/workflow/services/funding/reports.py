@@ -225,15 +225,8 @@ def _days_report(session: Session, cohort_number: int, in_scope: list) -> Fundin
     # 100,000 specialists: reading each one took seconds).
     amount, status = FundingLine.amount_pence, Statement.status
     claimed = FundingLine.kind != claims.ADJUSTMENT
-    lines = (
-        select(FundingLine)
-        .join(Specialist, Specialist.id == FundingLine.specialist_id)
-        .join(School, School.id == FundingLine.school_id)
-        .outerjoin(Statement, Statement.id == FundingLine.statement_id)
-        .where(*in_scope, FundingLine.removed_at.is_(None))
-    )
     for school_id, *sums in session.execute(
-        lines.with_only_columns(
+        select(
             FundingLine.school_id,
             _sum_where(FundingLine.kind == claims.ADJUSTMENT, amount),
             _sum_where(claimed, amount),
@@ -241,12 +234,17 @@ def _days_report(session: Session, cohort_number: int, in_scope: list) -> Fundin
             _sum_where(status.is_(None), amount),
             _sum_where(status.is_not(None), amount),
             _sum_where(status == claims.PAID, amount),
-        ).group_by(FundingLine.school_id)
+        )
+        .join(Specialist, Specialist.id == FundingLine.specialist_id)
+        .join(School, School.id == FundingLine.school_id)
+        .outerjoin(Statement, Statement.id == FundingLine.statement_id)
+        .where(*in_scope, FundingLine.removed_at.is_(None))
+        .group_by(FundingLine.school_id)
     ):
-        adjusted, spent, clawed, waiting, released, paid = (int(v) for v in sums)
+        adjusted, claimed_pence, clawed, waiting, released, paid = (int(v) for v in sums)
         school = figures[school_id]
         school["entitled_pence"] += adjusted
-        school["claimed_pence"] += spent
+        school["claimed_pence"] += claimed_pence
         school["clawed_back_pence"] -= clawed
         school["scheduled_pence"] += waiting  # claimed, waiting for the next statement
         school["released_pence"] += released
