@@ -110,5 +110,5 @@ def hub_places(uow: UnitOfWork, actor: Actor, code: str, cohort_number: int) -> 
             "name": hub.name,
             "cohort": cohort.number,
             "places": _places(session).get((hub.id, cohort.id), 0),
-            "used": places_used(session).get((hub.id, cohort.id), 0),
+            "used": places_used(session, hub.id, cohort.id).get((hub.id, cohort.id), 0),
         }

@@ -182,8 +182,8 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
     if hub_id is None and not actor.national:
         hub_id = -1  # a hub role without a hub sees nothing
 
-    def scoped(query, with_cohort: bool = True):
-        if cohort_id is not None and with_cohort:
+    def scoped(query):
+        if cohort_id is not None:
             query = query.where(Specialist.cohort_id == cohort_id)
         return query if hub_id is None else query.where(Specialist.hub_id == hub_id)
 
