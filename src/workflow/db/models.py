@@ -232,6 +232,29 @@ class SpecialistTally(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class SchoolReached(Base):
+    """A school a hub reached in a cohort: the school of one of its specialists who ever
+    held a place, or of one of their Work Groups; ``refs`` counts those reasons. The
+    national report's schools reached, read without working them out. Kept by the
+    database's own triggers (``db/reach.py``); a row goes with its last reason."""
+
+    __tablename__ = "schools_reached"
+    __table_args__ = (
+        # The rows just left with no reason, which each trigger drops: usually none.
+        Index(
+            "ix_schools_reached_none",
+            "cohort_id",
+            postgresql_where=text("refs <= 0"),
+            sqlite_where=text("refs <= 0"),
+        ),
+    )
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), primary_key=True)
+    urn: Mapped[str] = mapped_column(String(6), primary_key=True)
+    refs: Mapped[int] = mapped_column(Integer)
+
+
 class AuditEntry(Base):
     """One transition, milestone or correction. Append-only.
 

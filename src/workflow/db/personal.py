@@ -123,6 +123,7 @@ NOT_PERSONAL: frozenset[tuple[str, str]] = frozenset(
         ("specialists", "resume_state"),
         ("specialists", "stuck_reasons"),  # what is missing ("central days: 2 of 5.5")
         ("specialist_tallies", "state"),
+        ("schools_reached", "urn"),
         ("audit_log", "kind"),
         ("audit_log", "name"),
         ("audit_log", "from_state"),

@@ -53,17 +53,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, null, or_, select, union, union_all
+from sqlalchemy import and_, case, distinct, func, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
     Cohort,
     Hub,
     HubAllocation,
-    School,
+    SchoolReached,
     Specialist,
     WorkGroup,
-    WorkGroupSchool,
 )
 from workflow.db.uow import UnitOfWork
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
@@ -206,7 +205,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
             )
         ).all()
     )
-    reached_by_hub, reached_nationally = _reached(session, scoped, actor.national)
+    reached_by_hub, reached_nationally = _reached(session, cohort_id, hub_id, actor.national)
 
     hubs = session.execute(
         select(Hub.id, Hub.code, Hub.name, Hub.secondary_schools).order_by(Hub.name)
@@ -288,30 +287,24 @@ def _trail(session: Session, scoped) -> dict[int, list[int]]:
     return {hub: [int(v or 0) for v in values] for hub, *values in rows}
 
 
-def _reached(session: Session, scoped, nationally: bool) -> tuple[dict[int, int], int]:
+def _reached(
+    session: Session, cohort_id: int | None, hub_id: int | None, nationally: bool
+) -> tuple[dict[int, int], int]:
     """Schools reached: per hub, the distinct URNs of the schools of its selected
     specialists and of their Work Groups' schools (led or joined); and, when
-    ``nationally``, the distinct URNs over every hub. Counted by the database: what
-    comes back is one row per hub (the schools reached grow with the cohort: reading
-    each one back took some 10 ms of an older cohort's 70 at 100,000 specialists)."""
-    took = Specialist.ever_selected
-    own = scoped(
-        select(Specialist.hub_id.label("hub_id"), School.urn.label("urn"))
-        .select_from(Specialist)
-        .join(School, School.id == Specialist.school_id)
-        # ``accredited`` as well only so that the index of those reached
-        # (ever selected or accredited, ``ix_specialists_reached``) is the one read.
-        .where(or_(took, Specialist.accredited), took)
+    ``nationally``, the distinct URNs over every hub. Read from what the database keeps
+    (``schools_reached``, ``db/reach.py``): worked out from the specialists, an older
+    cohort's report read every selected specialist and Work Group school of the cohort."""
+    kept = select(SchoolReached.hub_id, SchoolReached.urn)
+    if cohort_id is not None:
+        kept = kept.where(SchoolReached.cohort_id == cohort_id)
+    if hub_id is not None:
+        kept = kept.where(SchoolReached.hub_id == hub_id)
+    reached = kept.cte("reached")
+    # Distinct: every cohort together reaches a school once however many cohorts do.
+    counts = select(reached.c.hub_id, func.count(distinct(reached.c.urn))).group_by(
+        reached.c.hub_id
     )
-    groups = scoped(
-        select(Specialist.hub_id, WorkGroupSchool.urn)
-        .select_from(WorkGroupSchool)
-        .join(WorkGroup, WorkGroup.id == WorkGroupSchool.work_group_id)
-        .join(Specialist, Specialist.id == WorkGroup.specialist_id)
-        .where(Specialist.ever_year3)
-    )
-    reached = union(own, groups).cte("reached")  # UNION: each (hub, URN) once
-    counts = select(reached.c.hub_id, func.count()).group_by(reached.c.hub_id)
     if nationally:
         everywhere = select(null().label("hub_id"), func.count(distinct(reached.c.urn)))
         counts = union_all(counts, everywhere)
