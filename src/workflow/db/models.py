@@ -49,14 +49,6 @@ STUCK = {
     "postgresql_where": text("stuck_reasons IS NOT NULL"),
     "sqlite_where": text("stuck_reasons IS NOT NULL"),
 }
-# Those who ever held a place or are accredited: the national report's sums.
-REACHED = {
-    "postgresql_where": text("ever_selected OR accredited"),
-    "sqlite_where": text("ever_selected OR accredited"),
-}
-
-# Those who ever led Work Groups (only they can have one): the report's Work Groups.
-YEAR3 = {"postgresql_where": text("ever_year3"), "sqlite_where": text("ever_year3")}
 
 PENDING = {
     "postgresql_where": text("done_at IS NULL AND cancelled_at IS NULL"),
@@ -154,8 +146,8 @@ class Specialist(Base):
     # (name, id): the web's list in its order, a page read from the index; (cohort_id,
     # state, name, id) and (hub_id, name, id) the same for a cohort and state, and for a
     # hub. (school_id, cohort_id, state): candidates through their schools. The stuck, few
-    # beside everyone: their own small indexes, by name, by cohort and name, by hub. Those
-    # who ever held a place, and those who led Work Groups: what the national report sums.
+    # beside everyone: their own small indexes, by name, by cohort and name, by hub. (The
+    # national report reads the counts the database keeps: ``hub_progress``.)
     __table_args__ = (
         Index(None, "cohort_id", "state", "name", "id"),
         Index(None, "name", "id"),
@@ -164,27 +156,6 @@ class Specialist(Base):
         Index("ix_specialists_stuck_name", "name", "id", **STUCK),
         Index("ix_specialists_stuck_cohort", "cohort_id", "name", "id", **STUCK),
         Index("ix_specialists_stuck_hub", "hub_id", "cohort_id", "name", "id", **STUCK),
-        Index(
-            "ix_specialists_reached",
-            "cohort_id",
-            "school_id",
-            postgresql_include=[
-                "hub_id",
-                "state",
-                "ever_selected",
-                "ever_year2",
-                "ever_year3",
-                "accredited",
-            ],
-            **REACHED,
-        ),
-        Index(
-            "ix_specialists_year3",
-            "cohort_id",
-            "id",
-            postgresql_include=["school_id", "hub_id"],
-            **YEAR3,
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +185,8 @@ class Specialist(Base):
     ever_year2: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ever_year3: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     accredited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Leads at least one Work Group: kept by the database (``db/work_group_leads.py``).
+    leads_work_groups: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -230,6 +203,23 @@ class SpecialistTally(Base):
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), primary_key=True)
     state: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class HubProgress(Base):
+    """How far a hub's specialists of a cohort got: the national report's counts, read
+    without counting. Kept by the database's own triggers (``db/progress.py``) from the
+    specialists' kept columns; a row that counts no one goes."""
+
+    __tablename__ = "hub_progress"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), primary_key=True)
+    selected: Mapped[int] = mapped_column(Integer)  # ever held a place
+    withdrawn: Mapped[int] = mapped_column(Integer)  # of those, withdrawn now
+    year2: Mapped[int] = mapped_column(Integer)
+    year3: Mapped[int] = mapped_column(Integer)
+    accredited: Mapped[int] = mapped_column(Integer)  # of those who held a place
+    work_group_leads: Mapped[int] = mapped_column(Integer)  # in Year 3, leading a group
 
 
 class SchoolReached(Base):

@@ -3,10 +3,8 @@ programme is doing against its places and the strategic goal (65% of state-funde
 secondary schools engaged).
 
 What each measure counts, for the specialists of the cohort. A specialist belongs to the
-hub of their school (as in every other report; read from ``specialists.hub_id``, which
-the database keeps equal to it, so that each sum is read from an index alone); "the
-trail" is the audit log, so a measure that says "ever" still counts someone who has since
-withdrawn or deferred:
+hub of their school (as in every other report); "the trail" is the audit log, so a
+measure that says "ever" still counts someone who has since withdrawn or deferred:
 
 - **Places allocated**: the hub's allocation for the cohort (``hub_allocations``).
 - **Places filled**: specialists holding a place now: selected, Year 1, Year 2, Work
@@ -21,8 +19,8 @@ withdrawn or deferred:
   ``work_group_lead``), whatever they are now.
 - **Accredited**: selected specialists with an accreditation milestone that counts (not
   voided), including those already accredited when nominated.
-- **Work Group Leads**: specialists who lead at least one recorded Work Group
-  (``work_groups.role = 'leads'``).
+- **Work Group Leads**: specialists who started Year 3 and lead at least one recorded
+  Work Group (``work_groups.role = 'leads'``).
 - **Schools reached**: distinct schools (by URN) that are the school of a selected
   specialist, or take part in a Work Group of one of the cohort's specialists (led or
   joined). Per hub: through that hub's specialists; nationally: distinct over every hub
@@ -32,18 +30,14 @@ withdrawn or deferred:
   schools in the hub's area (``hubs.secondary_schools``, set with the hub; none when not
   known). Nationally: divided by the sum over every hub whose number is known.
 
-Set-based: at most nine queries whatever the number of specialists (the cohort and
-the cohorts' numbers, allocations per hub, places filled per hub from the tallies, how
-far the specialists got summed per hub, Work Group Leads per hub, schools reached per
-hub and nationally, the hubs); what comes back is one row per hub or cohort, never one
-per specialist or school.
-"Ever" is read from what each specialist's trail says, kept on their row as the trail
-grows (``services/standing.py``: ``ever_selected``, ``ever_year2``, ``ever_year3``,
-``accredited``), not from the trail itself: at 100,000 specialists the pass over the
-trail took 135 ms of the page's 150; bench/README.md has the figures now. Work Groups
-are read through the specialists who ever led them (``ever_year3``: a Work Group is
-recorded only for a Work Group Lead, ``services/workgroups.py``), a small index of each
-cohort's, not through every specialist of the cohort.
+Read from what the database keeps as specialists change, never from the specialists
+themselves: places filled from the tallies (``db/tallies.py``), how far they got per hub
+and cohort (``hub_progress``, ``db/progress.py``, summing the columns where each
+specialist's trail is kept, ``services/standing.py``, and ``leads_work_groups``), the
+schools reached per hub and cohort (``schools_reached``, ``db/reach.py``). So the report
+reads some rows per hub, and the schools reached, whatever the number of specialists: at
+100,000, summing an older cohort's specialists and their Work Groups' schools took most
+of its time, and grew with the cohort (bench/README.md has the figures).
 
 Who sees what: national staff every hub and the national total; hub staff (lead, staff,
 viewer) their own hub's row only, and no national total.
@@ -53,22 +47,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, null, or_, select, union_all
+from sqlalchemy import distinct, func, null, select, union_all
 from sqlalchemy.orm import Session
 
 from workflow.db.models import (
     Cohort,
     Hub,
     HubAllocation,
+    HubProgress,
     SchoolReached,
-    Specialist,
-    WorkGroup,
 )
+from workflow.db.progress import SUMS
 from workflow.db.uow import UnitOfWork
 from workflow.services.auth import Action, Actor, authorize, logs_refusals
 from workflow.services.setup import cohort_by_number
 from workflow.services.views import places_used
-from workflow.states.lifecycle import State
 
 ALL = "all"  # every cohort together
 #: The strategic goal: the share of state-funded secondary schools engaged.
@@ -181,30 +174,11 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
     if hub_id is None and not actor.national:
         hub_id = -1  # a hub role without a hub sees nothing
 
-    def scoped(query):
-        if cohort_id is not None:
-            query = query.where(Specialist.cohort_id == cohort_id)
-        return query if hub_id is None else query.where(Specialist.hub_id == hub_id)
-
     allocated = _allocations(session, cohort_id, hub_id)
     filled: dict[int, int] = {}  # every hub with a specialist (the tallies the database keeps)
     for (hub, _), n in places_used(session, hub_id, cohort_id).items():
         filled[hub] = filled.get(hub, 0) + n
-    trail = _trail(session, scoped)
-    leading = (
-        select(WorkGroup.id)
-        .where(WorkGroup.specialist_id == Specialist.id, WorkGroup.role == "leads")
-        .exists()
-    )
-    leads = dict(
-        session.execute(
-            scoped(
-                select(Specialist.hub_id, func.count())
-                .where(Specialist.ever_year3, leading)
-                .group_by(Specialist.hub_id)
-            )
-        ).all()
-    )
+    progress = _progress(session, cohort_id, hub_id)
     reached_by_hub, reached_nationally = _reached(session, cohort_id, hub_id, actor.national)
 
     hubs = session.execute(
@@ -216,7 +190,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
             continue
         if h.id not in allocated and h.id not in filled:
             continue
-        t = trail.get(h.id, [0] * 5)
+        got = progress.get(h.id, {})
         rows.append(
             HubRow(
                 code=h.code,
@@ -224,12 +198,7 @@ def build(session: Session, actor: Actor, cohort: int | str | None) -> NationalR
                 measures=Measures(
                     allocated=allocated.get(h.id, 0),
                     filled=filled.get(h.id, 0),
-                    selected=t[0],
-                    withdrawn=t[1],
-                    year2=t[2],
-                    year3=t[3],
-                    accredited=t[4],
-                    work_group_leads=leads.get(h.id, 0),
+                    **got,
                     schools_reached=reached_by_hub.get(h.id, 0),
                     secondary_schools=h.secondary_schools,
                 ),
@@ -265,26 +234,19 @@ def _allocations(session: Session, cohort_id: int | None, hub_id: int | None) ->
     return {h: int(n) for h, n in session.execute(query)}
 
 
-def _trail(session: Session, scoped) -> dict[int, list[int]]:
-    """How far the specialists got, from what each one's trail says as kept on their row
-    (``services/standing.py``), summed per hub: ``{hub id: [selected, withdrawn, year 2,
-    year 3, accredited]}``."""
-    took = Specialist.ever_selected
-    rows = session.execute(
-        scoped(
-            select(
-                Specialist.hub_id,
-                func.sum(case((took, 1), else_=0)),
-                func.sum(case((and_(took, Specialist.state == State.WITHDRAWN.value), 1), else_=0)),
-                func.sum(case((Specialist.ever_year2, 1), else_=0)),
-                func.sum(case((Specialist.ever_year3, 1), else_=0)),
-                func.sum(case((and_(took, Specialist.accredited), 1), else_=0)),
-            )
-            .where(or_(took, Specialist.accredited))
-            .group_by(Specialist.hub_id)
-        )
-    )
-    return {hub: [int(v or 0) for v in values] for hub, *values in rows}
+def _progress(
+    session: Session, cohort_id: int | None, hub_id: int | None
+) -> dict[int, dict[str, int]]:
+    """How far each hub's specialists got: ``{hub id: {measure: how many}}`` for the
+    measures ``hub_progress`` keeps (``db/progress.py``), summed over the cohorts when
+    ``cohort_id`` is None."""
+    query = select(HubProgress.hub_id, *(func.sum(getattr(HubProgress, k)) for k in SUMS))
+    if cohort_id is not None:
+        query = query.where(HubProgress.cohort_id == cohort_id)
+    if hub_id is not None:
+        query = query.where(HubProgress.hub_id == hub_id)
+    rows = session.execute(query.group_by(HubProgress.hub_id))
+    return {hub: dict(zip(SUMS, map(int, sums), strict=True)) for hub, *sums in rows}
 
 
 def _reached(

@@ -14,7 +14,7 @@ SQLite file migrated to the same revision, replacing each personal field as
 
 Ids, states, dates and amounts are copied as they are, so that the copy behaves as the
 original does (``WORKFLOW_DATABASE_URL=sqlite:///FILE workflow show 12``). The tables the
-database's triggers keep (the tallies, the schools reached) are kept by the copy's own
+database's triggers keep (the tallies, the report's counts) are kept by the copy's own
 triggers as the rows come, not copied. Tables no model
 declares (APScheduler's job store, rebuilt when a scheduler starts) are not copied.
 """
@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, select, text
 
-from workflow.db import reach, tallies
+from workflow.db import progress, reach, tallies
 from workflow.db.engine import make_engine
 from workflow.db.migrate import upgrade
 from workflow.db.models import Base
@@ -55,14 +55,15 @@ def dump_redacted(source: Engine, actor: Actor, path: Path) -> dict[str, int]:
         with source.connect() as reading, target.begin() as writing:
             redact = Redactor.build(reading)
             for table in Base.metadata.sorted_tables:
-                if table.name not in (tallies.TABLE, reach.TABLE):
+                if table.name not in (tallies.TABLE, reach.TABLE, progress.TABLE):
                     counts[table.name] = _copy(reading, writing, table, redact)
             # Not copied: the copy's own triggers kept them as the rows came (the source
             # may keep counts fallen to 0, which say nothing: not counted).
             counts[tallies.TABLE] = writing.scalar(
                 text(f"SELECT count(*) FROM {tallies.TABLE} WHERE count > 0")
             )
-            counts[reach.TABLE] = writing.scalar(text(f"SELECT count(*) FROM {reach.TABLE}"))
+            for kept in (reach.TABLE, progress.TABLE):  # a row that counts nothing goes
+                counts[kept] = writing.scalar(text(f"SELECT count(*) FROM {kept}"))
     except BaseException:
         target.dispose()
         path.unlink(missing_ok=True)

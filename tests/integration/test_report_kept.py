@@ -1,7 +1,10 @@
-"""The schools reached as the database keeps them (``schools_reached``, ``db/reach.py``):
-after every kind of write, through the services and behind their back, they equal the
-reach worked out again in plain Python, and the national report read from them equals
-the one worked out from the tables (SQLite and PostgreSQL)."""
+"""What the national report reads as the database keeps it: the schools reached
+(``schools_reached``, ``db/reach.py``), how far each hub's specialists got
+(``hub_progress``, ``db/progress.py``) and who leads Work Groups
+(``specialists.leads_work_groups``, ``db/work_group_leads.py``). After every kind of
+write, through the services and behind their back, each equals what plain Python works
+out again from the rows, and the report read from them equals the one worked out from the
+tables (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from tests.integration.conftest import ADMIN
 from tests.integration.national_report_support import Programme, independent
 from tests.integration.test_national_report import numbers
 from workflow.db.models import (
+    HubProgress,
     School,
     SchoolReached,
     Specialist,
@@ -54,8 +58,38 @@ def recounted(runtime) -> dict[tuple, int]:
     return dict(reasons)
 
 
+def progress_kept(runtime) -> dict[tuple, tuple]:
+    with runtime.uow() as uow:
+        rows = uow.session.scalars(select(HubProgress))
+        return {(r.cohort_id, r.hub_id): (r.selected, r.withdrawn, r.year2, r.year3,
+                                          r.accredited, r.work_group_leads)
+                for r in rows}  # fmt: skip
+
+
+def progress_recounted(runtime) -> dict[tuple, tuple]:
+    """Per (cohort, hub of their school): ever selected, of them withdrawn now, ever in
+    Year 2, ever in Year 3, accredited of those selected, in Year 3 and leading a Work
+    Group (read from ``work_groups``, not from the kept flag); those counting no one
+    left out."""
+    with runtime.uow() as uow:
+        s = uow.session
+        schools = {x.id: x for x in s.scalars(select(School))}
+        people = s.scalars(select(Specialist)).all()
+        leading = {g.specialist_id for g in s.scalars(select(WorkGroup)) if g.role == "leads"}
+    counts: dict[tuple, list[int]] = {}
+    for p in people:
+        row = (p.ever_selected, p.ever_selected and p.state == "withdrawn", p.ever_year2,
+               p.ever_year3, p.ever_selected and p.accredited,
+               p.ever_year3 and p.id in leading)  # fmt: skip
+        key = (p.cohort_id, schools[p.school_id].hub_id)
+        counts.setdefault(key, [0] * 6)
+        counts[key] = [n + bool(flag) for n, flag in zip(counts[key], row, strict=True)]
+    return {key: tuple(n) for key, n in counts.items() if any(n)}
+
+
 def assert_kept_and_reported(runtime) -> None:
     assert kept(runtime) == recounted(runtime)
+    assert progress_kept(runtime) == progress_recounted(runtime)
     for cohort in (9, 10, ALL):
         report = national_report(runtime.uow(), ADMIN, cohort)
         assert numbers(report) == independent(runtime, None if cohort == ALL else cohort)
@@ -97,6 +131,9 @@ def test_writes_behind_the_services_back_keep_the_reach(programme, runtime, cloc
         delete(WorkGroupSchool).where(WorkGroupSchool.urn == "300002"),
         update(WorkGroupSchool).where(WorkGroupSchool.urn == "400001").values(urn="100001"),
         update(Specialist).where(Specialist.state == "work_group_lead").values(cohort_id=2),
+        update(WorkGroup).values(role="joins"),  # no one leads a group any more
+        update(WorkGroup).where(WorkGroup.id == 1).values(role="leads"),
+        update(Specialist).where(Specialist.state == "year2").values(state="withdrawn"),
     ]
     for step in steps:
         with runtime.uow() as uow:
@@ -108,13 +145,14 @@ def test_writes_behind_the_services_back_keep_the_reach(programme, runtime, cloc
         uow.session.execute(update(WorkGroup).values(specialist_id=withdrew_in_year3))
         uow.commit()
     assert_kept_and_reported(runtime)
-    year2 = ids(runtime, state="year2")[0]
+    year2 = ids(runtime, ever_year2=True, ever_year3=False)[0]
     with runtime.uow() as uow:  # given to someone never in Year 3: reaches nothing
         uow.session.execute(update(WorkGroup).values(specialist_id=year2))
         uow.commit()
     # (The report assumes only those who reached Year 3 have Work Groups, as the services
-    # ensure; the independent working-out does not: only the kept reach is compared.)
+    # ensure; the independent working-out does not: only what is kept is compared.)
     assert kept(runtime) == recounted(runtime)
+    assert progress_kept(runtime) == progress_recounted(runtime)
     with runtime.uow() as uow:
         uow.session.execute(delete(WorkGroupSchool))
         uow.session.execute(delete(WorkGroup))
@@ -130,20 +168,22 @@ def test_bulk_sql_is_kept_and_a_rolled_back_write_is_not(world, runtime, clock):
     with runtime.uow() as uow:
         uow.session.execute(insert(Specialist), [row, {**row, "email": "b2@school.example"}])
         # rolled back: never committed
-    assert kept(runtime) == {}
+    assert kept(runtime) == {} and progress_kept(runtime) == {}
     with runtime.uow() as uow:
         uow.session.execute(insert(Specialist), [row, {**row, "email": "b2@school.example"}])
         uow.commit()
     assert kept(runtime) == recounted(runtime) == {(1, 1, world.school): 2}
+    assert progress_kept(runtime) == progress_recounted(runtime) == {(1, 1): (2, 0, 0, 0, 0, 0)}
     with runtime.uow() as uow:
         uow.session.execute(text("DELETE FROM specialists WHERE email = 'b2@school.example'"))
         uow.session.execute(text("UPDATE specialists SET school_id = 2 WHERE name = 'Bulk'"))
         uow.commit()
     assert kept(runtime) == recounted(runtime) == {(1, 2, world.other_school): 1}
+    assert progress_kept(runtime) == progress_recounted(runtime) == {(1, 2): (1, 0, 0, 0, 0, 0)}
     with runtime.uow() as uow:
         uow.session.execute(text("DELETE FROM specialists WHERE name = 'Bulk'"))
         uow.commit()
-    assert kept(runtime) == {}  # a row goes with its last reason
+    assert kept(runtime) == {} and progress_kept(runtime) == {}  # a row goes with its last
 
 
 def test_concurrent_selections_at_one_school_are_all_kept_on_postgresql(
@@ -178,3 +218,5 @@ def test_concurrent_selections_at_one_school_are_all_kept_on_postgresql(
         thread.join()
     assert failures == []
     assert kept(rt) == recounted(rt) == {(1, 1, world.school): 4, (1, 2, world.other_school): 4}
+    assert progress_kept(rt) == progress_recounted(rt) == {(1, 1): (4, 0, 0, 0, 0, 0),
+                                                           (1, 2): (4, 0, 0, 0, 0, 0)}  # fmt: skip
