@@ -430,7 +430,7 @@ def _measure(url: str) -> dict[str, dict]:
     if any(rule.rule == "/report" for rule in app.url_map.iter_rules()):
         pages["national: report"] = (admin, "/report")
         # An older cohort: its specialists lead Work Groups, whose schools the report counts.
-        pages["national: report, cohort 3"] = (admin, "/report?cohort=3")
+        pages["national: report (cohort 3)"] = (admin, "/report?cohort=3")
         # Funding (not among the pages): per hub nationally, a hub's schools.
         pages.update({name: (admin if name.startswith("national") else lead, path)
                       for name, path in BEYOND.items()})  # fmt: skip

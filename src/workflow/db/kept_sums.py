@@ -9,10 +9,12 @@ away what the old rows counted, as one upsert grouped by key, in key order (two 
 never take the same kept rows in opposite orders); a write that changes nothing counted
 nets out and writes nothing.
 
-PostgreSQL: statement-level triggers, ``{rows}`` the statement's transition tables, so
-that advancing a batch of thousands is one upsert. SQLite: row-level triggers (it has no
-transition tables), ``{rows}`` a one-row ``SELECT`` of ``NEW`` or ``OLD``; an update
-fires them only when a column counted from changed. The same statements otherwise.
+PostgreSQL: statement-level triggers, ``{rows}`` the statement's transition tables (for
+an update, only its rows whose change changes what they count: advancing a cohort changes
+the state of thousands, which counts for little), so that a batch of thousands is one
+upsert. SQLite: row-level triggers (it has no transition tables), ``{rows}`` a one-row
+``SELECT`` of ``NEW`` or ``OLD``, an update firing them only when what the row counts
+may change. The same statements otherwise.
 """
 
 from __future__ import annotations
@@ -22,11 +24,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Source:
-    """A table whose rows count toward a kept table."""
+    """A table whose rows count toward a kept table (each row with an ``id``)."""
 
     table: str
     columns: tuple[str, ...]  # the row's columns ``counts`` reads
     counts: str  # SELECT keys and amounts, in the kept table's order, FROM {rows} r ...
+    # What of a row, changed, changes what it counts ({r}: the row); default its columns.
+    watched: tuple[str, ...] = ()
+
+    def changed(self, old: str, new: str, differs: str) -> str:
+        """A condition: the ``old`` and ``new`` row differ in what they count."""
+        watched = self.watched or tuple(f"{{r}}.{c}" for c in self.columns)
+        return " OR ".join(f"({w.format(r=old)}) {differs} ({w.format(r=new)})" for w in watched)
 
 
 @dataclass(frozen=True)
@@ -73,8 +82,14 @@ class Kept:
                 tables = (["NEW TABLE AS new_rows"] if new else []) + (
                     ["OLD TABLE AS old_rows"] if old else []
                 )
-                body = self._apply("new_rows" if new else None, "old_rows" if old else None,
-                                   source)  # fmt: skip
+                new_rows, old_rows = "new_rows" if new else None, "old_rows" if old else None
+                if new and old:  # only the rows whose change changes what they count
+                    changed = source.changed("o", "n", "IS DISTINCT FROM")
+                    new_rows = f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id " \
+                        f"WHERE {changed})"  # fmt: skip
+                    old_rows = f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id " \
+                        f"WHERE {changed})"  # fmt: skip
+                body = self._apply(new_rows, old_rows, source)
                 statements += [
                     f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN{body}
@@ -104,7 +119,7 @@ END $$""",
                 when = ""
                 if event == "UPDATE":
                     on = f"UPDATE OF {', '.join(source.columns)}"
-                    when = "WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in source.columns)
+                    when = "WHEN " + source.changed("OLD", "NEW", "IS NOT")
                 body = self._apply(row("NEW") if new else None, row("OLD") if old else None,
                                    source)  # fmt: skip
                 statements.append(

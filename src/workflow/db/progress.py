@@ -54,6 +54,17 @@ SPECIALISTS = Source(
         hub="sc.hub_id",
         source="{rows} s JOIN schools sc ON sc.id = s.school_id",
     ),
+    # Of a change of state, only into or out of withdrawn counts (not each year's advance).
+    watched=(
+        "{r}.cohort_id",
+        "{r}.school_id",
+        "{r}.state = 'withdrawn'",
+        "{r}.ever_selected",
+        "{r}.ever_year2",
+        "{r}.ever_year3",
+        "{r}.accredited",
+        "{r}.leads_work_groups",
+    ),
 )
 SCHOOLS = Source(
     "schools",
