@@ -47,6 +47,11 @@ def test_the_dashboard_shows_the_hub_its_places_and_states(web):
     assert "Your hub" in lead and "of 4 allocated" in lead and "Nominated" in lead
     admin = web.client("admin").get("/").get_data(as_text=True)
     assert "All hubs" in admin and "of 8 allocated" in admin and "Places by hub" in admin
+    # Each state and hub links to the list filtered by it, and the list agrees.
+    assert 'href="/specialists?cohort=9&amp;state=nominated">Nominated</a>' in admin
+    assert 'href="/specialists?cohort=9&amp;hub=south">' in admin
+    south = web.client("admin").get("/specialists?cohort=9&hub=south").get_data(as_text=True)
+    assert "2 specialists" in south
     # The next dates: the cohort's events from its rules, and its term starts.
     assert "Cohort 9: " in lead and "Term start: the cohort moves on" in lead
 
