@@ -21,6 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Connection
+
+from workflow.db import triggers
+
 
 @dataclass(frozen=True)
 class Source:
@@ -41,7 +45,8 @@ class Source:
 @dataclass(frozen=True)
 class Kept:
     """A kept table, the sources it is kept from, and what follows each write (``after``:
-    rows to drop, say)."""
+    rows to drop, say). The first source's rows, every one counted, give the whole table
+    (``fill``)."""
 
     table: str
     keys: tuple[str, ...]
@@ -69,6 +74,25 @@ class Kept:
     HAVING {changed}
     ORDER BY {keys}
     ON CONFLICT ({keys}) DO UPDATE SET {added};{self.after}"""
+
+    def fill(self) -> str:
+        """The statement working the table out afresh from the first source's rows."""
+        keys, sums = ", ".join(self.keys), self.sums
+        first = self.sources[0]
+        return f"""
+INSERT INTO {self.table} ({keys}, {", ".join(sums)})
+SELECT {keys}, {", ".join(f"sum({s})" for s in sums)}
+FROM ({first.counts.format(rows=first.table)}) counted
+GROUP BY {keys}"""
+
+    def install(self, connection: Connection) -> None:
+        """Create the triggers for this database, then work the table out afresh."""
+        triggers.run(connection, self.postgresql(), self.sqlite())
+        connection.exec_driver_sql(f"DELETE FROM {self.table}")
+        connection.exec_driver_sql(self.fill())
+
+    def uninstall(self, connection: Connection) -> None:
+        triggers.run(connection, self.postgresql_drop(), self.sqlite_drop())
 
     def _events(self, source: Source):
         for event, new, old in (("insert", True, False), ("delete", False, True),

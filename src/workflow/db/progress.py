@@ -12,14 +12,12 @@ Kept by the database (``db/kept_sums.py``), in the transaction of the write, so 
 every way of writing a specialist keeps it; a school moved to another hub takes its
 specialists' counts with it. A row that counts no one goes.
 
-Installed by the migration ``hub_progress``; ``FILL`` counts the specialists there are.
+Installed by the migration ``hub_progress`` (``install``), which counts the
+specialists there are.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Connection
-
-from workflow.db import triggers
 from workflow.db.kept_sums import Kept, Source
 
 TABLE = "hub_progress"
@@ -85,19 +83,5 @@ KEPT = Kept(
     after=f"\n    DELETE FROM hub_progress WHERE {' AND '.join(f'{s} = 0' for s in SUMS)};",
 )
 
-FILL = f"""
-INSERT INTO hub_progress (cohort_id, hub_id, {", ".join(SUMS)})
-SELECT cohort_id, hub_id, {", ".join(f"sum({s})" for s in SUMS)}
-FROM ({SPECIALISTS.counts.format(rows="specialists")}) counted
-GROUP BY cohort_id, hub_id"""
-
-
-def install(connection: Connection) -> None:
-    """Create the triggers for this database, then count the specialists there are."""
-    triggers.run(connection, KEPT.postgresql(), KEPT.sqlite())
-    connection.exec_driver_sql(f"DELETE FROM {TABLE}")
-    connection.exec_driver_sql(FILL)
-
-
-def uninstall(connection: Connection) -> None:
-    triggers.run(connection, KEPT.postgresql_drop(), KEPT.sqlite_drop())
+# As the other kept figures' modules (``tallies``, ``specialist_hub``), for the migrations.
+install, uninstall = KEPT.install, KEPT.uninstall

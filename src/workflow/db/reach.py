@@ -16,48 +16,42 @@ way of writing keeps it: a selection, the advance into Year 3, a move to another
 cohort, a Work Group recorded, bulk SQL; a school moved to another hub, or renumbered,
 takes its reach with it.
 
-Installed by the migration ``schools_reached``; ``FILL`` works it out from what there is.
+Installed by the migration ``schools_reached`` (``install``), which works it out from
+what there is.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Connection
-
-from workflow.db import triggers
 from workflow.db.kept_sums import Kept, Source
 
 TABLE = "schools_reached"
 
-# What each row reaches, by table: (cohort, hub, URN, 1) for each reason.
+# What a specialist reaches, their hub, their school's URN and the rows read given by
+# ``{hub}``, ``{urn}`` and ``{source}``: (cohort, hub, URN, 1) for each reason.
+_REASONS = """
+    SELECT s.cohort_id AS cohort_id, {hub} AS hub_id, {urn} AS urn, 1 AS refs
+    FROM {source}
+    WHERE s.ever_selected
+    UNION ALL
+    SELECT s.cohort_id, {hub}, g.urn, 1
+    FROM {source}
+    JOIN work_groups w ON w.specialist_id = s.id
+    JOIN work_group_schools g ON g.work_group_id = w.id
+    WHERE s.ever_year3"""
+
 SPECIALISTS = Source(
     "specialists",
     ("id", "cohort_id", "school_id", "ever_selected", "ever_year3"),
-    """
-    SELECT r.cohort_id AS cohort_id, sc.hub_id AS hub_id, sc.urn AS urn, 1 AS refs
-    FROM {rows} r JOIN schools sc ON sc.id = r.school_id
-    WHERE r.ever_selected
-    UNION ALL
-    SELECT r.cohort_id, sc.hub_id, g.urn, 1
-    FROM {rows} r
-    JOIN schools sc ON sc.id = r.school_id
-    JOIN work_groups w ON w.specialist_id = r.id
-    JOIN work_group_schools g ON g.work_group_id = w.id
-    WHERE r.ever_year3""",
+    _REASONS.format(
+        hub="sc.hub_id", urn="sc.urn", source="{rows} s JOIN schools sc ON sc.id = s.school_id"
+    ),
 )
 SCHOOLS = Source(
     "schools",
     ("id", "hub_id", "urn"),
-    """
-    SELECT s.cohort_id AS cohort_id, r.hub_id AS hub_id, r.urn AS urn, 1 AS refs
-    FROM {rows} r JOIN specialists s ON s.school_id = r.id
-    WHERE s.ever_selected
-    UNION ALL
-    SELECT s.cohort_id, r.hub_id, g.urn, 1
-    FROM {rows} r
-    JOIN specialists s ON s.school_id = r.id
-    JOIN work_groups w ON w.specialist_id = s.id
-    JOIN work_group_schools g ON g.work_group_id = w.id
-    WHERE s.ever_year3""",
+    _REASONS.format(
+        hub="r.hub_id", urn="r.urn", source="{rows} r JOIN specialists s ON s.school_id = r.id"
+    ),
 )
 WORK_GROUPS = Source(
     "work_groups",
@@ -91,19 +85,5 @@ KEPT = Kept(
     after="\n    DELETE FROM schools_reached WHERE refs <= 0;",
 )
 
-FILL = f"""
-INSERT INTO schools_reached (cohort_id, hub_id, urn, refs)
-SELECT cohort_id, hub_id, urn, sum(refs)
-FROM ({SPECIALISTS.counts.format(rows="specialists")}) reasons
-GROUP BY cohort_id, hub_id, urn"""
-
-
-def install(connection: Connection) -> None:
-    """Create the triggers for this database, then work out the reach there is."""
-    triggers.run(connection, KEPT.postgresql(), KEPT.sqlite())
-    connection.exec_driver_sql(f"DELETE FROM {TABLE}")
-    connection.exec_driver_sql(FILL)
-
-
-def uninstall(connection: Connection) -> None:
-    triggers.run(connection, KEPT.postgresql_drop(), KEPT.sqlite_drop())
+# As the other kept figures' modules (``tallies``, ``specialist_hub``), for the migrations.
+install, uninstall = KEPT.install, KEPT.uninstall
