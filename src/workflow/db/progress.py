@@ -35,34 +35,19 @@ _COUNTS = """
     FROM {source}
     WHERE s.ever_selected OR s.ever_year2 OR s.ever_year3"""
 
+# The specialist's columns counted from.
+_COLUMNS = ("cohort_id", "school_id", "state", "ever_selected", "ever_year2", "ever_year3",
+            "accredited", "leads_work_groups")  # fmt: skip
 SPECIALISTS = Source(
     "specialists",
-    (
-        "cohort_id",
-        "school_id",
-        "state",
-        "ever_selected",
-        "ever_year2",
-        "ever_year3",
-        "accredited",
-        "leads_work_groups",
-    ),
+    _COLUMNS,
     _COUNTS.format(
         cohort="s.cohort_id",
         hub="sc.hub_id",
         source="{rows} s JOIN schools sc ON sc.id = s.school_id",
     ),
     # Of a change of state, only into or out of withdrawn counts (not each year's advance).
-    watched=(
-        "{r}.cohort_id",
-        "{r}.school_id",
-        "{r}.state = 'withdrawn'",
-        "{r}.ever_selected",
-        "{r}.ever_year2",
-        "{r}.ever_year3",
-        "{r}.accredited",
-        "{r}.leads_work_groups",
-    ),
+    watched=tuple("{r}.state = 'withdrawn'" if c == "state" else f"{{r}}.{c}" for c in _COLUMNS),
 )
 SCHOOLS = Source(
     "schools",
